@@ -1,0 +1,43 @@
+//! The one GraphQL API: commands as mutations, read models as queries, and
+//! projection changes as subscriptions over graphql-ws.
+
+mod context;
+mod errors;
+mod model;
+mod mutation;
+mod query;
+mod read;
+mod router;
+mod scalars;
+mod subscription;
+
+pub use context::{Actor, ApiContext};
+pub use router::router;
+
+use async_graphql::Schema;
+
+pub type PrasmeSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
+
+/// Deep enough for the connection → node → budget shapes the API serves; low
+/// enough to turn away abusive queries before they reach the database.
+const MAX_DEPTH: usize = 12;
+const MAX_COMPLEXITY: usize = 2_000;
+
+pub fn schema(ctx: Option<ApiContext>) -> PrasmeSchema {
+    let builder = Schema::build(
+        query::QueryRoot,
+        mutation::MutationRoot,
+        subscription::SubscriptionRoot,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY);
+    match ctx {
+        Some(ctx) => builder.data(ctx).finish(),
+        None => builder.finish(),
+    }
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    schema(None).sdl()
+}

@@ -1,0 +1,316 @@
+//! GraphQL object and enum types over the read models.
+
+use async_graphql::{ComplexObject, Context, Enum, SimpleObject};
+use chrono::{DateTime, Utc};
+use prasme_domain::budget::{self, BudgetStatus as DomainStatus, ExemptionReason as DomainExemption};
+use prasme_domain::reference as domain;
+use uuid::Uuid;
+
+use crate::context::api;
+use crate::errors::db;
+use crate::read::{self, BudgetRow, InstitutionFilter, InstitutionRow};
+use crate::scalars::Cents;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::reference::InstitutionKind")]
+pub enum InstitutionKind {
+    State,
+    Municipal,
+}
+
+/// A ministry's portfolio (resors). Codes are the ministries' usual
+/// abbreviations; ĀM (foreign affairs) is spelt ARM.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::reference::Resor")]
+pub enum Resor {
+    Am,
+    Arm,
+    Em,
+    Fm,
+    Iem,
+    Izm,
+    Kem,
+    Km,
+    Lm,
+    Sm,
+    Tm,
+    Vm,
+    Varam,
+    Zm,
+    Vk,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::reference::FundingSource")]
+pub enum FundingSource {
+    StateBudget,
+    /// European Social Fund Plus
+    Esf,
+    /// Recovery and Resilience Facility
+    Rrf,
+    Other,
+}
+
+/// The plan's five strategic priorities.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::reference::StrategicPriority")]
+pub enum StrategicPriority {
+    Integrity,
+    InnovationAndCoCreation,
+    LeadershipAndChange,
+    DigitalTransformation,
+    Professionalisation,
+}
+
+/// Where a training budget stands against the 5 %-of-payroll rule.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::budget::BudgetStatus")]
+pub enum BudgetStatus {
+    /// At least 5 % of the remuneration budget.
+    MeetsTarget,
+    /// At least 1 % but under 5 %.
+    BelowTarget,
+    /// Under 1 %.
+    BelowFloor,
+    /// The rule does not apply; see `exemptionReason`.
+    Exempt,
+    /// No remuneration budget is declared for the year.
+    NoPayrollDeclared,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::budget::ExemptionReason")]
+pub enum ExemptionReason {
+    /// The rule addresses state administration; a municipality's share is reported only.
+    Municipality,
+    /// Its remuneration budget also pays other institutions' employees.
+    FundsOtherInstitutionsStaff,
+}
+
+#[derive(SimpleObject)]
+pub struct ResorInfo {
+    pub resor: Resor,
+    /// The usual abbreviation, e.g. "ĀM".
+    pub code: &'static str,
+    pub name_lv: &'static str,
+    pub name_en: &'static str,
+}
+
+impl From<domain::Resor> for ResorInfo {
+    fn from(r: domain::Resor) -> Self {
+        Self {
+            resor: r.into(),
+            code: r.code(),
+            name_lv: r.name_lv(),
+            name_en: r.name_en(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Institution {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub resor: Option<Resor>,
+    /// Its remuneration budget also pays other institutions' staff (exempt from the 5 % rule).
+    pub funds_other_institutions_staff: bool,
+    pub registered_at: DateTime<Utc>,
+}
+
+impl From<InstitutionRow> for Institution {
+    fn from(r: InstitutionRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            kind: r.kind.into(),
+            resor: r.resor.map(Into::into),
+            funds_other_institutions_staff: r.funds_other_staff,
+            registered_at: r.registered_at,
+        }
+    }
+}
+
+#[ComplexObject]
+impl Institution {
+    /// The training budget for one year (reported even when nothing is declared).
+    async fn training_budget(&self, ctx: &Context<'_>, year: i32) -> async_graphql::Result<Option<InstitutionBudget>> {
+        institution_budget(ctx, self.id, year).await
+    }
+
+    /// Every year with a declared payroll or an allocation, ascending.
+    async fn training_budgets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<InstitutionBudget>> {
+        let pool = &api(ctx)?.pool;
+        let mut out = Vec::new();
+        for year in read::budget_years(pool, self.id).await.map_err(db)? {
+            if let Some(b) = institution_budget(ctx, self.id, year).await? {
+                out.push(b);
+            }
+        }
+        Ok(out)
+    }
+}
+
+pub(crate) async fn institution_budget(
+    ctx: &Context<'_>,
+    institution_id: Uuid,
+    year: i32,
+) -> async_graphql::Result<Option<InstitutionBudget>> {
+    let filter = InstitutionFilter {
+        id: Some(institution_id),
+        ..Default::default()
+    };
+    let rows = read::budget_rows(&api(ctx)?.pool, year, &filter).await.map_err(db)?;
+    Ok(rows.into_iter().next().map(InstitutionBudget::from))
+}
+
+#[derive(SimpleObject)]
+pub struct SourceAmount {
+    pub funding_source: FundingSource,
+    pub amount_cents: Cents,
+}
+
+#[derive(SimpleObject)]
+pub struct PriorityAmount {
+    /// Null for money not tied to a priority.
+    pub priority: Option<StrategicPriority>,
+    pub amount_cents: Cents,
+}
+
+/// One institution's training budget for one year against the 5 % rule.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct InstitutionBudget {
+    pub institution: Institution,
+    pub year: i32,
+    /// The declared remuneration (payroll) budget; null when none is declared.
+    pub remuneration_cents: Option<Cents>,
+    /// Training money allocated, after corrections.
+    pub allocated_cents: Cents,
+    /// allocated / remuneration in percent, four decimals, rounded half up from the exact cents.
+    pub share_of_payroll_percent: Option<String>,
+    pub status: BudgetStatus,
+    pub exemption_reason: Option<ExemptionReason>,
+}
+
+impl From<BudgetRow> for InstitutionBudget {
+    fn from(row: BudgetRow) -> Self {
+        let line = row.line();
+        let compliance = line.compliance();
+        Self {
+            year: row.year,
+            remuneration_cents: row.remuneration.map(Into::into),
+            allocated_cents: row.allocated.into(),
+            share_of_payroll_percent: line.share_percent(),
+            status: compliance.status.into(),
+            exemption_reason: compliance.exemption.map(|e: DomainExemption| e.into()),
+            institution: row.institution.into(),
+        }
+    }
+}
+
+#[ComplexObject]
+impl InstitutionBudget {
+    async fn by_funding_source(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SourceAmount>> {
+        let rows = read::by_funding_source(&api(ctx)?.pool, self.institution.id, self.year)
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(s, c)| SourceAmount {
+                funding_source: s.into(),
+                amount_cents: c.into(),
+            })
+            .collect())
+    }
+
+    async fn by_priority(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PriorityAmount>> {
+        let rows = read::by_priority(&api(ctx)?.pool, self.institution.id, self.year)
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(p, c)| PriorityAmount {
+                priority: p.map(Into::into),
+                amount_cents: c.into(),
+            })
+            .collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct StatusCount {
+    pub status: BudgetStatus,
+    pub institutions: i32,
+}
+
+/// The rule applied to a group of institutions.
+#[derive(SimpleObject)]
+pub struct BudgetSummary {
+    pub institution_count: i32,
+    pub status_counts: Vec<StatusCount>,
+    /// Payroll of the institutions the rule applies to and that declared one.
+    pub remuneration_cents: Cents,
+    /// Training allocations of those same institutions.
+    pub allocated_cents: Cents,
+    /// Training allocations of every institution in the group, exempt ones included.
+    pub allocated_all_cents: Cents,
+    pub share_of_payroll_percent: Option<String>,
+    /// The group's combined share against the thresholds.
+    pub status: BudgetStatus,
+}
+
+impl BudgetSummary {
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a BudgetRow>) -> Self {
+        let lines: Vec<_> = rows.into_iter().map(BudgetRow::line).collect();
+        let s = budget::summarise(&lines);
+        Self {
+            institution_count: count(s.institutions),
+            status_counts: s
+                .by_status
+                .into_iter()
+                .map(|(status, n): (DomainStatus, usize)| StatusCount {
+                    status: status.into(),
+                    institutions: count(n),
+                })
+                .collect(),
+            remuneration_cents: s.remuneration.into(),
+            allocated_cents: s.allocated.into(),
+            allocated_all_cents: s.allocated_all.into(),
+            share_of_payroll_percent: s.share_percent,
+            status: s.status.into(),
+        }
+    }
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+#[derive(SimpleObject)]
+pub struct ResorBudget {
+    pub resor: Resor,
+    pub summary: BudgetSummary,
+}
+
+/// The training budget of a year across the public administration.
+#[derive(SimpleObject)]
+pub struct TrainingBudgetReport {
+    pub year: i32,
+    /// Every matching institution, by name.
+    pub institutions: Vec<InstitutionBudget>,
+    /// State institutions, one entry per resor that has any.
+    pub by_resor: Vec<ResorBudget>,
+    /// Municipal institutions (reported; the rule does not apply to them).
+    pub municipalities: BudgetSummary,
+    /// Every matching institution.
+    pub total: BudgetSummary,
+}
+
+#[derive(SimpleObject)]
+pub struct ProjectionStatus {
+    pub name: String,
+    /// The last global position whose effects are in this read model.
+    pub position: i64,
+}

@@ -1,0 +1,281 @@
+//! Commands. Each mutation takes one `input` with an optional `commandId`
+//! (idempotency key: sending it again returns the first result and writes
+//! nothing) and an optional `expectedVersion` of the institution's stream.
+
+use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
+use prasme_commands::{Accepted, CommandContext};
+use prasme_domain::institution::{Institution as InstitutionAggregate, InstitutionCommand};
+use uuid::Uuid;
+
+use crate::context::{actor, api};
+use crate::errors::{db, user_errors, UserError};
+use crate::model::{institution_budget, FundingSource, Institution, InstitutionBudget, InstitutionKind, Resor, StrategicPriority};
+use crate::read;
+use crate::scalars::Cents;
+
+pub struct MutationRoot;
+
+/// What every command payload reports.
+#[derive(SimpleObject, Default)]
+pub struct Outcome {
+    /// Global position of the last event written; pass it as `atLeastPosition` to read your write.
+    pub position: Option<i64>,
+    /// The stream's version after the command.
+    pub stream_version: Option<i64>,
+    /// True when this `commandId` had been executed before and nothing new was written.
+    pub duplicate: bool,
+    pub user_errors: Vec<UserError>,
+}
+
+impl Outcome {
+    fn accepted(a: &Accepted) -> Self {
+        Self {
+            position: Some(a.position),
+            stream_version: Some(a.stream_version),
+            duplicate: a.duplicate,
+            user_errors: vec![],
+        }
+    }
+
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self {
+            user_errors,
+            ..Default::default()
+        }
+    }
+}
+
+async fn run(
+    ctx: &Context<'_>,
+    command_id: Option<Uuid>,
+    expected_version: Option<i64>,
+    institution_id: Uuid,
+    command: InstitutionCommand,
+) -> async_graphql::Result<Result<Accepted, Vec<UserError>>> {
+    let api = api(ctx)?;
+    let mut cc = CommandContext::new(command_id.unwrap_or_else(Uuid::now_v7), actor(ctx));
+    cc.expected_version = expected_version;
+    match api
+        .commands
+        .execute::<InstitutionAggregate>(&cc, institution_id, &command)
+        .await
+    {
+        Ok(a) => Ok(Ok(a)),
+        Err(e) => Ok(Err(user_errors(e)?)),
+    }
+}
+
+fn outcome(result: &Result<Accepted, Vec<UserError>>) -> Outcome {
+    match result {
+        Ok(a) => Outcome::accepted(a),
+        Err(errors) => Outcome::refused(errors.clone()),
+    }
+}
+
+#[derive(InputObject)]
+pub struct RegisterInstitutionInput {
+    pub command_id: Option<Uuid>,
+    /// Chosen by the server when absent.
+    pub institution_id: Option<Uuid>,
+    pub name: String,
+    pub kind: InstitutionKind,
+    /// Required for state institutions; municipal ones have none.
+    pub resor: Option<Resor>,
+    /// Its remuneration budget also pays other institutions' staff (exempts it from the 5 % rule).
+    #[graphql(default)]
+    pub funds_other_institutions_staff: bool,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct RegisterInstitutionPayload {
+    pub institution_id: Option<Uuid>,
+    #[graphql(flatten)]
+    pub outcome: Outcome,
+}
+
+#[ComplexObject]
+impl RegisterInstitutionPayload {
+    /// The institution as the read model has it once this command is projected.
+    async fn institution(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Institution>> {
+        let (Some(id), Some(position)) = (self.institution_id, self.outcome.position) else {
+            return Ok(None);
+        };
+        let api = api(ctx)?;
+        api.reach(Some(position)).await?;
+        Ok(read::institution_by_id(&api.pool, id).await.map_err(db)?.map(Into::into))
+    }
+}
+
+#[derive(InputObject)]
+pub struct DeclareRemunerationBudgetInput {
+    pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
+    pub institution_id: Uuid,
+    pub year: i32,
+    /// The year's remuneration (payroll) budget; a later declaration for the same year replaces it.
+    pub amount_cents: Cents,
+}
+
+#[derive(InputObject)]
+pub struct AllocateTrainingBudgetInput {
+    pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
+    pub institution_id: Uuid,
+    /// Defaults to the command id, so a retried command names the same allocation.
+    pub allocation_id: Option<Uuid>,
+    pub year: i32,
+    pub amount_cents: Cents,
+    pub funding_source: FundingSource,
+    pub priority: Option<StrategicPriority>,
+}
+
+#[derive(InputObject)]
+pub struct CorrectTrainingAllocationInput {
+    pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
+    pub institution_id: Uuid,
+    pub allocation_id: Uuid,
+    /// The corrected amount; 0 withdraws the allocation.
+    pub amount_cents: Cents,
+    pub funding_source: FundingSource,
+    pub priority: Option<StrategicPriority>,
+    pub reason: String,
+}
+
+/// The payload of commands that change an institution's budget for a year.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct BudgetCommandPayload {
+    pub institution_id: Uuid,
+    /// The allocation the command created or corrected, if any.
+    pub allocation_id: Option<Uuid>,
+    #[graphql(skip)]
+    pub declared_year: Option<i32>,
+    #[graphql(flatten)]
+    pub outcome: Outcome,
+}
+
+#[ComplexObject]
+impl BudgetCommandPayload {
+    /// The budget year the command changed.
+    async fn year(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        if self.declared_year.is_some() {
+            return Ok(self.declared_year);
+        }
+        let (Some(allocation_id), Some(position)) = (self.allocation_id, self.outcome.position) else {
+            return Ok(None);
+        };
+        // A correction keeps its allocation's year, which the read model knows
+        // once it has caught up with the command.
+        let api = api(ctx)?;
+        api.reach(Some(position)).await?;
+        sqlx::query_scalar("SELECT year FROM rm_training_allocation WHERE allocation_id = $1")
+            .bind(allocation_id)
+            .fetch_optional(&api.pool)
+            .await
+            .map_err(db)
+    }
+
+    /// The year's budget as the read model has it once this command is projected.
+    async fn budget(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<InstitutionBudget>> {
+        let (Some(year), Some(position)) = (self.year(ctx).await?, self.outcome.position) else {
+            return Ok(None);
+        };
+        api(ctx)?.reach(Some(position)).await?;
+        institution_budget(ctx, self.institution_id, year).await
+    }
+}
+
+#[Object]
+impl MutationRoot {
+    async fn register_institution(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterInstitutionInput,
+    ) -> async_graphql::Result<RegisterInstitutionPayload> {
+        let id = input.institution_id.unwrap_or_else(Uuid::now_v7);
+        let command = InstitutionCommand::Register {
+            institution_id: id,
+            name: input.name,
+            kind: input.kind.into(),
+            resor: input.resor.map(Into::into),
+            funds_other_institutions_staff: input.funds_other_institutions_staff,
+        };
+        let result = run(ctx, input.command_id, None, id, command).await?;
+        // A repeated command answers with the institution it registered first.
+        let institution_id = match &result {
+            Ok(a) => a
+                .stream_id
+                .strip_prefix("institution-")
+                .and_then(|s| Uuid::parse_str(s).ok()),
+            Err(_) => None,
+        };
+        Ok(RegisterInstitutionPayload {
+            institution_id,
+            outcome: outcome(&result),
+        })
+    }
+
+    async fn declare_remuneration_budget(
+        &self,
+        ctx: &Context<'_>,
+        input: DeclareRemunerationBudgetInput,
+    ) -> async_graphql::Result<BudgetCommandPayload> {
+        let command = InstitutionCommand::DeclareRemunerationBudget {
+            year: input.year,
+            amount: input.amount_cents.into(),
+        };
+        let result = run(ctx, input.command_id, input.expected_version, input.institution_id, command).await?;
+        Ok(BudgetCommandPayload {
+            institution_id: input.institution_id,
+            allocation_id: None,
+            declared_year: result.is_ok().then_some(input.year),
+            outcome: outcome(&result),
+        })
+    }
+
+    async fn allocate_training_budget(
+        &self,
+        ctx: &Context<'_>,
+        input: AllocateTrainingBudgetInput,
+    ) -> async_graphql::Result<BudgetCommandPayload> {
+        let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
+        let allocation_id = input.allocation_id.unwrap_or(command_id);
+        let command = InstitutionCommand::AllocateTrainingBudget {
+            allocation_id,
+            year: input.year,
+            amount: input.amount_cents.into(),
+            funding_source: input.funding_source.into(),
+            priority: input.priority.map(Into::into),
+        };
+        let result = run(ctx, Some(command_id), input.expected_version, input.institution_id, command).await?;
+        Ok(BudgetCommandPayload {
+            institution_id: input.institution_id,
+            allocation_id: result.is_ok().then_some(allocation_id),
+            declared_year: result.is_ok().then_some(input.year),
+            outcome: outcome(&result),
+        })
+    }
+
+    async fn correct_training_allocation(
+        &self,
+        ctx: &Context<'_>,
+        input: CorrectTrainingAllocationInput,
+    ) -> async_graphql::Result<BudgetCommandPayload> {
+        let command = InstitutionCommand::CorrectTrainingAllocation {
+            allocation_id: input.allocation_id,
+            amount: input.amount_cents.into(),
+            funding_source: input.funding_source.into(),
+            priority: input.priority.map(Into::into),
+            reason: input.reason,
+        };
+        let result = run(ctx, input.command_id, input.expected_version, input.institution_id, command).await?;
+        Ok(BudgetCommandPayload {
+            institution_id: input.institution_id,
+            allocation_id: result.is_ok().then_some(input.allocation_id),
+            declared_year: None,
+            outcome: outcome(&result),
+        })
+    }
+}

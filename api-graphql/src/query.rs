@@ -1,0 +1,129 @@
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object};
+use prasme_domain::reference as domain;
+use uuid::Uuid;
+
+use crate::context::api;
+use crate::errors::db;
+use crate::model::{
+    BudgetSummary, Institution, InstitutionBudget, InstitutionKind, ProjectionStatus, Resor, ResorBudget, ResorInfo,
+    TrainingBudgetReport,
+};
+use crate::read::{self, InstitutionFilter};
+
+const DEFAULT_PAGE: i32 = 50;
+const MAX_PAGE: i32 = 500;
+
+pub struct QueryRoot;
+
+#[Object]
+impl QueryRoot {
+    /// One institution. With `atLeastPosition`, waits (bounded) until the
+    /// read models include that global position, to read one's own writes.
+    async fn institution(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        at_least_position: Option<i64>,
+    ) -> async_graphql::Result<Option<Institution>> {
+        let api = api(ctx)?;
+        api.reach(at_least_position).await?;
+        Ok(read::institution_by_id(&api.pool, id).await.map_err(db)?.map(Into::into))
+    }
+
+    /// Institutions by name, as a Relay connection (forward pagination).
+    async fn institutions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+        kind: Option<InstitutionKind>,
+        resor: Option<Resor>,
+        at_least_position: Option<i64>,
+    ) -> async_graphql::Result<Connection<String, Institution>> {
+        let api = api(ctx)?;
+        api.reach(at_least_position).await?;
+        if !(1..=MAX_PAGE).contains(&first) {
+            return Err(async_graphql::Error::new(format!(
+                "first must be between 1 and {MAX_PAGE} (default {DEFAULT_PAGE})"
+            )));
+        }
+        let after = after
+            .map(|c| Uuid::parse_str(&c).map_err(|_| async_graphql::Error::new("after is not a cursor from this connection")))
+            .transpose()?;
+        let filter = InstitutionFilter {
+            kind: kind.map(Into::into),
+            resor: resor.map(Into::into),
+            id: None,
+        };
+        let mut rows = read::institutions_page(&api.pool, &filter, after, i64::from(first) + 1)
+            .await
+            .map_err(db)?;
+        let has_next = rows.len() > first as usize;
+        rows.truncate(first as usize);
+        let mut connection = Connection::new(after.is_some(), has_next);
+        connection
+            .edges
+            .extend(rows.into_iter().map(|r| Edge::new(r.id.to_string(), Institution::from(r))));
+        Ok(connection)
+    }
+
+    /// The training budget of `year` against the 5 %-of-payroll rule: per
+    /// institution, per resor and for the whole public administration.
+    async fn training_budget(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        institution_id: Option<Uuid>,
+        resor: Option<Resor>,
+        kind: Option<InstitutionKind>,
+        at_least_position: Option<i64>,
+    ) -> async_graphql::Result<TrainingBudgetReport> {
+        let api = api(ctx)?;
+        api.reach(at_least_position).await?;
+        let filter = InstitutionFilter {
+            kind: kind.map(Into::into),
+            resor: resor.map(Into::into),
+            id: institution_id,
+        };
+        let rows = read::budget_rows(&api.pool, year, &filter).await.map_err(db)?;
+        let by_resor = domain::Resor::ALL
+            .into_iter()
+            .filter_map(|r| {
+                let members: Vec<_> = rows.iter().filter(|row| row.institution.resor == Some(r)).collect();
+                (!members.is_empty()).then(|| ResorBudget {
+                    resor: r.into(),
+                    summary: BudgetSummary::of(members),
+                })
+            })
+            .collect();
+        let municipalities =
+            BudgetSummary::of(rows.iter().filter(|r| r.institution.kind == domain::InstitutionKind::Municipal));
+        let total = BudgetSummary::of(&rows);
+        Ok(TrainingBudgetReport {
+            year,
+            institutions: rows.into_iter().map(InstitutionBudget::from).collect(),
+            by_resor,
+            municipalities,
+            total,
+        })
+    }
+
+    /// The resors (ministry portfolios) institutions can belong to.
+    async fn resors(&self) -> Vec<ResorInfo> {
+        domain::Resor::ALL.into_iter().map(Into::into).collect()
+    }
+
+    /// How far each projection has read the event log.
+    async fn projections(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProjectionStatus>> {
+        Ok(api(ctx)?
+            .projections
+            .checkpoints()
+            .into_iter()
+            .map(|(name, position)| ProjectionStatus {
+                name: name.to_owned(),
+                position,
+            })
+            .collect())
+    }
+}

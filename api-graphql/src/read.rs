@@ -1,0 +1,180 @@
+//! Queries over the budget read model.
+
+use prasme_domain::budget::BudgetLine;
+use prasme_domain::reference::{from_wire_name, wire_name as wire, FundingSource, InstitutionKind, Resor, StrategicPriority};
+use prasme_domain::Cents;
+use serde::de::DeserializeOwned;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct InstitutionRow {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub resor: Option<Resor>,
+    pub funds_other_staff: bool,
+    pub registered_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BudgetRow {
+    pub institution: InstitutionRow,
+    pub year: i32,
+    pub remuneration: Option<Cents>,
+    pub allocated: Cents,
+}
+
+impl BudgetRow {
+    pub fn line(&self) -> BudgetLine {
+        BudgetLine {
+            kind: self.institution.kind,
+            funds_other_institutions_staff: self.institution.funds_other_staff,
+            remuneration: self.remuneration,
+            allocated: self.allocated,
+        }
+    }
+}
+
+/// Parses an enum from the wire name the projection stored.
+fn from_wire<T: DeserializeOwned>(s: &str) -> Result<T, sqlx::Error> {
+    from_wire_name(s).ok_or_else(|| sqlx::Error::Decode(format!("unexpected value {s:?} in read model").into()))
+}
+
+type InstitutionTuple = (Uuid, String, String, Option<String>, bool, chrono::DateTime<chrono::Utc>);
+
+fn institution(t: InstitutionTuple) -> Result<InstitutionRow, sqlx::Error> {
+    Ok(InstitutionRow {
+        id: t.0,
+        name: t.1,
+        kind: from_wire(&t.2)?,
+        resor: t.3.as_deref().map(from_wire).transpose()?,
+        funds_other_staff: t.4,
+        registered_at: t.5,
+    })
+}
+
+const INSTITUTION_COLUMNS: &str = "i.id, i.name, i.kind, i.resor, i.funds_other_staff, i.registered_at";
+
+pub async fn institution_by_id(pool: &PgPool, id: Uuid) -> Result<Option<InstitutionRow>, sqlx::Error> {
+    let row: Option<InstitutionTuple> =
+        sqlx::query_as(&format!("SELECT {INSTITUTION_COLUMNS} FROM rm_institution i WHERE i.id = $1"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    row.map(institution).transpose()
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct InstitutionFilter {
+    pub kind: Option<InstitutionKind>,
+    pub resor: Option<Resor>,
+    pub id: Option<Uuid>,
+}
+
+/// A page ordered by (name, id), starting after the institution `after`.
+pub async fn institutions_page(
+    pool: &PgPool,
+    filter: &InstitutionFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<InstitutionRow>, sqlx::Error> {
+    let rows: Vec<InstitutionTuple> = sqlx::query_as(&format!(
+        "SELECT {INSTITUTION_COLUMNS} FROM rm_institution i
+          WHERE ($1::text IS NULL OR i.kind = $1)
+            AND ($2::text IS NULL OR i.resor = $2)
+            AND ($3::uuid IS NULL OR (i.name, i.id) > (SELECT a.name, a.id FROM rm_institution a WHERE a.id = $3))
+          ORDER BY i.name, i.id
+          LIMIT $4"
+    ))
+    .bind(filter.kind.as_ref().map(wire))
+    .bind(filter.resor.as_ref().map(wire))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(institution).collect()
+}
+
+/// Every matching institution's budget line for `year`, including those
+/// that declared nothing for it (they report NO_PAYROLL_DECLARED or EXEMPT).
+pub async fn budget_rows(pool: &PgPool, year: i32, filter: &InstitutionFilter) -> Result<Vec<BudgetRow>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String, Option<String>, bool, chrono::DateTime<chrono::Utc>, Option<i64>, Option<i64>)> =
+        sqlx::query_as(&format!(
+            "SELECT {INSTITUTION_COLUMNS}, b.remuneration_cents, b.allocated_cents
+               FROM rm_institution i
+               LEFT JOIN rm_training_budget b ON b.institution_id = i.id AND b.year = $1
+              WHERE ($2::text IS NULL OR i.kind = $2)
+                AND ($3::text IS NULL OR i.resor = $3)
+                AND ($4::uuid IS NULL OR i.id = $4)
+              ORDER BY i.name, i.id"
+        ))
+        .bind(year)
+        .bind(filter.kind.as_ref().map(wire))
+        .bind(filter.resor.as_ref().map(wire))
+        .bind(filter.id)
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(BudgetRow {
+                institution: institution((r.0, r.1, r.2, r.3, r.4, r.5))?,
+                year,
+                remuneration: r.6.map(Cents),
+                allocated: Cents(r.7.unwrap_or(0)),
+            })
+        })
+        .collect()
+}
+
+/// The years for which an institution has declared or allocated anything.
+pub async fn budget_years(pool: &PgPool, institution_id: Uuid) -> Result<Vec<i32>, sqlx::Error> {
+    sqlx::query_scalar("SELECT year FROM rm_training_budget WHERE institution_id = $1 ORDER BY year")
+        .bind(institution_id)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn by_funding_source(
+    pool: &PgPool,
+    institution_id: Uuid,
+    year: i32,
+) -> Result<Vec<(FundingSource, Cents)>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT funding_source, sum(amount_cents)::bigint FROM rm_training_allocation
+          WHERE institution_id = $1 AND year = $2 GROUP BY funding_source ORDER BY funding_source",
+    )
+    .bind(institution_id)
+    .bind(year)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|(s, c)| Ok((from_wire(&s)?, Cents(c)))).collect()
+}
+
+pub async fn by_priority(
+    pool: &PgPool,
+    institution_id: Uuid,
+    year: i32,
+) -> Result<Vec<(Option<StrategicPriority>, Cents)>, sqlx::Error> {
+    let rows: Vec<(Option<i32>, i64)> = sqlx::query_as(
+        "SELECT priority, sum(amount_cents)::bigint FROM rm_training_allocation
+          WHERE institution_id = $1 AND year = $2 GROUP BY priority ORDER BY priority NULLS LAST",
+    )
+    .bind(institution_id)
+    .bind(year)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(p, c)| {
+            let priority = p
+                .map(|n| {
+                    u8::try_from(n)
+                        .ok()
+                        .and_then(StrategicPriority::from_number)
+                        .ok_or_else(|| sqlx::Error::Decode(format!("unknown priority {n} in read model").into()))
+                })
+                .transpose()?;
+            Ok((priority, Cents(c)))
+        })
+        .collect()
+}

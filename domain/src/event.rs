@@ -1,0 +1,58 @@
+//! How domain events become stored rows and back. The stored `event_type` is
+//! the variant name; the payload is the variant's fields; `schema_version`
+//! says which shape the payload has. A future shape change adds an upcast
+//! from the old version here rather than rewriting stored rows.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use thiserror::Error;
+
+pub const TAG: &str = "type";
+
+pub trait DomainEvent: Serialize + DeserializeOwned + Sized {
+    /// The payload shape written today.
+    const SCHEMA_VERSION: i32 = 1;
+
+    fn event_type(&self) -> &'static str;
+
+    /// Whether a stored event type belongs to this enum.
+    fn handles(event_type: &str) -> bool;
+
+    fn to_payload(&self) -> Value {
+        let mut v = serde_json::to_value(self).expect("domain events serialise to JSON");
+        if let Value::Object(map) = &mut v {
+            map.remove(TAG);
+        }
+        v
+    }
+
+    fn from_stored(event_type: &str, schema_version: i32, payload: &Value) -> Result<Self, EventDecodeError> {
+        if schema_version != Self::SCHEMA_VERSION {
+            return Err(EventDecodeError::UnknownSchemaVersion {
+                event_type: event_type.to_owned(),
+                schema_version,
+            });
+        }
+        let Value::Object(fields) = payload else {
+            return Err(EventDecodeError::Malformed {
+                event_type: event_type.to_owned(),
+                reason: "payload is not an object".into(),
+            });
+        };
+        let mut tagged = fields.clone();
+        tagged.insert(TAG.into(), Value::String(event_type.to_owned()));
+        serde_json::from_value(Value::Object(tagged)).map_err(|e| EventDecodeError::Malformed {
+            event_type: event_type.to_owned(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EventDecodeError {
+    #[error("{event_type} has unknown schema version {schema_version}")]
+    UnknownSchemaVersion { event_type: String, schema_version: i32 },
+    #[error("{event_type} payload is malformed: {reason}")]
+    Malformed { event_type: String, reason: String },
+}

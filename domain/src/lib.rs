@@ -1,0 +1,16 @@
+//! Prasme's pure domain model: events, commands, deciders, reference data and
+//! the rules of the Learning and Development Plan 2021–2027. No IO, no async.
+
+pub mod budget;
+pub mod decider;
+pub mod error;
+pub mod event;
+pub mod institution;
+pub mod money;
+pub mod reference;
+mod validate;
+
+pub use decider::Decider;
+pub use error::{DomainError, ErrorCode};
+pub use event::{DomainEvent, EventDecodeError};
+pub use money::Cents;

@@ -1,0 +1,79 @@
+//! The PostgreSQL event store: one append-only `events` table, appends grouped
+//! into one transaction per batch under a global lock (gap-free positions in
+//! commit order), optimistic concurrency per stream, idempotent commands, a
+//! hash chain for tamper evidence and NOTIFY wake-ups for followers.
+
+mod error;
+mod follow;
+mod hash;
+mod model;
+mod read;
+mod schema;
+mod verify;
+mod writer;
+
+pub use error::{AppendError, StoreError};
+pub use follow::Follower;
+pub use hash::{canonical_json, event_hash, GENESIS_HASH};
+pub use read::events_after;
+pub use model::{AppendResult, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent};
+pub use schema::{connect, migrate, migrations_applied, MIGRATOR};
+pub use verify::{verify_chain, ChainBreak, VerifyReport};
+
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot};
+use writer::Pending;
+
+/// The channel on which every committed append is announced. Followers treat
+/// it as a wake-up only; they always read the table to learn what is new.
+pub const NOTIFY_CHANNEL: &str = "prasme_events";
+
+/// Cloneable handle to the store. All appends of a process go through one
+/// writer task that commits them in groups.
+#[derive(Clone)]
+pub struct EventStore {
+    pool: PgPool,
+    writer: mpsc::Sender<Pending>,
+}
+
+impl EventStore {
+    /// Starts the writer task on the current tokio runtime.
+    pub fn new(pool: PgPool) -> Self {
+        let (tx, rx) = mpsc::channel(writer::QUEUE_CAPACITY);
+        tokio::spawn(writer::run(pool.clone(), rx));
+        Self { pool, writer: tx }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Appends `events` to one stream if its version is `expected`.
+    ///
+    /// When `metadata.command_id` was already appended, nothing is written
+    /// and the first append's result is returned with `duplicate = true`.
+    pub async fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        metadata: EventMetadata,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, AppendError> {
+        model::validate_append(stream_id, &events)?;
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            stream_id: stream_id.to_owned(),
+            expected,
+            metadata,
+            events,
+            reply,
+        };
+        self.writer
+            .send(pending)
+            .await
+            .map_err(|_| AppendError::Store(StoreError::WriterStopped))?;
+        answer
+            .await
+            .map_err(|_| AppendError::Store(StoreError::WriterStopped))?
+    }
+}

@@ -1,0 +1,95 @@
+use sqlx::postgres::PgRow;
+use sqlx::{Executor, Postgres, Row};
+use uuid::Uuid;
+
+use crate::model::{AppendResult, EventMetadata, RecordedEvent};
+use crate::{EventStore, StoreError};
+
+pub(crate) const SELECT_EVENTS: &str = "SELECT position, stream_id, stream_version, event_id, event_type, schema_version,
+        payload, metadata, actor, command_id, correlation_id, causation_id,
+        occurred_at, recorded_at, prev_hash, hash
+   FROM events";
+
+pub(crate) fn decode(row: &PgRow) -> Result<RecordedEvent, sqlx::Error> {
+    Ok(RecordedEvent {
+        position: row.try_get("position")?,
+        stream_id: row.try_get("stream_id")?,
+        stream_version: row.try_get("stream_version")?,
+        event_id: row.try_get("event_id")?,
+        event_type: row.try_get("event_type")?,
+        schema_version: row.try_get("schema_version")?,
+        payload: row.try_get("payload")?,
+        metadata: EventMetadata {
+            actor: row.try_get("actor")?,
+            command_id: row.try_get("command_id")?,
+            correlation_id: row.try_get("correlation_id")?,
+            causation_id: row.try_get("causation_id")?,
+            extra: row.try_get("metadata")?,
+        },
+        occurred_at: row.try_get("occurred_at")?,
+        recorded_at: row.try_get("recorded_at")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Events with a position above `after`, in order, at most `limit` of them.
+pub async fn events_after<'e, E>(
+    executor: E,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<RecordedEvent>, StoreError>
+where
+    E: Executor<'e, Database = Postgres>,
+{
+    let sql = format!("{SELECT_EVENTS} WHERE position > $1 ORDER BY position LIMIT $2");
+    let rows = sqlx::query(&sql)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(executor)
+        .await?;
+    Ok(rows.iter().map(decode).collect::<Result<_, _>>()?)
+}
+
+impl EventStore {
+    /// Events after the global position `after`, ascending; see `follow` to wait for more.
+    pub async fn read_all(&self, after: i64, limit: i64) -> Result<Vec<RecordedEvent>, StoreError> {
+        events_after(&self.pool, after, limit).await
+    }
+
+    /// The whole stream, oldest first.
+    pub async fn read_stream(&self, stream_id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!("{SELECT_EVENTS} WHERE stream_id = $1 ORDER BY stream_version");
+        let rows = sqlx::query(&sql)
+            .bind(stream_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(decode).collect::<Result<_, _>>()?)
+    }
+
+    /// The highest committed position, 0 for an empty store.
+    pub async fn head_position(&self) -> Result<i64, StoreError> {
+        let head: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(head.unwrap_or(0))
+    }
+
+    /// The result of an earlier append of `command_id`, if there was one.
+    pub async fn command_result(&self, command_id: Uuid) -> Result<Option<AppendResult>, StoreError> {
+        let row: Option<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT (array_agg(stream_id ORDER BY position))[1], min(position), max(position), max(stream_version)
+               FROM events WHERE command_id = $1 HAVING count(*) > 0",
+        )
+        .bind(command_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(stream_id, first, last, version)| AppendResult {
+            stream_id,
+            first_position: first,
+            last_position: last,
+            stream_version: version,
+            duplicate: true,
+        }))
+    }
+}

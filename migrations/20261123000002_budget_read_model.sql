@@ -1,0 +1,31 @@
+-- Read model of the training-budget projection. Rebuilt from events at will.
+CREATE TABLE rm_institution (
+    id                      uuid        PRIMARY KEY,
+    name                    text        NOT NULL,
+    kind                    text        NOT NULL,
+    resor                   text,
+    funds_other_staff       boolean     NOT NULL,
+    registered_at           timestamptz NOT NULL
+);
+CREATE INDEX rm_institution_name ON rm_institution (name, id);
+
+CREATE TABLE rm_training_budget (
+    institution_id      uuid    NOT NULL REFERENCES rm_institution (id),
+    year                integer NOT NULL,
+    remuneration_cents  bigint,
+    allocated_cents     bigint  NOT NULL DEFAULT 0,
+    last_position       bigint  NOT NULL,
+    PRIMARY KEY (institution_id, year)
+);
+CREATE INDEX rm_training_budget_year ON rm_training_budget (year);
+
+CREATE TABLE rm_training_allocation (
+    allocation_id   uuid    PRIMARY KEY,
+    institution_id  uuid    NOT NULL REFERENCES rm_institution (id),
+    year            integer NOT NULL,
+    amount_cents    bigint  NOT NULL,
+    funding_source  text    NOT NULL,
+    priority        integer,
+    corrections     integer NOT NULL DEFAULT 0
+);
+CREATE INDEX rm_training_allocation_budget ON rm_training_allocation (institution_id, year);

@@ -1,0 +1,176 @@
+//! Read model of institutions and their training budgets per year
+//! (`rm_institution`, `rm_training_budget`, `rm_training_allocation`).
+//! Statuses are not stored: they follow from the amounts by the rule in
+//! `prasme_domain::budget`, so a change of rule needs no rebuild.
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use prasme_domain::institution::InstitutionEvent;
+use prasme_domain::reference::wire_name as wire;
+use prasme_domain::DomainEvent;
+use prasme_eventstore::RecordedEvent;
+use sqlx::PgConnection;
+
+use crate::{Change, Projection, ProjectionError};
+
+pub struct TrainingBudgetProjection;
+
+impl TrainingBudgetProjection {
+    pub const NAME: &'static str = "training_budget";
+}
+
+impl Projection for TrainingBudgetProjection {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn apply<'a>(
+        &'a self,
+        tx: &'a mut PgConnection,
+        event: &'a RecordedEvent,
+    ) -> BoxFuture<'a, Result<Vec<Change>, ProjectionError>> {
+        async move {
+            if !InstitutionEvent::handles(&event.event_type) {
+                return Ok(vec![]);
+            }
+            let decoded = InstitutionEvent::from_stored(&event.event_type, event.schema_version, &event.payload)
+                .map_err(|e| ProjectionError::BadEvent {
+                    position: event.position,
+                    reason: e.to_string(),
+                })?;
+            apply(tx, event, decoded).await
+        }
+        .boxed()
+    }
+
+    fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        async move {
+            // DELETE, not TRUNCATE: readers keep the old rows until the rebuild commits.
+            for table in ["rm_training_allocation", "rm_training_budget", "rm_institution"] {
+                sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+}
+
+async fn apply(
+    tx: &mut PgConnection,
+    event: &RecordedEvent,
+    decoded: InstitutionEvent,
+) -> Result<Vec<Change>, ProjectionError> {
+    use InstitutionEvent as E;
+    match decoded {
+        E::InstitutionRegistered {
+            institution_id,
+            name,
+            kind,
+            resor,
+            funds_other_institutions_staff,
+        } => {
+            sqlx::query(
+                "INSERT INTO rm_institution (id, name, kind, resor, funds_other_staff, registered_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(institution_id)
+            .bind(name)
+            .bind(wire(&kind))
+            .bind(resor.map(|r| wire(&r)))
+            .bind(funds_other_institutions_staff)
+            .bind(event.occurred_at)
+            .execute(&mut *tx)
+            .await?;
+            Ok(vec![Change::Institution { institution_id }])
+        }
+        E::RemunerationBudgetDeclared {
+            institution_id,
+            year,
+            amount_cents,
+        } => {
+            sqlx::query(
+                "INSERT INTO rm_training_budget (institution_id, year, remuneration_cents, last_position)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (institution_id, year)
+                 DO UPDATE SET remuneration_cents = $3, last_position = $4",
+            )
+            .bind(institution_id)
+            .bind(year)
+            .bind(amount_cents.0)
+            .bind(event.position)
+            .execute(&mut *tx)
+            .await?;
+            Ok(vec![Change::TrainingBudget { institution_id, year }])
+        }
+        E::TrainingBudgetAllocated {
+            institution_id,
+            allocation_id,
+            year,
+            amount_cents,
+            funding_source,
+            priority,
+        } => {
+            sqlx::query(
+                "INSERT INTO rm_training_allocation (allocation_id, institution_id, year, amount_cents, funding_source, priority)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(allocation_id)
+            .bind(institution_id)
+            .bind(year)
+            .bind(amount_cents.0)
+            .bind(wire(&funding_source))
+            .bind(priority.map(|p| i32::from(p.number())))
+            .execute(&mut *tx)
+            .await?;
+            add_allocated(tx, institution_id, year, amount_cents.0, event.position).await?;
+            Ok(vec![Change::TrainingBudget { institution_id, year }])
+        }
+        E::TrainingAllocationCorrected {
+            institution_id,
+            allocation_id,
+            year,
+            previous_amount_cents,
+            amount_cents,
+            funding_source,
+            priority,
+            ..
+        } => {
+            sqlx::query(
+                "UPDATE rm_training_allocation
+                    SET amount_cents = $2, funding_source = $3, priority = $4, corrections = corrections + 1
+                  WHERE allocation_id = $1",
+            )
+            .bind(allocation_id)
+            .bind(amount_cents.0)
+            .bind(wire(&funding_source))
+            .bind(priority.map(|p| i32::from(p.number())))
+            .execute(&mut *tx)
+            .await?;
+            let delta = amount_cents.0 - previous_amount_cents.0;
+            add_allocated(tx, institution_id, year, delta, event.position).await?;
+            Ok(vec![Change::TrainingBudget { institution_id, year }])
+        }
+    }
+}
+
+async fn add_allocated(
+    tx: &mut PgConnection,
+    institution_id: uuid::Uuid,
+    year: i32,
+    delta: i64,
+    position: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO rm_training_budget (institution_id, year, allocated_cents, last_position)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (institution_id, year)
+         DO UPDATE SET allocated_cents = rm_training_budget.allocated_cents + $3, last_position = $4",
+    )
+    .bind(institution_id)
+    .bind(year)
+    .bind(delta)
+    .bind(position)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

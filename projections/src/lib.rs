@@ -1,0 +1,101 @@
+//! Projections: read models built from the event log. Each projection's
+//! checkpoint is written in the same transaction as its read-model rows, so
+//! every event takes effect exactly once, across crashes and restarts.
+
+mod budget;
+mod rebuild;
+mod runner;
+
+pub use budget::TrainingBudgetProjection;
+pub use rebuild::rebuild;
+pub use runner::{Lagging, ProjectionRunner, Runner};
+
+use futures::future::BoxFuture;
+use prasme_eventstore::{RecordedEvent, StoreError};
+use sqlx::PgConnection;
+use thiserror::Error;
+use uuid::Uuid;
+
+/// What a projection changed, announced after its transaction commits (for
+/// subscriptions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    TrainingBudget { institution_id: Uuid, year: i32 },
+    Institution { institution_id: Uuid },
+}
+
+#[derive(Debug, Clone)]
+pub struct ChangeNotice {
+    pub position: i64,
+    pub change: Change,
+}
+
+#[derive(Debug, Error)]
+pub enum ProjectionError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("event at position {position} cannot be projected: {reason}")]
+    BadEvent { position: i64, reason: String },
+    #[error("no projection is named {0}")]
+    Unknown(String),
+}
+
+pub trait Projection: Send + Sync + 'static {
+    /// Stable name: the checkpoint row's key.
+    fn name(&self) -> &'static str;
+
+    /// Applies one event inside the caller's transaction.
+    fn apply<'a>(
+        &'a self,
+        tx: &'a mut PgConnection,
+        event: &'a RecordedEvent,
+    ) -> BoxFuture<'a, Result<Vec<Change>, ProjectionError>>;
+
+    /// Empties the read model, inside the caller's transaction, for a rebuild.
+    fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>>;
+}
+
+/// The checkpoint row, locked until the caller's transaction ends so that two
+/// runners (or a runner and a rebuild) never apply the same events.
+pub(crate) async fn lock_checkpoint(tx: &mut PgConnection, name: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query("INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE")
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await
+}
+
+pub(crate) async fn save_checkpoint(tx: &mut PgConnection, name: &str, position: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE name = $1")
+        .bind(name)
+        .bind(position)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Applies `events` (which follow `checkpoint`) and moves the checkpoint to the last one.
+pub(crate) async fn apply_batch(
+    tx: &mut PgConnection,
+    projection: &dyn Projection,
+    events: &[RecordedEvent],
+) -> Result<Vec<ChangeNotice>, ProjectionError> {
+    let mut notices = Vec::new();
+    for event in events {
+        for change in projection.apply(tx, event).await? {
+            notices.push(ChangeNotice {
+                position: event.position,
+                change,
+            });
+        }
+    }
+    if let Some(last) = events.last() {
+        save_checkpoint(tx, projection.name(), last.position).await?;
+    }
+    Ok(notices)
+}

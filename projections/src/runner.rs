@@ -1,0 +1,241 @@
+//! Drives projections: catch up from the checkpoint, then follow live. One
+//! task per projection, so a slow or broken one holds back only itself.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use prasme_eventstore::EventStore;
+use sqlx::PgPool;
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+
+use crate::{apply_batch, lock_checkpoint, ChangeNotice, Projection, ProjectionError};
+
+const BATCH: i64 = 500;
+const RETRY_DELAY: Duration = Duration::from_secs(1);
+
+pub struct ProjectionRunner {
+    store: EventStore,
+    projections: Vec<Arc<dyn Projection>>,
+    poll: Duration,
+}
+
+/// A cheap handle on the running projections: how far they got, and what changed.
+#[derive(Clone)]
+pub struct Runner {
+    position: watch::Receiver<i64>,
+    changes: broadcast::Sender<ChangeNotice>,
+    names: Arc<Vec<&'static str>>,
+    positions: Arc<Mutex<Vec<i64>>>,
+}
+
+/// The read models had not reached a position in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lagging {
+    pub wanted: i64,
+    pub reached: i64,
+}
+
+impl ProjectionRunner {
+    pub fn new(store: EventStore, projections: Vec<Arc<dyn Projection>>) -> Self {
+        Self {
+            store,
+            projections,
+            poll: Duration::from_millis(500),
+        }
+    }
+
+    /// The fallback poll interval when no notification arrives.
+    pub fn poll_every(mut self, poll: Duration) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// Starts one task per projection. They stop at a checkpoint (between
+    /// batches) when `shutdown` turns true; await the handles to know they did.
+    pub async fn start(
+        self,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<(Runner, Vec<JoinHandle<()>>), ProjectionError> {
+        let names: Vec<&'static str> = self.projections.iter().map(|p| p.name()).collect();
+        let mut initial = Vec::with_capacity(names.len());
+        for name in &names {
+            initial.push(stored_checkpoint(self.store.pool(), name).await?);
+        }
+        let (position_tx, position) = watch::channel(initial.iter().copied().min().unwrap_or(0));
+        let (changes, _) = broadcast::channel(1024);
+        let runner = Runner {
+            position,
+            changes,
+            names: Arc::new(names),
+            positions: Arc::new(Mutex::new(initial.clone())),
+        };
+        let position_tx = Arc::new(position_tx);
+        let tasks = self
+            .projections
+            .into_iter()
+            .zip(initial)
+            .enumerate()
+            .map(|(index, (projection, checkpoint))| {
+                let worker = Worker {
+                    store: self.store.clone(),
+                    projection,
+                    index,
+                    runner: runner.clone(),
+                    position_tx: position_tx.clone(),
+                    poll: self.poll,
+                };
+                tokio::spawn(worker.run(checkpoint, shutdown.clone()))
+            })
+            .collect();
+        Ok((runner, tasks))
+    }
+}
+
+impl Runner {
+    /// The position every projection has reached.
+    pub fn position(&self) -> i64 {
+        *self.position.borrow()
+    }
+
+    /// Each projection's name and checkpoint.
+    pub fn checkpoints(&self) -> Vec<(&'static str, i64)> {
+        let positions = self.positions.lock().map(|p| p.clone()).unwrap_or_default();
+        self.names.iter().copied().zip(positions).collect()
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ChangeNotice> {
+        self.changes.subscribe()
+    }
+
+    /// Waits until every projection has applied `position`, for read-your-writes.
+    pub async fn wait_for(&self, position: i64, timeout: Duration) -> Result<(), Lagging> {
+        let mut rx = self.position.clone();
+        let reached = tokio::time::timeout(timeout, async { rx.wait_for(|p| *p >= position).await.is_ok() })
+            .await
+            .unwrap_or(false);
+        if reached {
+            Ok(())
+        } else {
+            Err(Lagging {
+                wanted: position,
+                reached: self.position(),
+            })
+        }
+    }
+}
+
+async fn stored_checkpoint(pool: &PgPool, name: &str) -> Result<i64, sqlx::Error> {
+    let p: Option<i64> = sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = $1")
+        .bind(name)
+        .fetch_optional(pool)
+        .await?;
+    Ok(p.unwrap_or(0))
+}
+
+struct Worker {
+    store: EventStore,
+    projection: Arc<dyn Projection>,
+    index: usize,
+    runner: Runner,
+    position_tx: Arc<watch::Sender<i64>>,
+    poll: Duration,
+}
+
+enum Committed {
+    Applied(Vec<ChangeNotice>, i64),
+    /// Another runner or a rebuild moved the checkpoint; continue from there.
+    Moved(i64),
+}
+
+impl Worker {
+    async fn run(self, mut committed: i64, mut shutdown: watch::Receiver<bool>) {
+        let name = self.projection.name();
+        let mut follower = loop {
+            match self.store.follow(committed, self.poll).await {
+                Ok(f) => break f,
+                Err(e) => {
+                    tracing::error!(projection = name, error = %e, "cannot follow the event log; retrying");
+                    if sleep_or_shutdown(RETRY_DELAY, &mut shutdown).await {
+                        return;
+                    }
+                }
+            }
+        };
+        tracing::info!(projection = name, checkpoint = committed, "projection started");
+        while !*shutdown.borrow() {
+            let batch = match follower.try_next_batch(BATCH).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::error!(projection = name, error = %e, "reading events failed; retrying");
+                    if sleep_or_shutdown(RETRY_DELAY, &mut shutdown).await {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            if batch.is_empty() {
+                tokio::select! {
+                    _ = follower.wait() => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
+            match self.commit(committed, &batch).await {
+                Ok(Committed::Applied(notices, position)) => {
+                    committed = position;
+                    self.publish(position);
+                    for notice in notices {
+                        // No subscriber is not an error.
+                        let _ = self.runner.changes.send(notice);
+                    }
+                }
+                Ok(Committed::Moved(position)) => {
+                    committed = position;
+                    follower.seek(position);
+                    self.publish(position);
+                }
+                Err(e) => {
+                    // Never skip: the same events are tried again until they apply.
+                    tracing::error!(projection = name, error = %e, "projection failed; retrying");
+                    follower.seek(committed);
+                    if sleep_or_shutdown(RETRY_DELAY, &mut shutdown).await {
+                        break;
+                    }
+                }
+            }
+        }
+        tracing::info!(projection = name, checkpoint = committed, "projection stopped at its checkpoint");
+    }
+
+    async fn commit(&self, committed: i64, batch: &[prasme_eventstore::RecordedEvent]) -> Result<Committed, ProjectionError> {
+        let mut tx = self.store.pool().begin().await?;
+        let stored = lock_checkpoint(&mut tx, self.projection.name()).await?;
+        if stored != committed {
+            return Ok(Committed::Moved(stored));
+        }
+        let notices = apply_batch(&mut tx, self.projection.as_ref(), batch).await?;
+        tx.commit().await?;
+        Ok(Committed::Applied(notices, batch.last().map_or(committed, |e| e.position)))
+    }
+
+    fn publish(&self, position: i64) {
+        let min = match self.runner.positions.lock() {
+            Ok(mut positions) => {
+                positions[self.index] = position;
+                positions.iter().copied().min().unwrap_or(position)
+            }
+            Err(_) => return,
+        };
+        self.position_tx.send_replace(min);
+    }
+}
+
+/// Sleeps; true when shutdown was asked for meanwhile.
+async fn sleep_or_shutdown(delay: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => {}
+        _ = shutdown.changed() => {}
+    }
+    *shutdown.borrow()
+}

@@ -1,0 +1,201 @@
+//! `prasme bench`: append throughput of the event store against the
+//! ceiling of plain multi-row INSERTs on the same server, in one run.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use prasme_eventstore::{AppendError, EventMetadata, EventStore, ExpectedVersion, NewEvent};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy)]
+pub struct BenchConfig {
+    pub writers: usize,
+    pub appends_per_writer: usize,
+    pub hot_streams: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub events: u64,
+    pub conflicts: u64,
+    pub elapsed: Duration,
+}
+
+impl Scenario {
+    pub fn per_second(&self) -> f64 {
+        self.events as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BenchReport {
+    pub distinct: Scenario,
+    pub hot: Scenario,
+    pub ceiling: Scenario,
+}
+
+impl BenchReport {
+    pub fn to_markdown(&self, config: &BenchConfig) -> String {
+        let ratio = self.distinct.per_second() / self.ceiling.per_second() * 100.0;
+        let row = |s: &Scenario| {
+            format!(
+                "| {} | {} | {} | {:.2} | {:.0} |\n",
+                s.name,
+                s.events,
+                s.conflicts,
+                s.elapsed.as_secs_f64(),
+                s.per_second()
+            )
+        };
+        format!(
+            "| scenario | events | conflicts retried | seconds | events/s |\n|---|---|---|---|---|\n{}{}{}\n\
+             {} writers, {} appends each; hot streams: {}. Store / ceiling: {ratio:.0} %.\n",
+            row(&self.distinct),
+            row(&self.hot),
+            row(&self.ceiling),
+            config.writers,
+            config.appends_per_writer,
+            config.hot_streams,
+        )
+    }
+}
+
+fn event(i: u64) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: "TrainingBudgetAllocated".into(),
+        schema_version: 1,
+        payload: json!({
+            "institutionId": Uuid::now_v7(),
+            "allocationId": Uuid::now_v7(),
+            "year": 2026,
+            "amountCents": 1_000_00 + i,
+            "fundingSource": "STATE_BUDGET",
+            "priority": null
+        }),
+        occurred_at: Utc::now(),
+    }
+}
+
+/// Runs the three scenarios against the (empty, migrated) database `pool`.
+pub async fn run(pool: PgPool, config: BenchConfig) -> Result<BenchReport, AppendError> {
+    let store = EventStore::new(pool.clone());
+    let distinct = appends(&store, config, "64 writers, distinct streams", |w, _| format!("bench-distinct-{w}")).await?;
+    let hot_streams = config.hot_streams.max(1);
+    let hot = appends(&store, config, "64 writers, 8 hot streams", move |w, _| {
+        format!("bench-hot-{}", w % hot_streams)
+    })
+    .await?;
+    let ceiling = ceiling(&pool, distinct.events).await.map_err(AppendError::from)?;
+    Ok(BenchReport { distinct, hot, ceiling })
+}
+
+async fn appends(
+    store: &EventStore,
+    config: BenchConfig,
+    name: &str,
+    stream_of: impl Fn(usize, usize) -> String + Send + Sync + Copy + 'static,
+) -> Result<Scenario, AppendError> {
+    let conflicts = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for writer in 0..config.writers {
+        let store = store.clone();
+        let conflicts = conflicts.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut version = 0;
+            for i in 0..config.appends_per_writer {
+                let stream = stream_of(writer, i);
+                loop {
+                    let meta = EventMetadata::for_command("bench", Uuid::now_v7());
+                    match store
+                        .append(&stream, ExpectedVersion::Exact(version), meta, vec![event(i as u64)])
+                        .await
+                    {
+                        Ok(r) => {
+                            version = r.stream_version;
+                            break;
+                        }
+                        Err(AppendError::WrongExpectedVersion { actual, .. }) => {
+                            conflicts.fetch_add(1, Ordering::Relaxed);
+                            version = actual;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| AppendError::Invalid(e.to_string()))??;
+    }
+    Ok(Scenario {
+        name: name.to_owned(),
+        events: (config.writers * config.appends_per_writer) as u64,
+        conflicts: conflicts.load(Ordering::Relaxed),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The same rows, 100 to an INSERT from 8 connections, into a copy of the
+/// table with no triggers, no hashing, no lock and no version checks.
+async fn ceiling(pool: &PgPool, rows: u64) -> Result<Scenario, sqlx::Error> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_ceiling (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+        .execute(pool)
+        .await?;
+    sqlx::query("TRUNCATE bench_ceiling").execute(pool).await?;
+    const CONNECTIONS: u64 = 8;
+    const BATCH: u64 = 100;
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let pool = pool.clone();
+        let next = next.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let first = next.fetch_add(BATCH, Ordering::Relaxed);
+                if first >= rows {
+                    return Ok::<_, sqlx::Error>(());
+                }
+                let n = BATCH.min(rows - first);
+                let events: Vec<NewEvent> = (0..n).map(event).collect();
+                let positions: Vec<i64> = (first..first + n).map(|p| p as i64 + 1).collect();
+                let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+                let payloads: Vec<serde_json::Value> = events.iter().map(|e| e.payload.clone()).collect();
+                let now = Utc::now();
+                sqlx::query(
+                    "INSERT INTO bench_ceiling (position, stream_id, stream_version, event_id, event_type,
+                         schema_version, payload, metadata, actor, command_id, correlation_id, causation_id,
+                         occurred_at, recorded_at, prev_hash, hash)
+                     SELECT p, 'bench-ceiling-' || p, 1, id, 'TrainingBudgetAllocated', 1, pl, '{}'::jsonb,
+                            'bench', id, id, id, $4, $4, '\\x00'::bytea, '\\x00'::bytea
+                       FROM UNNEST($1::bigint[], $2::uuid[], $3::jsonb[]) AS t(p, id, pl)",
+                )
+                .bind(&positions)
+                .bind(&ids)
+                .bind(&payloads)
+                .bind(now)
+                .execute(&pool)
+                .await?;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| sqlx::Error::Protocol(e.to_string()))??;
+    }
+    let elapsed = started.elapsed();
+    sqlx::query("DROP TABLE bench_ceiling").execute(pool).await?;
+    Ok(Scenario {
+        name: "ceiling: plain 100-row INSERTs, 8 connections".into(),
+        events: rows,
+        conflicts: 0,
+        elapsed,
+    })
+}

@@ -1,0 +1,217 @@
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use prasme::bench::{self, BenchConfig};
+use prasme::database::{ensure_database, with_database, Database};
+use prasme::server::{projections, stop_signal, Application};
+use prasme::{demo, telemetry};
+use prasme_commands::CommandHandler;
+use prasme_eventstore::{verify_chain, EventStore};
+use prasme_projections::{rebuild, ProjectionRunner};
+
+/// Prasme: the event-sourced ledger of learning and development in Latvia's
+/// public administration.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// PostgreSQL to use. Without it, Prasme starts a private cluster from the
+    /// system's PostgreSQL binaries (data in PRASME_PG_DIR, default .prasme/pg).
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Log one JSON object per line instead of human-readable lines.
+    #[arg(long, env = "PRASME_LOG_JSON", global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve GraphQL at /graphql (subscriptions over graphql-ws on the same path) and GraphiQL at /.
+    Serve {
+        #[arg(long, env = "PRASME_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Load the demo dataset first (loading it again changes nothing).
+        #[arg(long, env = "PRASME_DEMO")]
+        demo: bool,
+        /// How long a query with atLeastPosition waits for the read models, in milliseconds.
+        #[arg(long, env = "PRASME_READ_WAIT_MS", default_value_t = 5000)]
+        read_wait_ms: u64,
+    },
+    /// Apply the database migrations.
+    Migrate,
+    /// Recompute the hash chain over the whole event log; exits 1 at the first bad position.
+    Verify,
+    /// Rebuild a projection from position 0.
+    Rebuild {
+        /// The projection's name (see the `projections` query).
+        name: String,
+    },
+    /// Measure append throughput in a scratch database; prints a Markdown table.
+    Bench {
+        #[arg(long, default_value_t = 64)]
+        writers: usize,
+        #[arg(long, default_value_t = 500)]
+        appends_per_writer: usize,
+        #[arg(long, default_value_t = 8)]
+        hot_streams: usize,
+    },
+    /// Print the GraphQL schema (SDL), as committed in schema.graphql.
+    Schema,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_json);
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("prasme: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
+    let url = cli.database_url.as_deref();
+    match cli.command {
+        Command::Schema => {
+            print!("{}", prasme_api_graphql::sdl());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let db = Database::open(url, 2).await?;
+            println!("migrations applied");
+            db.close().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            listen,
+            demo,
+            read_wait_ms,
+        } => {
+            let db = Database::open(url, 32).await?;
+            if demo {
+                let started = Instant::now();
+                let loaded = demo::load(&CommandHandler::new(EventStore::new(db.pool.clone()))).await?;
+                tracing::info!(
+                    institutions = loaded.institutions,
+                    commands = loaded.commands,
+                    already_loaded = loaded.already_loaded,
+                    last_position = loaded.last_position,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "demo dataset loaded"
+                );
+            }
+            let app = Application::build(db.pool.clone(), listen, Duration::from_millis(read_wait_ms)).await?;
+            let addr = app.local_addr()?;
+            tracing::info!(%addr, "Prasme is serving GraphQL at http://{addr}/graphql and GraphiQL at http://{addr}/");
+            app.run_until(stop_signal()).await?;
+            db.close().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify => {
+            let db = Database::open(url, 2).await?;
+            let bar = spinner("verifying");
+            let report = verify_chain(&db.pool, |n| bar.set_position(n as u64)).await?;
+            bar.finish_and_clear();
+            db.close().await?;
+            match report.first_break {
+                None => {
+                    println!("hash chain intact: {} events, head position {}", report.events_checked, report.head_position);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    println!("hash chain BROKEN at position {}: {}", b.position, b.reason);
+                    println!("{} events before it verified", report.events_checked);
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Rebuild { name } => {
+            let db = Database::open(url, 2).await?;
+            let all = projections();
+            let Some(projection) = all.iter().find(|p| p.name() == name) else {
+                let names: Vec<_> = all.iter().map(|p| p.name()).collect();
+                eprintln!("prasme: no projection is named {name:?}; there are: {}", names.join(", "));
+                return Ok(ExitCode::from(2));
+            };
+            let store = EventStore::new(db.pool.clone());
+            let bar = ProgressBar::new(store.head_position().await?.max(0) as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} events, {per_sec}, eta {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let started = Instant::now();
+            let position = rebuild(&store, projection.as_ref(), |done, head| {
+                bar.set_length(head as u64);
+                bar.set_position(done as u64);
+            })
+            .await?;
+            bar.finish_and_clear();
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "rebuilt {name} to position {position} in {secs:.2} s ({:.0} events/s)",
+                position as f64 / secs.max(1e-9)
+            );
+            db.close().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            writers,
+            appends_per_writer,
+            hot_streams,
+        } => {
+            let admin = Database::open(url, 2).await?;
+            let name = format!("prasme_bench_{}", std::process::id());
+            ensure_database(&admin.url, &name).await?;
+            let bench_url = with_database(&admin.url, &name);
+            let pool = prasme_eventstore::connect(&bench_url, 80).await?;
+            prasme_eventstore::migrate(&pool).await?;
+            // The projections are not part of an append's cost, but a real
+            // server runs them: keep one following the log during the run.
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let (_, tasks) = ProjectionRunner::new(EventStore::new(pool.clone()), vec![])
+                .start(stopped)
+                .await?;
+            let config = BenchConfig {
+                writers,
+                appends_per_writer,
+                hot_streams,
+            };
+            let report = bench::run(pool.clone(), config).await?;
+            stop.send_replace(true);
+            for t in tasks {
+                let _ = t.await;
+            }
+            pool.close().await;
+            let admin_pool = prasme_eventstore::connect(&admin.url, 1).await?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&admin_pool)
+                .await?;
+            admin_pool.close().await;
+            admin.close().await?;
+            let mut out = std::io::stdout();
+            write!(out, "{}", report.to_markdown(&config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn spinner(message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}: {pos} events ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(message);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}

@@ -1,0 +1,483 @@
+//! End to end: the real server on a free port, over HTTP and WebSocket.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use prasme::server::Application;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+struct Server {
+    addr: SocketAddr,
+    http: reqwest::Client,
+    stop: oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<std::io::Result<()>>,
+    db: common::TestDb,
+}
+
+async fn start() -> Server {
+    let db = common::fresh_db().await;
+    let app = Application::build(db.pool.clone(), "127.0.0.1:0".parse().unwrap(), Duration::from_secs(5))
+        .await
+        .unwrap();
+    let addr = app.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    Server {
+        addr,
+        http: reqwest::Client::new(),
+        stop,
+        running,
+        db,
+    }
+}
+
+impl Server {
+    async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("http://{}/graphql", self.addr))
+            .header("x-prasme-actor", "hr@example.lv")
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// Runs a mutation and returns its payload, failing on GraphQL errors.
+    async fn mutate(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        let data = body["data"].as_object().unwrap();
+        data.values().next().unwrap().clone()
+    }
+
+    /// Stops the server as SIGTERM would, and checks that it stops cleanly.
+    async fn shut_down(self) {
+        self.stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(15), self.running)
+            .await
+            .expect("the server stops within its grace period")
+            .unwrap()
+            .unwrap();
+        self.db.drop_db().await;
+    }
+}
+
+const REGISTER: &str = "mutation($input: RegisterInstitutionInput!) {
+  registerInstitution(input: $input) {
+    institutionId position streamVersion duplicate
+    userErrors { code field message }
+    institution { id name kind resor }
+  }
+}";
+
+const DECLARE: &str = "mutation($input: DeclareRemunerationBudgetInput!) {
+  declareRemunerationBudget(input: $input) {
+    position streamVersion duplicate
+    userErrors { code field message expectedVersion actualVersion }
+    budget { remunerationCents allocatedCents status }
+  }
+}";
+
+const ALLOCATE: &str = "mutation($input: AllocateTrainingBudgetInput!) {
+  allocateTrainingBudget(input: $input) {
+    allocationId position streamVersion duplicate year
+    userErrors { code field message expectedVersion actualVersion }
+    budget { remunerationCents allocatedCents shareOfPayrollPercent status exemptionReason }
+  }
+}";
+
+const CORRECT: &str = "mutation($input: CorrectTrainingAllocationInput!) {
+  correctTrainingAllocation(input: $input) {
+    position year
+    userErrors { code field message }
+    budget { allocatedCents shareOfPayrollPercent status
+             byFundingSource { fundingSource amountCents }
+             byPriority { priority amountCents } }
+  }
+}";
+
+async fn register(s: &Server, name: &str, kind: &str, resor: Option<&str>) -> String {
+    let p = s
+        .mutate(REGISTER, json!({ "input": { "name": name, "kind": kind, "resor": resor } }))
+        .await;
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    p["institutionId"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let s = start().await;
+    let get = |path: &'static str| {
+        let (http, addr) = (s.http.clone(), s.addr);
+        async move { http.get(format!("http://{addr}{path}")).send().await.unwrap() }
+    };
+    assert_eq!(get("/healthz").await.status(), 200);
+    let ready = get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.text().await.unwrap(), "ready");
+    let graphiql = get("/").await.text().await.unwrap();
+    assert!(graphiql.contains("graphiql"), "GraphiQL is served at /");
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_training_budget_from_registration_to_compliance() {
+    let s = start().await;
+    let registered = s
+        .mutate(
+            REGISTER,
+            json!({ "input": { "name": "Valsts ieņēmumu dienests", "kind": "STATE", "resor": "FM" } }),
+        )
+        .await;
+    assert_eq!(registered["institution"]["name"], "Valsts ieņēmumu dienests");
+    assert_eq!(registered["streamVersion"], 1);
+    let id = registered["institutionId"].as_str().unwrap().to_owned();
+
+    let declared = s
+        .mutate(DECLARE, json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 100_000_000_00i64 } }))
+        .await;
+    assert_eq!(declared["budget"], json!({ "remunerationCents": 100_000_000_00i64, "allocatedCents": 0, "status": "BELOW_FLOOR" }));
+
+    let first = s
+        .mutate(
+            ALLOCATE,
+            json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 3_000_000_00i64,
+                               "fundingSource": "ESF", "priority": "DIGITAL_TRANSFORMATION" } }),
+        )
+        .await;
+    assert_eq!(first["budget"]["status"], "BELOW_TARGET");
+    assert_eq!(first["budget"]["shareOfPayrollPercent"], "3.0000");
+    let allocation = first["allocationId"].as_str().unwrap().to_owned();
+
+    let second = s
+        .mutate(
+            ALLOCATE,
+            json!({ "input": { "institutionId": id, "year": 2026, "amountCents": "2500000.00".replace('.', ""),
+                               "fundingSource": "STATE_BUDGET" } }),
+        )
+        .await;
+    assert_eq!(second["budget"]["status"], "MEETS_TARGET", "{second}");
+    assert_eq!(second["budget"]["shareOfPayrollPercent"], "5.5000");
+
+    let corrected = s
+        .mutate(
+            CORRECT,
+            json!({ "input": { "institutionId": id, "allocationId": allocation, "amountCents": 2_499_999_99i64,
+                               "fundingSource": "ESF", "priority": "DIGITAL_TRANSFORMATION",
+                               "reason": "Līgums noslēgts par mazāku summu" } }),
+        )
+        .await;
+    assert_eq!(corrected["year"], 2026);
+    assert_eq!(corrected["budget"]["status"], "BELOW_TARGET", "one cent under 5 %: {corrected}");
+    assert_eq!(corrected["budget"]["shareOfPayrollPercent"], "5.0000", "rounded share, exact status");
+    assert_eq!(
+        corrected["budget"]["byFundingSource"],
+        json!([{ "fundingSource": "ESF", "amountCents": 2_499_999_99i64 },
+               { "fundingSource": "STATE_BUDGET", "amountCents": 2_500_000_00i64 }])
+    );
+    assert_eq!(
+        corrected["budget"]["byPriority"],
+        json!([{ "priority": "DIGITAL_TRANSFORMATION", "amountCents": 2_499_999_99i64 },
+               { "priority": null, "amountCents": 2_500_000_00i64 }])
+    );
+
+    // The whole administration, by resor, with an exempt municipality beside it.
+    let riga = register(&s, "Rīgas valstspilsētas pašvaldība", "MUNICIPAL", None).await;
+    let p = s
+        .mutate(DECLARE, json!({ "input": { "institutionId": riga, "year": 2026, "amountCents": 50_000_00 } }))
+        .await;
+    let report = s
+        .gql(
+            "query($p: Int) { trainingBudget(year: 2026, atLeastPosition: $p) {
+                institutions { institution { name } status exemptionReason shareOfPayrollPercent }
+                byResor { resor summary { institutionCount status shareOfPayrollPercent } }
+                municipalities { institutionCount allocatedAllCents }
+                total { institutionCount remunerationCents allocatedCents
+                        statusCounts { status institutions } } } }",
+            json!({ "p": p["position"] }),
+        )
+        .await;
+    let r = &report["data"]["trainingBudget"];
+    assert_eq!(r["institutions"][0]["institution"]["name"], "Rīgas valstspilsētas pašvaldība");
+    assert_eq!(r["institutions"][0]["status"], "EXEMPT");
+    assert_eq!(r["institutions"][0]["exemptionReason"], "MUNICIPALITY");
+    assert_eq!(r["institutions"][0]["shareOfPayrollPercent"], "0.0000");
+    assert_eq!(
+        r["byResor"],
+        json!([{ "resor": "FM", "summary": { "institutionCount": 1, "status": "BELOW_TARGET", "shareOfPayrollPercent": "5.0000" } }])
+    );
+    assert_eq!(r["municipalities"]["institutionCount"], 1);
+    assert_eq!(r["total"]["remunerationCents"], 100_000_000_00i64, "exempt payroll is not in the rule's total");
+    assert_eq!(
+        r["total"]["statusCounts"],
+        json!([{ "status": "BELOW_TARGET", "institutions": 1 }, { "status": "EXEMPT", "institutions": 1 }])
+    );
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_typed_error_naming_the_field() {
+    let s = start().await;
+    let id = register(&s, "Valsts kase", "STATE", Some("FM")).await;
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let allocate = |institution: &str, year: i64, amount: i64| {
+        json!({ "input": { "institutionId": institution, "year": year, "amountCents": amount, "fundingSource": "OTHER" } })
+    };
+    let cases: Vec<(&str, Value, &str, Value)> = vec![
+        (ALLOCATE, allocate(&id, 2026, 0), "OUT_OF_RANGE", json!(["input", "amountCents"])),
+        (ALLOCATE, allocate(&id, 2026, -500), "OUT_OF_RANGE", json!(["input", "amountCents"])),
+        (ALLOCATE, allocate(&id, 2020, 500), "OUT_OF_RANGE", json!(["input", "year"])),
+        (ALLOCATE, allocate(&id, 2036, 500), "OUT_OF_RANGE", json!(["input", "year"])),
+        (ALLOCATE, allocate(&unknown, 2026, 500), "NOT_FOUND", json!(["input", "institutionId"])),
+        (
+            DECLARE,
+            json!({ "input": { "institutionId": unknown, "year": 2026, "amountCents": 1 } }),
+            "NOT_FOUND",
+            json!(["input", "institutionId"]),
+        ),
+        (
+            REGISTER,
+            json!({ "input": { "name": "  ", "kind": "STATE", "resor": "FM" } }),
+            "REQUIRED",
+            json!(["input", "name"]),
+        ),
+        (
+            REGISTER,
+            json!({ "input": { "name": "x".repeat(201), "kind": "STATE", "resor": "FM" } }),
+            "TOO_LONG",
+            json!(["input", "name"]),
+        ),
+        (
+            REGISTER,
+            json!({ "input": { "name": "Bez resora", "kind": "STATE" } }),
+            "REQUIRED",
+            json!(["input", "resor"]),
+        ),
+        (
+            CORRECT,
+            json!({ "input": { "institutionId": id, "allocationId": unknown, "amountCents": 1,
+                               "fundingSource": "OTHER", "reason": "typo" } }),
+            "NOT_FOUND",
+            json!(["input", "allocationId"]),
+        ),
+    ];
+    for (mutation, variables, code, field) in cases {
+        let p = s.mutate(mutation, variables.clone()).await;
+        let errors = p["userErrors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{variables}: {p}");
+        assert_eq!(errors[0]["code"], code, "{variables}");
+        assert_eq!(errors[0]["field"], field, "{variables}");
+        assert!(p["position"].is_null(), "nothing was written for {variables}");
+    }
+    // Malformed values never reach a resolver: GraphQL itself names the argument.
+    let body = s
+        .gql(ALLOCATE, json!({ "input": { "institutionId": "not-a-uuid", "year": 2026, "amountCents": 1.5, "fundingSource": "OTHER" } }))
+        .await;
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("UUID") && message.contains("AllocateTrainingBudgetInput"), "{message}");
+    assert!(body["data"].is_null());
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_repeated_command_id_answers_as_the_first_time() {
+    let s = start().await;
+    let command_id = uuid::Uuid::now_v7();
+    let input = json!({ "input": { "commandId": command_id, "name": "Iepirkumu uzraudzības birojs", "kind": "STATE", "resor": "FM" } });
+    let first = s.mutate(REGISTER, input.clone()).await;
+    let again = s.mutate(REGISTER, input).await;
+    assert_eq!(first["duplicate"], false);
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["userErrors"], json!([]), "not 'already registered'");
+    for key in ["institutionId", "position", "streamVersion"] {
+        assert_eq!(first[key], again[key], "{key}");
+    }
+    let id = first["institutionId"].as_str().unwrap();
+    let alloc = json!({ "input": { "commandId": uuid::Uuid::now_v7(), "institutionId": id, "year": 2025,
+                                   "amountCents": 10_000, "fundingSource": "RRF" } });
+    let a1 = s.mutate(ALLOCATE, alloc.clone()).await;
+    let a2 = s.mutate(ALLOCATE, alloc).await;
+    assert_eq!((a1["allocationId"].clone(), a1["position"].clone()), (a2["allocationId"].clone(), a2["position"].clone()));
+    assert_eq!(a2["budget"]["allocatedCents"], 10_000, "the money was allocated once");
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_stale_expected_version_is_a_typed_conflict() {
+    let s = start().await;
+    let id = register(&s, "Valsts darba inspekcija", "STATE", Some("LM")).await;
+    let ok = s
+        .mutate(DECLARE, json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 1000, "expectedVersion": 1 } }))
+        .await;
+    assert_eq!(ok["streamVersion"], 2);
+    let stale = s
+        .mutate(DECLARE, json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 2000, "expectedVersion": 1 } }))
+        .await;
+    assert_eq!(
+        stale["userErrors"],
+        json!([{ "code": "WRONG_EXPECTED_VERSION", "field": ["input", "expectedVersion"],
+                 "message": "expected version 1, but the stream is at version 2",
+                 "expectedVersion": 1, "actualVersion": 2 }])
+    );
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn concurrent_allocations_all_count() {
+    let s = start().await;
+    let id = register(&s, "Valsts policija", "STATE", Some("IEM")).await;
+    let tasks: Vec<_> = (0..24)
+        .map(|i| {
+            let (http, addr, id) = (s.http.clone(), s.addr, id.clone());
+            tokio::spawn(async move {
+                let body = json!({ "query": ALLOCATE, "variables": { "input": {
+                    "institutionId": id, "year": 2027, "amountCents": 100 + i, "fundingSource": "STATE_BUDGET" } } });
+                let r: Value = http
+                    .post(format!("http://{addr}/graphql"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                r["data"]["allocateTrainingBudget"]["position"].as_i64().expect("accepted")
+            })
+        })
+        .collect();
+    let mut last = 0;
+    for t in tasks {
+        last = last.max(t.await.unwrap());
+    }
+    let q = s
+        .gql(
+            "query($id: UUID!, $p: Int) { institution(id: $id, atLeastPosition: $p) { trainingBudget(year: 2027) { allocatedCents } } }",
+            json!({ "id": id, "p": last }),
+        )
+        .await;
+    let expected: i64 = (0..24).map(|i| 100 + i).sum();
+    assert_eq!(q["data"]["institution"]["trainingBudget"]["allocatedCents"], expected);
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn institutions_page_as_a_relay_connection() {
+    let s = start().await;
+    for name in ["Cēsu novada pašvaldība", "Aizsardzības ministrija", "Kultūras ministrija", "Zemkopības ministrija"] {
+        let (kind, resor) = match name {
+            "Cēsu novada pašvaldība" => ("MUNICIPAL", None),
+            "Aizsardzības ministrija" => ("STATE", Some("AM")),
+            "Kultūras ministrija" => ("STATE", Some("KM")),
+            _ => ("STATE", Some("ZM")),
+        };
+        register(&s, name, kind, resor).await;
+    }
+    let page = |after: Value| {
+        s.gql(
+            "query($after: String) { institutions(first: 3, after: $after, atLeastPosition: 4) {
+                edges { cursor node { name } } pageInfo { hasNextPage endCursor } } }",
+            json!({ "after": after }),
+        )
+    };
+    let first = page(Value::Null).await;
+    let c = &first["data"]["institutions"];
+    let names: Vec<_> = c["edges"].as_array().unwrap().iter().map(|e| e["node"]["name"].clone()).collect();
+    assert_eq!(names, vec!["Aizsardzības ministrija", "Cēsu novada pašvaldība", "Kultūras ministrija"]);
+    assert_eq!(c["pageInfo"]["hasNextPage"], true);
+    let second = page(c["pageInfo"]["endCursor"].clone()).await;
+    let c2 = &second["data"]["institutions"];
+    assert_eq!(c2["edges"][0]["node"]["name"], "Zemkopības ministrija");
+    assert_eq!(c2["pageInfo"]["hasNextPage"], false);
+    let state_only = s
+        .gql("{ institutions(kind: MUNICIPAL) { edges { node { name } } } }", json!({}))
+        .await;
+    assert_eq!(state_only["data"]["institutions"]["edges"].as_array().unwrap().len(), 1);
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn reading_ahead_of_the_read_models_is_a_bounded_typed_error() {
+    let s = start().await;
+    let body = s
+        .gql("{ institution(id: \"00000000-0000-0000-0000-000000000000\", atLeastPosition: 999999) { name } }", json!({}))
+        .await;
+    // The server waits its bounded 5 s, then says how far the read models got.
+    assert_eq!(body["errors"][0]["extensions"]["code"], "READ_MODEL_BEHIND", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["wanted"], 999999);
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn budget_subscription_fires_after_the_projection_commits() {
+    let s = start().await;
+    let id = register(&s, "Valsts kanceleja", "STATE", Some("VK")).await;
+    let mut request = format!("ws://{}/graphql", s.addr).into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let send = |v: Value| Message::Text(v.to_string().into());
+    ws.send(send(json!({ "type": "connection_init" }))).await.unwrap();
+    let ack = next_json(&mut ws).await;
+    assert_eq!(ack["type"], "connection_ack");
+    ws.send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query":
+        format!("subscription {{ trainingBudgetUpdated(institutionId: \"{id}\") {{ position budget {{ year remunerationCents allocatedCents status }} }} }}") } })))
+        .await
+        .unwrap();
+    // Give the server a moment to register the subscription before writing.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let declared = s
+        .mutate(DECLARE, json!({ "input": { "institutionId": id, "year": 2027, "amountCents": 1_000_000 } }))
+        .await;
+    let allocated = s
+        .mutate(ALLOCATE, json!({ "input": { "institutionId": id, "year": 2027, "amountCents": 60_000, "fundingSource": "ESF" } }))
+        .await;
+    let first = next_json(&mut ws).await;
+    assert_eq!(first["type"], "next", "{first}");
+    assert_eq!(first["payload"]["data"]["trainingBudgetUpdated"]["position"], declared["position"]);
+    let second = next_json(&mut ws).await;
+    let update = &second["payload"]["data"]["trainingBudgetUpdated"];
+    assert_eq!(update["position"], allocated["position"]);
+    assert_eq!(
+        update["budget"],
+        json!({ "year": 2027, "remunerationCents": 1_000_000, "allocatedCents": 60_000, "status": "MEETS_TARGET" })
+    );
+    ws.close(None).await.unwrap();
+    s.shut_down().await;
+}
+
+async fn next_json<S>(ws: &mut S) -> Value
+where
+    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("socket open")
+            .unwrap();
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+#[test]
+fn committed_schema_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    assert!(
+        committed == prasme_api_graphql::sdl(),
+        "schema.graphql is out of date: run `cargo run -- schema > schema.graphql` and commit it"
+    );
+}

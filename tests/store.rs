@@ -1,0 +1,330 @@
+//! The event store's guarantees, each against a real PostgreSQL and, where
+//! it matters, under real concurrency.
+
+mod common;
+
+use std::collections::HashSet;
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use prasme_eventstore::{
+    verify_chain, AppendError, EventMetadata, EventStore, ExpectedVersion, NewEvent, NOTIFY_CHANNEL,
+};
+use serde_json::json;
+use sqlx::postgres::PgListener;
+use uuid::Uuid;
+
+fn event(n: i64) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: "TestHappened".into(),
+        schema_version: 1,
+        payload: json!({ "n": n, "nested": { "b": [1, 2], "a": "ā" } }),
+        occurred_at: Utc::now(),
+    }
+}
+
+fn meta() -> EventMetadata {
+    EventMetadata::for_command("tester", Uuid::now_v7())
+}
+
+#[tokio::test]
+async fn events_cannot_be_updated_deleted_or_truncated() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    store
+        .append("s-1", ExpectedVersion::NoStream, meta(), vec![event(1)])
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE events SET payload = '{}'::jsonb",
+        "DELETE FROM events",
+        "TRUNCATE events",
+    ] {
+        let err = sqlx::query(sql).execute(&db.pool).await.expect_err(sql);
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(store.read_stream("s-1").await.unwrap().len(), 1);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn exactly_one_of_32_racing_appends_wins() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    let first = store
+        .append("race", ExpectedVersion::NoStream, meta(), vec![event(0), event(1)])
+        .await
+        .unwrap();
+    assert_eq!(first.stream_version, 2);
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(32));
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let store = store.clone();
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store
+                    .append("race", ExpectedVersion::Exact(2), meta(), vec![event(i)])
+                    .await
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(r) => {
+                won += 1;
+                assert_eq!(r.stream_version, 3);
+            }
+            Err(AppendError::WrongExpectedVersion { expected, actual }) => {
+                assert_eq!((expected.as_str(), actual), ("2", 3));
+            }
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(store.read_stream("race").await.unwrap().len(), 3);
+    let err = store
+        .append("race", ExpectedVersion::NoStream, meta(), vec![event(9)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppendError::WrongExpectedVersion { actual: 3, .. }));
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_repeated_command_id_returns_the_first_result_and_appends_nothing() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    let m = meta();
+    let first = store
+        .append("idem", ExpectedVersion::Any, m.clone(), vec![event(1), event(2)])
+        .await
+        .unwrap();
+    assert!(!first.duplicate);
+    // Sent again, even with other content and a version that would now conflict.
+    let again = store
+        .append("idem", ExpectedVersion::NoStream, m.clone(), vec![event(3)])
+        .await
+        .unwrap();
+    assert!(again.duplicate);
+    assert_eq!(
+        (again.first_position, again.last_position, again.stream_version),
+        (first.first_position, first.last_position, first.stream_version)
+    );
+    // And sent by 16 racing clients at once, under a new id: one append only.
+    let racing = meta();
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let (store, racing) = (store.clone(), racing.clone());
+            tokio::spawn(async move { store.append("idem-2", ExpectedVersion::Any, racing, vec![event(i)]).await })
+        })
+        .collect();
+    let mut positions = HashSet::new();
+    for t in tasks {
+        positions.insert(t.await.unwrap().unwrap().last_position);
+    }
+    assert_eq!(positions.len(), 1, "every racer sees the same first result");
+    assert_eq!(store.read_stream("idem-2").await.unwrap().len(), 1);
+    assert_eq!(store.head_position().await.unwrap(), 3);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_follower_sees_every_event_once_in_order_while_8_writers_append() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    const WRITERS: usize = 8;
+    const APPENDS: usize = 150;
+    // Every third append carries two events, to mix group sizes.
+    let size = |i: usize| if i % 3 == 0 { 2 } else { 1 };
+    let total: usize = WRITERS * (0..APPENDS).map(size).sum::<usize>();
+
+    let follower_store = store.clone();
+    let reader = tokio::spawn(async move {
+        let mut follower = follower_store.follow(0, Duration::from_millis(50)).await.unwrap();
+        let mut seen = Vec::new();
+        while seen.len() < total {
+            let batch = tokio::time::timeout(Duration::from_secs(20), follower.next_batch(37))
+                .await
+                .expect("events keep arriving")
+                .unwrap();
+            seen.extend(batch.into_iter().map(|e| (e.position, e.event_id)));
+        }
+        seen
+    });
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for i in 0..APPENDS {
+                    let events: Vec<_> = (0..size(i)).map(|_| event(i as i64)).collect();
+                    ids.extend(events.iter().map(|e| e.event_id));
+                    store
+                        .append(&format!("writer-{w}"), ExpectedVersion::Any, meta(), events)
+                        .await
+                        .unwrap();
+                }
+                ids
+            })
+        })
+        .collect();
+    let mut written = HashSet::new();
+    for w in writers {
+        written.extend(w.await.unwrap());
+    }
+    let seen = reader.await.unwrap();
+    let positions: Vec<i64> = seen.iter().map(|(p, _)| *p).collect();
+    assert_eq!(positions, (1..=total as i64).collect::<Vec<_>>(), "every position once, ascending");
+    let ids: HashSet<Uuid> = seen.iter().map(|(_, id)| *id).collect();
+    assert_eq!(ids, written, "exactly the events written");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn every_event_carries_its_metadata() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    let command_id = Uuid::now_v7();
+    let m = EventMetadata {
+        actor: "hr@vk.gov.lv".into(),
+        command_id,
+        correlation_id: Uuid::now_v7(),
+        causation_id: Uuid::now_v7(),
+        extra: json!({ "client": "portal" }),
+    };
+    let occurred = Utc.with_ymd_and_hms(2024, 3, 1, 9, 30, 0).unwrap();
+    let mut e = event(1);
+    e.occurred_at = occurred;
+    store.append("meta", ExpectedVersion::Any, m.clone(), vec![e, event(2)]).await.unwrap();
+    let stored = store.read_stream("meta").await.unwrap();
+    assert_eq!(stored.len(), 2);
+    for e in &stored {
+        assert_eq!(e.metadata, m);
+        assert!(e.recorded_at > occurred, "business time is kept apart from recorded time");
+    }
+    assert_eq!(stored[0].occurred_at, occurred);
+    let missing = sqlx::query(
+        "INSERT INTO events (position, stream_id, stream_version, event_id, event_type, schema_version, payload,
+                             command_id, correlation_id, causation_id, occurred_at, recorded_at, prev_hash, hash)
+         VALUES (99, 'x', 1, gen_random_uuid(), 'T', 1, '{}', gen_random_uuid(), gen_random_uuid(),
+                 gen_random_uuid(), now(), now(), '', '')",
+    )
+    .execute(&db.pool)
+    .await;
+    assert!(missing.is_err(), "an event without an actor is refused by the table");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn verify_names_the_first_altered_position() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    for i in 0..10 {
+        store
+            .append(&format!("s-{}", i % 3), ExpectedVersion::Any, meta(), vec![event(i)])
+            .await
+            .unwrap();
+    }
+    let intact = verify_chain(&db.pool, |_| {}).await.unwrap();
+    assert_eq!((intact.events_checked, intact.first_break.clone()), (10, None));
+    let cli = |url: &str| {
+        Command::new(env!("CARGO_BIN_EXE_prasme"))
+            .arg("verify")
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap()
+    };
+    assert!(cli(&db.url).status.success());
+
+    // A superuser edits position 6 behind the trigger's back.
+    let mut tx = db.pool.begin().await.unwrap();
+    sqlx::query("ALTER TABLE events DISABLE TRIGGER USER").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE events SET payload = jsonb_set(payload, '{n}', '999') WHERE position = 6")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE events ENABLE TRIGGER USER").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let broken = verify_chain(&db.pool, |_| {}).await.unwrap();
+    assert_eq!(broken.first_break.map(|b| b.position), Some(6));
+    assert_eq!(broken.events_checked, 5);
+    let out = cli(&db.url);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("position 6"));
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn an_append_notifies_after_commit_and_wakes_a_waiting_follower() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    let mut listener = PgListener::connect_with(&db.pool).await.unwrap();
+    listener.listen(NOTIFY_CHANNEL).await.unwrap();
+    // A poll interval far longer than the test: only the notification can wake it.
+    let mut follower = store.follow(0, Duration::from_secs(600)).await.unwrap();
+    let waiting = tokio::spawn(async move { follower.next_batch(10).await.unwrap() });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let r = store.append("wake", ExpectedVersion::Any, meta(), vec![event(1)]).await.unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(5), listener.recv()).await.unwrap().unwrap();
+    assert_eq!(n.payload(), r.last_position.to_string());
+    let batch = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("woken").unwrap();
+    assert_eq!(batch.len(), 1);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_follower_without_notifications_still_finds_events_by_polling() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    let mut follower = store.follow(0, Duration::from_millis(100)).await.unwrap();
+    // Written straight to the table: no NOTIFY is ever sent for it.
+    sqlx::query(
+        "INSERT INTO events (position, stream_id, stream_version, event_id, event_type, schema_version, payload,
+                             actor, command_id, correlation_id, causation_id, occurred_at, recorded_at, prev_hash, hash)
+         VALUES (1, 'quiet', 1, gen_random_uuid(), 'T', 1, '{}', 'a', gen_random_uuid(), gen_random_uuid(),
+                 gen_random_uuid(), now(), now(), '', '')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let batch = tokio::time::timeout(Duration::from_secs(5), follower.next_batch(10))
+        .await
+        .expect("the poll finds it")
+        .unwrap();
+    assert_eq!(batch[0].stream_id, "quiet");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn one_unstorable_append_does_not_sink_the_others_in_its_group() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut e = event(i);
+                if i == 7 {
+                    // jsonb refuses the NUL character.
+                    e.payload = json!({ "bad": "\u{0}" });
+                }
+                store.append(&format!("g-{i}"), ExpectedVersion::Any, meta(), vec![e]).await
+            })
+        })
+        .collect();
+    let mut failed = vec![];
+    for (i, t) in tasks.into_iter().enumerate() {
+        if t.await.unwrap().is_err() {
+            failed.push(i);
+        }
+    }
+    assert_eq!(failed, vec![7]);
+    assert_eq!(store.head_position().await.unwrap(), 19);
+    assert!(verify_chain(&db.pool, |_| {}).await.unwrap().first_break.is_none());
+    db.drop_db().await;
+}
