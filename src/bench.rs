@@ -74,7 +74,7 @@ fn event(i: u64) -> NewEvent {
             "institutionId": Uuid::now_v7(),
             "allocationId": Uuid::now_v7(),
             "year": 2026,
-            "amountCents": 1_000_00 + i,
+            "amountCents": 100_000 + i,
             "fundingSource": "STATE_BUDGET",
             "priority": null
         }),
@@ -85,7 +85,10 @@ fn event(i: u64) -> NewEvent {
 /// Runs the three scenarios against the (empty, migrated) database `pool`.
 pub async fn run(pool: PgPool, config: BenchConfig) -> Result<BenchReport, AppendError> {
     let store = EventStore::new(pool.clone());
-    let distinct = appends(&store, config, "64 writers, distinct streams", |w, _| format!("bench-distinct-{w}")).await?;
+    let distinct = appends(&store, config, "64 writers, distinct streams", |w, _| {
+        format!("bench-distinct-{w}")
+    })
+    .await?;
     let hot_streams = config.hot_streams.max(1);
     let hot = appends(&store, config, "64 writers, 8 hot streams", move |w, _| {
         format!("bench-hot-{}", w % hot_streams)

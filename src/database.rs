@@ -70,7 +70,9 @@ pub async fn ensure_database(admin_url: &str, name: &str) -> Result<(), Database
         .fetch_one(&admin)
         .await?;
     if !exists {
-        let created = sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&admin).await;
+        let created = sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&admin)
+            .await;
         match created {
             Ok(_) => {}
             // Another process created it first.

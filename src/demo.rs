@@ -91,7 +91,12 @@ fn institutions() -> Vec<Demo> {
         state("Lauku atbalsta dienests", Zm, 19_500_000, 170),
         state("Pārtikas un veterinārais dienests", Zm, 24_000_000, 90),
         state("Valsts meža dienests", Zm, 21_000_000, 110),
-        state("Viedās administrācijas un reģionālās attīstības ministrija", Varam, 10_400_000, 480),
+        state(
+            "Viedās administrācijas un reģionālās attīstības ministrija",
+            Varam,
+            10_400_000,
+            480,
+        ),
         state("Valsts reģionālās attīstības aģentūra", Varam, 5_600_000, 650),
         state("Valsts digitālās attīstības aģentūra", Varam, 7_300_000, 700),
         state("Klimata un enerģētikas ministrija", Kem, 4_200_000, 360),
@@ -160,7 +165,10 @@ pub async fn load(commands: &CommandHandler) -> Result<Loaded, CommandError> {
             funds_other_institutions_staff: demo.funds_other_staff,
         };
         let ctx = CommandContext::new(next_id(demo.name), ACTOR);
-        run(&mut loaded, commands.execute::<Institution>(&ctx, institution_id, &register).await?);
+        run(
+            &mut loaded,
+            commands.execute::<Institution>(&ctx, institution_id, &register).await?,
+        );
         loaded.institutions += 1;
 
         for (offset, year) in YEARS.into_iter().enumerate() {
@@ -172,7 +180,10 @@ pub async fn load(commands: &CommandHandler) -> Result<Loaded, CommandError> {
                         year,
                         amount: Cents(payroll),
                     };
-                    run(&mut loaded, commands.execute::<Institution>(&ctx, institution_id, &declare).await?);
+                    run(
+                        &mut loaded,
+                        commands.execute::<Institution>(&ctx, institution_id, &declare).await?,
+                    );
                     // The plan asks for about 5 % by 2027: most institutions creep upwards.
                     i64::from(bp) + 15 * offset as i64
                 }
@@ -206,7 +217,10 @@ pub async fn load(commands: &CommandHandler) -> Result<Loaded, CommandError> {
                     funding_source,
                     priority,
                 };
-                run(&mut loaded, commands.execute::<Institution>(&ctx, institution_id, &allocate).await?);
+                run(
+                    &mut loaded,
+                    commands.execute::<Institution>(&ctx, institution_id, &allocate).await?,
+                );
                 // About one allocation in twelve is later corrected.
                 if rng.gen_range(0..12) == 0 {
                     let ctx = CommandContext::new(next_id("correction"), ACTOR);
@@ -215,9 +229,13 @@ pub async fn load(commands: &CommandHandler) -> Result<Loaded, CommandError> {
                         amount: Cents(amount * 9 / 10),
                         funding_source,
                         priority,
-                        reason: "Līgumcena pēc iepirkuma bija zemāka (contract price after procurement was lower)".into(),
+                        reason: "Līgumcena pēc iepirkuma bija zemāka (contract price after procurement was lower)"
+                            .into(),
                     };
-                    run(&mut loaded, commands.execute::<Institution>(&ctx, institution_id, &correct).await?);
+                    run(
+                        &mut loaded,
+                        commands.execute::<Institution>(&ctx, institution_id, &correct).await?,
+                    );
                 }
             }
         }

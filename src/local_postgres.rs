@@ -177,7 +177,10 @@ impl LocalPostgres {
 
     /// A connection URL for `database` over the cluster's socket.
     pub fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@localhost/{database}?host={}", self.data_dir.display())
+        format!(
+            "postgres://postgres@localhost/{database}?host={}",
+            self.data_dir.display()
+        )
     }
 
     pub fn data_dir(&self) -> &Path {

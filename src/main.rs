@@ -125,7 +125,10 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             db.close().await?;
             match report.first_break {
                 None => {
-                    println!("hash chain intact: {} events, head position {}", report.events_checked, report.head_position);
+                    println!(
+                        "hash chain intact: {} events, head position {}",
+                        report.events_checked, report.head_position
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(b) => {
@@ -140,7 +143,10 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             let all = projections();
             let Some(projection) = all.iter().find(|p| p.name() == name) else {
                 let names: Vec<_> = all.iter().map(|p| p.name()).collect();
-                eprintln!("prasme: no projection is named {name:?}; there are: {}", names.join(", "));
+                eprintln!(
+                    "prasme: no projection is named {name:?}; there are: {}",
+                    names.join(", ")
+                );
                 return Ok(ExitCode::from(2));
             };
             let store = EventStore::new(db.pool.clone());

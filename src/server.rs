@@ -37,7 +37,9 @@ impl Application {
         let listener = TcpListener::bind(listen).await?;
         let store = EventStore::new(pool.clone());
         let (stop, stopped) = watch::channel(false);
-        let (runner, projection_tasks) = ProjectionRunner::new(store.clone(), projections()).start(stopped).await?;
+        let (runner, projection_tasks) = ProjectionRunner::new(store.clone(), projections())
+            .start(stopped)
+            .await?;
         let ctx = ApiContext {
             pool,
             commands: CommandHandler::new(store),

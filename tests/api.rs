@@ -109,7 +109,10 @@ const CORRECT: &str = "mutation($input: CorrectTrainingAllocationInput!) {
 
 async fn register(s: &Server, name: &str, kind: &str, resor: Option<&str>) -> String {
     let p = s
-        .mutate(REGISTER, json!({ "input": { "name": name, "kind": kind, "resor": resor } }))
+        .mutate(
+            REGISTER,
+            json!({ "input": { "name": name, "kind": kind, "resor": resor } }),
+        )
         .await;
     assert_eq!(p["userErrors"], json!([]), "{p}");
     p["institutionId"].as_str().unwrap().to_owned()
@@ -145,14 +148,20 @@ async fn a_training_budget_from_registration_to_compliance() {
     let id = registered["institutionId"].as_str().unwrap().to_owned();
 
     let declared = s
-        .mutate(DECLARE, json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 100_000_000_00i64 } }))
+        .mutate(
+            DECLARE,
+            json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 10_000_000_000i64 } }),
+        )
         .await;
-    assert_eq!(declared["budget"], json!({ "remunerationCents": 100_000_000_00i64, "allocatedCents": 0, "status": "BELOW_FLOOR" }));
+    assert_eq!(
+        declared["budget"],
+        json!({ "remunerationCents": 10_000_000_000i64, "allocatedCents": 0, "status": "BELOW_FLOOR" })
+    );
 
     let first = s
         .mutate(
             ALLOCATE,
-            json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 3_000_000_00i64,
+            json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 300_000_000i64,
                                "fundingSource": "ESF", "priority": "DIGITAL_TRANSFORMATION" } }),
         )
         .await;
@@ -173,29 +182,38 @@ async fn a_training_budget_from_registration_to_compliance() {
     let corrected = s
         .mutate(
             CORRECT,
-            json!({ "input": { "institutionId": id, "allocationId": allocation, "amountCents": 2_499_999_99i64,
+            json!({ "input": { "institutionId": id, "allocationId": allocation, "amountCents": 249_999_999i64,
                                "fundingSource": "ESF", "priority": "DIGITAL_TRANSFORMATION",
                                "reason": "Līgums noslēgts par mazāku summu" } }),
         )
         .await;
     assert_eq!(corrected["year"], 2026);
-    assert_eq!(corrected["budget"]["status"], "BELOW_TARGET", "one cent under 5 %: {corrected}");
-    assert_eq!(corrected["budget"]["shareOfPayrollPercent"], "5.0000", "rounded share, exact status");
+    assert_eq!(
+        corrected["budget"]["status"], "BELOW_TARGET",
+        "one cent under 5 %: {corrected}"
+    );
+    assert_eq!(
+        corrected["budget"]["shareOfPayrollPercent"], "5.0000",
+        "rounded share, exact status"
+    );
     assert_eq!(
         corrected["budget"]["byFundingSource"],
-        json!([{ "fundingSource": "ESF", "amountCents": 2_499_999_99i64 },
-               { "fundingSource": "STATE_BUDGET", "amountCents": 2_500_000_00i64 }])
+        json!([{ "fundingSource": "ESF", "amountCents": 249_999_999i64 },
+               { "fundingSource": "STATE_BUDGET", "amountCents": 250_000_000i64 }])
     );
     assert_eq!(
         corrected["budget"]["byPriority"],
-        json!([{ "priority": "DIGITAL_TRANSFORMATION", "amountCents": 2_499_999_99i64 },
-               { "priority": null, "amountCents": 2_500_000_00i64 }])
+        json!([{ "priority": "DIGITAL_TRANSFORMATION", "amountCents": 249_999_999i64 },
+               { "priority": null, "amountCents": 250_000_000i64 }])
     );
 
     // The whole administration, by resor, with an exempt municipality beside it.
     let riga = register(&s, "Rīgas valstspilsētas pašvaldība", "MUNICIPAL", None).await;
     let p = s
-        .mutate(DECLARE, json!({ "input": { "institutionId": riga, "year": 2026, "amountCents": 50_000_00 } }))
+        .mutate(
+            DECLARE,
+            json!({ "input": { "institutionId": riga, "year": 2026, "amountCents": 5_000_000 } }),
+        )
         .await;
     let report = s
         .gql(
@@ -209,7 +227,10 @@ async fn a_training_budget_from_registration_to_compliance() {
         )
         .await;
     let r = &report["data"]["trainingBudget"];
-    assert_eq!(r["institutions"][0]["institution"]["name"], "Rīgas valstspilsētas pašvaldība");
+    assert_eq!(
+        r["institutions"][0]["institution"]["name"],
+        "Rīgas valstspilsētas pašvaldība"
+    );
     assert_eq!(r["institutions"][0]["status"], "EXEMPT");
     assert_eq!(r["institutions"][0]["exemptionReason"], "MUNICIPALITY");
     assert_eq!(r["institutions"][0]["shareOfPayrollPercent"], "0.0000");
@@ -218,7 +239,10 @@ async fn a_training_budget_from_registration_to_compliance() {
         json!([{ "resor": "FM", "summary": { "institutionCount": 1, "status": "BELOW_TARGET", "shareOfPayrollPercent": "5.0000" } }])
     );
     assert_eq!(r["municipalities"]["institutionCount"], 1);
-    assert_eq!(r["total"]["remunerationCents"], 100_000_000_00i64, "exempt payroll is not in the rule's total");
+    assert_eq!(
+        r["total"]["remunerationCents"], 10_000_000_000i64,
+        "exempt payroll is not in the rule's total"
+    );
     assert_eq!(
         r["total"]["statusCounts"],
         json!([{ "status": "BELOW_TARGET", "institutions": 1 }, { "status": "EXEMPT", "institutions": 1 }])
@@ -231,15 +255,38 @@ async fn bad_input_gets_a_typed_error_naming_the_field() {
     let s = start().await;
     let id = register(&s, "Valsts kase", "STATE", Some("FM")).await;
     let unknown = uuid::Uuid::now_v7().to_string();
-    let allocate = |institution: &str, year: i64, amount: i64| {
-        json!({ "input": { "institutionId": institution, "year": year, "amountCents": amount, "fundingSource": "OTHER" } })
-    };
+    let allocate = |institution: &str, year: i64, amount: i64| json!({ "input": { "institutionId": institution, "year": year, "amountCents": amount, "fundingSource": "OTHER" } });
     let cases: Vec<(&str, Value, &str, Value)> = vec![
-        (ALLOCATE, allocate(&id, 2026, 0), "OUT_OF_RANGE", json!(["input", "amountCents"])),
-        (ALLOCATE, allocate(&id, 2026, -500), "OUT_OF_RANGE", json!(["input", "amountCents"])),
-        (ALLOCATE, allocate(&id, 2020, 500), "OUT_OF_RANGE", json!(["input", "year"])),
-        (ALLOCATE, allocate(&id, 2036, 500), "OUT_OF_RANGE", json!(["input", "year"])),
-        (ALLOCATE, allocate(&unknown, 2026, 500), "NOT_FOUND", json!(["input", "institutionId"])),
+        (
+            ALLOCATE,
+            allocate(&id, 2026, 0),
+            "OUT_OF_RANGE",
+            json!(["input", "amountCents"]),
+        ),
+        (
+            ALLOCATE,
+            allocate(&id, 2026, -500),
+            "OUT_OF_RANGE",
+            json!(["input", "amountCents"]),
+        ),
+        (
+            ALLOCATE,
+            allocate(&id, 2020, 500),
+            "OUT_OF_RANGE",
+            json!(["input", "year"]),
+        ),
+        (
+            ALLOCATE,
+            allocate(&id, 2036, 500),
+            "OUT_OF_RANGE",
+            json!(["input", "year"]),
+        ),
+        (
+            ALLOCATE,
+            allocate(&unknown, 2026, 500),
+            "NOT_FOUND",
+            json!(["input", "institutionId"]),
+        ),
         (
             DECLARE,
             json!({ "input": { "institutionId": unknown, "year": 2026, "amountCents": 1 } }),
@@ -285,7 +332,10 @@ async fn bad_input_gets_a_typed_error_naming_the_field() {
         .gql(ALLOCATE, json!({ "input": { "institutionId": "not-a-uuid", "year": 2026, "amountCents": 1.5, "fundingSource": "OTHER" } }))
         .await;
     let message = body["errors"][0]["message"].as_str().unwrap();
-    assert!(message.contains("UUID") && message.contains("AllocateTrainingBudgetInput"), "{message}");
+    assert!(
+        message.contains("UUID") && message.contains("AllocateTrainingBudgetInput"),
+        "{message}"
+    );
     assert!(body["data"].is_null());
     s.shut_down().await;
 }
@@ -308,7 +358,10 @@ async fn a_repeated_command_id_answers_as_the_first_time() {
                                    "amountCents": 10_000, "fundingSource": "RRF" } });
     let a1 = s.mutate(ALLOCATE, alloc.clone()).await;
     let a2 = s.mutate(ALLOCATE, alloc).await;
-    assert_eq!((a1["allocationId"].clone(), a1["position"].clone()), (a2["allocationId"].clone(), a2["position"].clone()));
+    assert_eq!(
+        (a1["allocationId"].clone(), a1["position"].clone()),
+        (a2["allocationId"].clone(), a2["position"].clone())
+    );
     assert_eq!(a2["budget"]["allocatedCents"], 10_000, "the money was allocated once");
     s.shut_down().await;
 }
@@ -318,11 +371,17 @@ async fn a_stale_expected_version_is_a_typed_conflict() {
     let s = start().await;
     let id = register(&s, "Valsts darba inspekcija", "STATE", Some("LM")).await;
     let ok = s
-        .mutate(DECLARE, json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 1000, "expectedVersion": 1 } }))
+        .mutate(
+            DECLARE,
+            json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 1000, "expectedVersion": 1 } }),
+        )
         .await;
     assert_eq!(ok["streamVersion"], 2);
     let stale = s
-        .mutate(DECLARE, json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 2000, "expectedVersion": 1 } }))
+        .mutate(
+            DECLARE,
+            json!({ "input": { "institutionId": id, "year": 2026, "amountCents": 2000, "expectedVersion": 1 } }),
+        )
         .await;
     assert_eq!(
         stale["userErrors"],
@@ -352,7 +411,9 @@ async fn concurrent_allocations_all_count() {
                     .json()
                     .await
                     .unwrap();
-                r["data"]["allocateTrainingBudget"]["position"].as_i64().expect("accepted")
+                r["data"]["allocateTrainingBudget"]["position"]
+                    .as_i64()
+                    .expect("accepted")
             })
         })
         .collect();
@@ -374,7 +435,12 @@ async fn concurrent_allocations_all_count() {
 #[tokio::test]
 async fn institutions_page_as_a_relay_connection() {
     let s = start().await;
-    for name in ["Cēsu novada pašvaldība", "Aizsardzības ministrija", "Kultūras ministrija", "Zemkopības ministrija"] {
+    for name in [
+        "Cēsu novada pašvaldība",
+        "Aizsardzības ministrija",
+        "Kultūras ministrija",
+        "Zemkopības ministrija",
+    ] {
         let (kind, resor) = match name {
             "Cēsu novada pašvaldība" => ("MUNICIPAL", None),
             "Aizsardzības ministrija" => ("STATE", Some("AM")),
@@ -392,15 +458,30 @@ async fn institutions_page_as_a_relay_connection() {
     };
     let first = page(Value::Null).await;
     let c = &first["data"]["institutions"];
-    let names: Vec<_> = c["edges"].as_array().unwrap().iter().map(|e| e["node"]["name"].clone()).collect();
-    assert_eq!(names, vec!["Aizsardzības ministrija", "Cēsu novada pašvaldība", "Kultūras ministrija"]);
+    let names: Vec<_> = c["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "Aizsardzības ministrija",
+            "Cēsu novada pašvaldība",
+            "Kultūras ministrija"
+        ]
+    );
     assert_eq!(c["pageInfo"]["hasNextPage"], true);
     let second = page(c["pageInfo"]["endCursor"].clone()).await;
     let c2 = &second["data"]["institutions"];
     assert_eq!(c2["edges"][0]["node"]["name"], "Zemkopības ministrija");
     assert_eq!(c2["pageInfo"]["hasNextPage"], false);
     let state_only = s
-        .gql("{ institutions(kind: MUNICIPAL) { edges { node { name } } } }", json!({}))
+        .gql(
+            "{ institutions(kind: MUNICIPAL) { edges { node { name } } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(state_only["data"]["institutions"]["edges"].as_array().unwrap().len(), 1);
     s.shut_down().await;
@@ -410,7 +491,10 @@ async fn institutions_page_as_a_relay_connection() {
 async fn reading_ahead_of_the_read_models_is_a_bounded_typed_error() {
     let s = start().await;
     let body = s
-        .gql("{ institution(id: \"00000000-0000-0000-0000-000000000000\", atLeastPosition: 999999) { name } }", json!({}))
+        .gql(
+            "{ institution(id: \"00000000-0000-0000-0000-000000000000\", atLeastPosition: 999999) { name } }",
+            json!({}),
+        )
         .await;
     // The server waits its bounded 5 s, then says how far the read models got.
     assert_eq!(body["errors"][0]["extensions"]["code"], "READ_MODEL_BEHIND", "{body}");
@@ -438,14 +522,23 @@ async fn budget_subscription_fires_after_the_projection_commits() {
     // Give the server a moment to register the subscription before writing.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let declared = s
-        .mutate(DECLARE, json!({ "input": { "institutionId": id, "year": 2027, "amountCents": 1_000_000 } }))
+        .mutate(
+            DECLARE,
+            json!({ "input": { "institutionId": id, "year": 2027, "amountCents": 1_000_000 } }),
+        )
         .await;
     let allocated = s
-        .mutate(ALLOCATE, json!({ "input": { "institutionId": id, "year": 2027, "amountCents": 60_000, "fundingSource": "ESF" } }))
+        .mutate(
+            ALLOCATE,
+            json!({ "input": { "institutionId": id, "year": 2027, "amountCents": 60_000, "fundingSource": "ESF" } }),
+        )
         .await;
     let first = next_json(&mut ws).await;
     assert_eq!(first["type"], "next", "{first}");
-    assert_eq!(first["payload"]["data"]["trainingBudgetUpdated"]["position"], declared["position"]);
+    assert_eq!(
+        first["payload"]["data"]["trainingBudgetUpdated"]["position"],
+        declared["position"]
+    );
     let second = next_json(&mut ws).await;
     let update = &second["payload"]["data"]["trainingBudgetUpdated"];
     assert_eq!(update["position"], allocated["position"]);

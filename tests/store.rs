@@ -119,7 +119,11 @@ async fn a_repeated_command_id_returns_the_first_result_and_appends_nothing() {
     let tasks: Vec<_> = (0..16)
         .map(|i| {
             let (store, racing) = (store.clone(), racing.clone());
-            tokio::spawn(async move { store.append("idem-2", ExpectedVersion::Any, racing, vec![event(i)]).await })
+            tokio::spawn(async move {
+                store
+                    .append("idem-2", ExpectedVersion::Any, racing, vec![event(i)])
+                    .await
+            })
         })
         .collect();
     let mut positions = HashSet::new();
@@ -139,7 +143,7 @@ async fn a_follower_sees_every_event_once_in_order_while_8_writers_append() {
     const WRITERS: usize = 8;
     const APPENDS: usize = 150;
     // Every third append carries two events, to mix group sizes.
-    let size = |i: usize| if i % 3 == 0 { 2 } else { 1 };
+    let size = |i: usize| if i.is_multiple_of(3) { 2 } else { 1 };
     let total: usize = WRITERS * (0..APPENDS).map(size).sum::<usize>();
 
     let follower_store = store.clone();
@@ -178,7 +182,11 @@ async fn a_follower_sees_every_event_once_in_order_while_8_writers_append() {
     }
     let seen = reader.await.unwrap();
     let positions: Vec<i64> = seen.iter().map(|(p, _)| *p).collect();
-    assert_eq!(positions, (1..=total as i64).collect::<Vec<_>>(), "every position once, ascending");
+    assert_eq!(
+        positions,
+        (1..=total as i64).collect::<Vec<_>>(),
+        "every position once, ascending"
+    );
     let ids: HashSet<Uuid> = seen.iter().map(|(_, id)| *id).collect();
     assert_eq!(ids, written, "exactly the events written");
     db.drop_db().await;
@@ -199,12 +207,18 @@ async fn every_event_carries_its_metadata() {
     let occurred = Utc.with_ymd_and_hms(2024, 3, 1, 9, 30, 0).unwrap();
     let mut e = event(1);
     e.occurred_at = occurred;
-    store.append("meta", ExpectedVersion::Any, m.clone(), vec![e, event(2)]).await.unwrap();
+    store
+        .append("meta", ExpectedVersion::Any, m.clone(), vec![e, event(2)])
+        .await
+        .unwrap();
     let stored = store.read_stream("meta").await.unwrap();
     assert_eq!(stored.len(), 2);
     for e in &stored {
         assert_eq!(e.metadata, m);
-        assert!(e.recorded_at > occurred, "business time is kept apart from recorded time");
+        assert!(
+            e.recorded_at > occurred,
+            "business time is kept apart from recorded time"
+        );
     }
     assert_eq!(stored[0].occurred_at, occurred);
     let missing = sqlx::query(
@@ -242,12 +256,18 @@ async fn verify_names_the_first_altered_position() {
 
     // A superuser edits position 6 behind the trigger's back.
     let mut tx = db.pool.begin().await.unwrap();
-    sqlx::query("ALTER TABLE events DISABLE TRIGGER USER").execute(&mut *tx).await.unwrap();
+    sqlx::query("ALTER TABLE events DISABLE TRIGGER USER")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     sqlx::query("UPDATE events SET payload = jsonb_set(payload, '{n}', '999') WHERE position = 6")
         .execute(&mut *tx)
         .await
         .unwrap();
-    sqlx::query("ALTER TABLE events ENABLE TRIGGER USER").execute(&mut *tx).await.unwrap();
+    sqlx::query("ALTER TABLE events ENABLE TRIGGER USER")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let broken = verify_chain(&db.pool, |_| {}).await.unwrap();
@@ -269,10 +289,19 @@ async fn an_append_notifies_after_commit_and_wakes_a_waiting_follower() {
     let mut follower = store.follow(0, Duration::from_secs(600)).await.unwrap();
     let waiting = tokio::spawn(async move { follower.next_batch(10).await.unwrap() });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let r = store.append("wake", ExpectedVersion::Any, meta(), vec![event(1)]).await.unwrap();
-    let n = tokio::time::timeout(Duration::from_secs(5), listener.recv()).await.unwrap().unwrap();
+    let r = store
+        .append("wake", ExpectedVersion::Any, meta(), vec![event(1)])
+        .await
+        .unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(5), listener.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(n.payload(), r.last_position.to_string());
-    let batch = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("woken").unwrap();
+    let batch = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("woken")
+        .unwrap();
     assert_eq!(batch.len(), 1);
     db.drop_db().await;
 }
@@ -313,7 +342,9 @@ async fn one_unstorable_append_does_not_sink_the_others_in_its_group() {
                     // jsonb refuses the NUL character.
                     e.payload = json!({ "bad": "\u{0}" });
                 }
-                store.append(&format!("g-{i}"), ExpectedVersion::Any, meta(), vec![e]).await
+                store
+                    .append(&format!("g-{i}"), ExpectedVersion::Any, meta(), vec![e])
+                    .await
             })
         })
         .collect();

@@ -24,13 +24,9 @@ const MAX_DEPTH: usize = 12;
 const MAX_COMPLEXITY: usize = 2_000;
 
 pub fn schema(ctx: Option<ApiContext>) -> PrasmeSchema {
-    let builder = Schema::build(
-        query::QueryRoot,
-        mutation::MutationRoot,
-        subscription::SubscriptionRoot,
-    )
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY);
+    let builder = Schema::build(query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY);
     match ctx {
         Some(ctx) => builder.data(ctx).finish(),
         None => builder.finish(),

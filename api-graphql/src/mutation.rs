@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::context::{actor, api};
 use crate::errors::{db, user_errors, UserError};
-use crate::model::{institution_budget, FundingSource, Institution, InstitutionBudget, InstitutionKind, Resor, StrategicPriority};
+use crate::model::{
+    institution_budget, FundingSource, Institution, InstitutionBudget, InstitutionKind, Resor, StrategicPriority,
+};
 use crate::read;
 use crate::scalars::Cents;
 
@@ -103,7 +105,10 @@ impl RegisterInstitutionPayload {
         };
         let api = api(ctx)?;
         api.reach(Some(position)).await?;
-        Ok(read::institution_by_id(&api.pool, id).await.map_err(db)?.map(Into::into))
+        Ok(read::institution_by_id(&api.pool, id)
+            .await
+            .map_err(db)?
+            .map(Into::into))
     }
 }
 
@@ -226,7 +231,14 @@ impl MutationRoot {
             year: input.year,
             amount: input.amount_cents.into(),
         };
-        let result = run(ctx, input.command_id, input.expected_version, input.institution_id, command).await?;
+        let result = run(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.institution_id,
+            command,
+        )
+        .await?;
         Ok(BudgetCommandPayload {
             institution_id: input.institution_id,
             allocation_id: None,
@@ -249,7 +261,14 @@ impl MutationRoot {
             funding_source: input.funding_source.into(),
             priority: input.priority.map(Into::into),
         };
-        let result = run(ctx, Some(command_id), input.expected_version, input.institution_id, command).await?;
+        let result = run(
+            ctx,
+            Some(command_id),
+            input.expected_version,
+            input.institution_id,
+            command,
+        )
+        .await?;
         Ok(BudgetCommandPayload {
             institution_id: input.institution_id,
             allocation_id: result.is_ok().then_some(allocation_id),
@@ -270,7 +289,14 @@ impl MutationRoot {
             priority: input.priority.map(Into::into),
             reason: input.reason,
         };
-        let result = run(ctx, input.command_id, input.expected_version, input.institution_id, command).await?;
+        let result = run(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.institution_id,
+            command,
+        )
+        .await?;
         Ok(BudgetCommandPayload {
             institution_id: input.institution_id,
             allocation_id: result.is_ok().then_some(input.allocation_id),

@@ -28,7 +28,10 @@ impl QueryRoot {
     ) -> async_graphql::Result<Option<Institution>> {
         let api = api(ctx)?;
         api.reach(at_least_position).await?;
-        Ok(read::institution_by_id(&api.pool, id).await.map_err(db)?.map(Into::into))
+        Ok(read::institution_by_id(&api.pool, id)
+            .await
+            .map_err(db)?
+            .map(Into::into))
     }
 
     /// Institutions by name, as a Relay connection (forward pagination).
@@ -49,7 +52,9 @@ impl QueryRoot {
             )));
         }
         let after = after
-            .map(|c| Uuid::parse_str(&c).map_err(|_| async_graphql::Error::new("after is not a cursor from this connection")))
+            .map(|c| {
+                Uuid::parse_str(&c).map_err(|_| async_graphql::Error::new("after is not a cursor from this connection"))
+            })
             .transpose()?;
         let filter = InstitutionFilter {
             kind: kind.map(Into::into),
@@ -62,9 +67,10 @@ impl QueryRoot {
         let has_next = rows.len() > first as usize;
         rows.truncate(first as usize);
         let mut connection = Connection::new(after.is_some(), has_next);
-        connection
-            .edges
-            .extend(rows.into_iter().map(|r| Edge::new(r.id.to_string(), Institution::from(r))));
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|r| Edge::new(r.id.to_string(), Institution::from(r))),
+        );
         Ok(connection)
     }
 
@@ -97,8 +103,10 @@ impl QueryRoot {
                 })
             })
             .collect();
-        let municipalities =
-            BudgetSummary::of(rows.iter().filter(|r| r.institution.kind == domain::InstitutionKind::Municipal));
+        let municipalities = BudgetSummary::of(
+            rows.iter()
+                .filter(|r| r.institution.kind == domain::InstitutionKind::Municipal),
+        );
         let total = BudgetSummary::of(&rows);
         Ok(TrainingBudgetReport {
             year,

@@ -1,7 +1,9 @@
 //! Queries over the budget read model.
 
 use prasme_domain::budget::BudgetLine;
-use prasme_domain::reference::{from_wire_name, wire_name as wire, FundingSource, InstitutionKind, Resor, StrategicPriority};
+use prasme_domain::reference::{
+    from_wire_name, wire_name as wire, FundingSource, InstitutionKind, Resor, StrategicPriority,
+};
 use prasme_domain::Cents;
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
@@ -41,27 +43,45 @@ fn from_wire<T: DeserializeOwned>(s: &str) -> Result<T, sqlx::Error> {
     from_wire_name(s).ok_or_else(|| sqlx::Error::Decode(format!("unexpected value {s:?} in read model").into()))
 }
 
-type InstitutionTuple = (Uuid, String, String, Option<String>, bool, chrono::DateTime<chrono::Utc>);
+/// `rm_institution` as stored, enums still in their wire names.
+#[derive(sqlx::FromRow)]
+struct InstitutionRecord {
+    id: Uuid,
+    name: String,
+    kind: String,
+    resor: Option<String>,
+    funds_other_staff: bool,
+    registered_at: chrono::DateTime<chrono::Utc>,
+}
 
-fn institution(t: InstitutionTuple) -> Result<InstitutionRow, sqlx::Error> {
+#[derive(sqlx::FromRow)]
+struct BudgetRecord {
+    #[sqlx(flatten)]
+    institution: InstitutionRecord,
+    remuneration_cents: Option<i64>,
+    allocated_cents: Option<i64>,
+}
+
+fn institution(r: InstitutionRecord) -> Result<InstitutionRow, sqlx::Error> {
     Ok(InstitutionRow {
-        id: t.0,
-        name: t.1,
-        kind: from_wire(&t.2)?,
-        resor: t.3.as_deref().map(from_wire).transpose()?,
-        funds_other_staff: t.4,
-        registered_at: t.5,
+        id: r.id,
+        name: r.name,
+        kind: from_wire(&r.kind)?,
+        resor: r.resor.as_deref().map(from_wire).transpose()?,
+        funds_other_staff: r.funds_other_staff,
+        registered_at: r.registered_at,
     })
 }
 
 const INSTITUTION_COLUMNS: &str = "i.id, i.name, i.kind, i.resor, i.funds_other_staff, i.registered_at";
 
 pub async fn institution_by_id(pool: &PgPool, id: Uuid) -> Result<Option<InstitutionRow>, sqlx::Error> {
-    let row: Option<InstitutionTuple> =
-        sqlx::query_as(&format!("SELECT {INSTITUTION_COLUMNS} FROM rm_institution i WHERE i.id = $1"))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<InstitutionRecord> = sqlx::query_as(&format!(
+        "SELECT {INSTITUTION_COLUMNS} FROM rm_institution i WHERE i.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
     row.map(institution).transpose()
 }
 
@@ -79,7 +99,7 @@ pub async fn institutions_page(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<InstitutionRow>, sqlx::Error> {
-    let rows: Vec<InstitutionTuple> = sqlx::query_as(&format!(
+    let rows: Vec<InstitutionRecord> = sqlx::query_as(&format!(
         "SELECT {INSTITUTION_COLUMNS} FROM rm_institution i
           WHERE ($1::text IS NULL OR i.kind = $1)
             AND ($2::text IS NULL OR i.resor = $2)
@@ -99,29 +119,28 @@ pub async fn institutions_page(
 /// Every matching institution's budget line for `year`, including those
 /// that declared nothing for it (they report NO_PAYROLL_DECLARED or EXEMPT).
 pub async fn budget_rows(pool: &PgPool, year: i32, filter: &InstitutionFilter) -> Result<Vec<BudgetRow>, sqlx::Error> {
-    let rows: Vec<(Uuid, String, String, Option<String>, bool, chrono::DateTime<chrono::Utc>, Option<i64>, Option<i64>)> =
-        sqlx::query_as(&format!(
-            "SELECT {INSTITUTION_COLUMNS}, b.remuneration_cents, b.allocated_cents
+    let rows: Vec<BudgetRecord> = sqlx::query_as(&format!(
+        "SELECT {INSTITUTION_COLUMNS}, b.remuneration_cents, b.allocated_cents
                FROM rm_institution i
                LEFT JOIN rm_training_budget b ON b.institution_id = i.id AND b.year = $1
               WHERE ($2::text IS NULL OR i.kind = $2)
                 AND ($3::text IS NULL OR i.resor = $3)
                 AND ($4::uuid IS NULL OR i.id = $4)
               ORDER BY i.name, i.id"
-        ))
-        .bind(year)
-        .bind(filter.kind.as_ref().map(wire))
-        .bind(filter.resor.as_ref().map(wire))
-        .bind(filter.id)
-        .fetch_all(pool)
-        .await?;
+    ))
+    .bind(year)
+    .bind(filter.kind.as_ref().map(wire))
+    .bind(filter.resor.as_ref().map(wire))
+    .bind(filter.id)
+    .fetch_all(pool)
+    .await?;
     rows.into_iter()
         .map(|r| {
             Ok(BudgetRow {
-                institution: institution((r.0, r.1, r.2, r.3, r.4, r.5))?,
+                institution: institution(r.institution)?,
                 year,
-                remuneration: r.6.map(Cents),
-                allocated: Cents(r.7.unwrap_or(0)),
+                remuneration: r.remuneration_cents.map(Cents),
+                allocated: Cents(r.allocated_cents.unwrap_or(0)),
             })
         })
         .collect()

@@ -123,7 +123,10 @@ impl CommandHandler {
             let (state, version) = self.load::<D>(&stream_id).await?;
             if let Some(expected) = ctx.expected_version {
                 if expected != version {
-                    return Err(CommandError::Conflict { expected, actual: version });
+                    return Err(CommandError::Conflict {
+                        expected,
+                        actual: version,
+                    });
                 }
             }
             let events = D::decide(command, &state)?;
@@ -146,7 +149,10 @@ impl CommandHandler {
                 Ok(result) => return Ok(accepted(result)),
                 Err(AppendError::WrongExpectedVersion { actual, .. }) => {
                     if ctx.expected_version.is_some() || attempt > CONFLICT_RETRIES {
-                        return Err(CommandError::Conflict { expected: version, actual });
+                        return Err(CommandError::Conflict {
+                            expected: version,
+                            actual,
+                        });
                     }
                 }
                 Err(AppendError::Invalid(reason)) => return Err(CommandError::Invalid(reason)),

@@ -153,27 +153,58 @@ mod tests {
 
     #[test]
     fn thresholds_are_exact_at_the_cent() {
-        assert_eq!(state(Some(100_000), 5_000).compliance().status, BudgetStatus::MeetsTarget);
-        assert_eq!(state(Some(100_000), 4_999).compliance().status, BudgetStatus::BelowTarget);
-        assert_eq!(state(Some(100_000), 1_000).compliance().status, BudgetStatus::BelowTarget);
+        assert_eq!(
+            state(Some(100_000), 5_000).compliance().status,
+            BudgetStatus::MeetsTarget
+        );
+        assert_eq!(
+            state(Some(100_000), 4_999).compliance().status,
+            BudgetStatus::BelowTarget
+        );
+        assert_eq!(
+            state(Some(100_000), 1_000).compliance().status,
+            BudgetStatus::BelowTarget
+        );
         assert_eq!(state(Some(100_000), 999).compliance().status, BudgetStatus::BelowFloor);
         assert_eq!(state(Some(100_000), 0).compliance().status, BudgetStatus::BelowFloor);
         // Amounts where a float would round 5 % either way.
-        assert_eq!(state(Some(3_333_333_333_333), 166_666_666_667).compliance().status, BudgetStatus::MeetsTarget);
-        assert_eq!(state(Some(3_333_333_333_333), 166_666_666_666).compliance().status, BudgetStatus::BelowTarget);
+        assert_eq!(
+            state(Some(3_333_333_333_333), 166_666_666_667).compliance().status,
+            BudgetStatus::MeetsTarget
+        );
+        assert_eq!(
+            state(Some(3_333_333_333_333), 166_666_666_666).compliance().status,
+            BudgetStatus::BelowTarget
+        );
     }
 
     #[test]
     fn no_payroll_and_exemptions() {
         assert_eq!(state(None, 5_000).compliance().status, BudgetStatus::NoPayrollDeclared);
-        let municipal = BudgetLine { kind: InstitutionKind::Municipal, ..state(Some(100), 0) };
+        let municipal = BudgetLine {
+            kind: InstitutionKind::Municipal,
+            ..state(Some(100), 0)
+        };
         assert_eq!(
             municipal.compliance(),
-            Compliance { status: BudgetStatus::Exempt, exemption: Some(ExemptionReason::Municipality) }
+            Compliance {
+                status: BudgetStatus::Exempt,
+                exemption: Some(ExemptionReason::Municipality)
+            }
         );
-        assert_eq!(municipal.share_percent().as_deref(), Some("0.0000"), "a municipality's share is still reported");
-        let funder = BudgetLine { funds_other_institutions_staff: true, ..state(None, 0) };
-        assert_eq!(funder.compliance().exemption, Some(ExemptionReason::FundsOtherInstitutionsStaff));
+        assert_eq!(
+            municipal.share_percent().as_deref(),
+            Some("0.0000"),
+            "a municipality's share is still reported"
+        );
+        let funder = BudgetLine {
+            funds_other_institutions_staff: true,
+            ..state(None, 0)
+        };
+        assert_eq!(
+            funder.compliance().exemption,
+            Some(ExemptionReason::FundsOtherInstitutionsStaff)
+        );
         assert_eq!(funder.compliance().status, BudgetStatus::Exempt);
     }
 
@@ -181,14 +212,25 @@ mod tests {
     fn share_is_rounded_half_up_to_four_decimals() {
         assert_eq!(share_percent(Cents(1), Cents(3)).as_deref(), Some("33.3333"));
         assert_eq!(share_percent(Cents(2), Cents(3)).as_deref(), Some("66.6667"));
-        assert_eq!(share_percent(Cents(49_999), Cents(1_000_000)).as_deref(), Some("4.9999"));
+        assert_eq!(
+            share_percent(Cents(49_999), Cents(1_000_000)).as_deref(),
+            Some("4.9999")
+        );
         assert_eq!(share_percent(Cents(5), Cents(0)), None);
     }
 
     #[test]
     fn summary_counts_statuses_and_sums_only_where_the_rule_applies() {
-        let municipal = BudgetLine { kind: InstitutionKind::Municipal, ..state(Some(1_000_000), 900_000) };
-        let lines = [state(Some(1_000_000), 60_000), state(Some(1_000_000), 5_000), state(None, 7), municipal];
+        let municipal = BudgetLine {
+            kind: InstitutionKind::Municipal,
+            ..state(Some(1_000_000), 900_000)
+        };
+        let lines = [
+            state(Some(1_000_000), 60_000),
+            state(Some(1_000_000), 5_000),
+            state(None, 7),
+            municipal,
+        ];
         let s = summarise(&lines);
         assert_eq!(s.institutions, 4);
         assert_eq!(s.remuneration, Cents(2_000_000));

@@ -266,9 +266,7 @@ impl Decider for Institution {
                 state.id = Some(*institution_id);
                 state.kind = Some(*kind);
             }
-            InstitutionEvent::RemunerationBudgetDeclared {
-                year, amount_cents, ..
-            } => {
+            InstitutionEvent::RemunerationBudgetDeclared { year, amount_cents, .. } => {
                 state.remuneration.insert(*year, *amount_cents);
             }
             InstitutionEvent::TrainingBudgetAllocated {
@@ -378,13 +376,19 @@ mod tests {
 
     #[test]
     fn registering_trims_the_name() {
-        let then = given_when(&[], register("  Valsts ieņēmumu dienests ", InstitutionKind::State, Some(Resor::Fm)));
+        let then = given_when(
+            &[],
+            register("  Valsts ieņēmumu dienests ", InstitutionKind::State, Some(Resor::Fm)),
+        );
         assert_eq!(then, Ok(vec![registered()]));
     }
 
     #[test]
     fn registering_twice_is_refused() {
-        let then = given_when(&[registered()], register("Cits", InstitutionKind::State, Some(Resor::Fm)));
+        let then = given_when(
+            &[registered()],
+            register("Cits", InstitutionKind::State, Some(Resor::Fm)),
+        );
         assert_eq!(field_of(then), (ErrorCode::AlreadyExists, Some("institutionId")));
     }
 
@@ -406,14 +410,24 @@ mod tests {
         assert_eq!(field_of(state), (ErrorCode::Required, Some("resor")));
         let municipal = given_when(&[], register("X", InstitutionKind::Municipal, Some(Resor::Varam)));
         assert_eq!(field_of(municipal), (ErrorCode::InvalidValue, Some("resor")));
-        assert!(given_when(&[], register("Rīgas valstspilsētas pašvaldība", InstitutionKind::Municipal, None)).is_ok());
+        assert!(given_when(
+            &[],
+            register("Rīgas valstspilsētas pašvaldība", InstitutionKind::Municipal, None)
+        )
+        .is_ok());
     }
 
     #[test]
     fn allocating_before_registration_is_refused() {
         let then = given_when(&[], allocate(2026, 100));
         assert_eq!(field_of(then), (ErrorCode::NotFound, Some("institutionId")));
-        let declare = given_when(&[], C::DeclareRemunerationBudget { year: 2026, amount: Cents(1) });
+        let declare = given_when(
+            &[],
+            C::DeclareRemunerationBudget {
+                year: 2026,
+                amount: Cents(1),
+            },
+        );
         assert_eq!(field_of(declare), (ErrorCode::NotFound, Some("institutionId")));
     }
 
@@ -421,8 +435,18 @@ mod tests {
     fn amounts_must_be_positive_and_bounded() {
         for bad in [0, -1, Cents::MAX.0 + 1] {
             let then = given_when(&[registered()], allocate(2026, bad));
-            assert_eq!(field_of(then), (ErrorCode::OutOfRange, Some("amountCents")), "amount {bad}");
-            let declare = given_when(&[registered()], C::DeclareRemunerationBudget { year: 2026, amount: Cents(bad) });
+            assert_eq!(
+                field_of(then),
+                (ErrorCode::OutOfRange, Some("amountCents")),
+                "amount {bad}"
+            );
+            let declare = given_when(
+                &[registered()],
+                C::DeclareRemunerationBudget {
+                    year: 2026,
+                    amount: Cents(bad),
+                },
+            );
             assert_eq!(field_of(declare), (ErrorCode::OutOfRange, Some("amountCents")));
         }
     }
@@ -430,7 +454,10 @@ mod tests {
     #[test]
     fn years_outside_2021_to_2035_are_refused() {
         for bad in [2020, 2036] {
-            assert_eq!(field_of(given_when(&[registered()], allocate(bad, 100))), (ErrorCode::OutOfRange, Some("year")));
+            assert_eq!(
+                field_of(given_when(&[registered()], allocate(bad, 100))),
+                (ErrorCode::OutOfRange, Some("year"))
+            );
         }
         for good in [2021, 2035] {
             assert!(given_when(&[registered()], allocate(good, 100)).is_ok());
@@ -474,11 +501,26 @@ mod tests {
     #[test]
     fn a_correction_needs_a_reason_a_known_allocation_and_a_change() {
         let g = [registered(), allocated(500)];
-        assert_eq!(field_of(given_when(&g, correct(400, " "))), (ErrorCode::Required, Some("reason")));
-        assert_eq!(field_of(given_when(&[registered()], correct(400, "x"))), (ErrorCode::NotFound, Some("allocationId")));
-        assert_eq!(field_of(given_when(&g, correct(-1, "x"))), (ErrorCode::OutOfRange, Some("amountCents")));
-        assert_eq!(field_of(given_when(&g, correct(500, "x"))), (ErrorCode::NothingToChange, None));
-        assert!(given_when(&g, correct(0, "withdrawn")).is_ok(), "zero withdraws an allocation");
+        assert_eq!(
+            field_of(given_when(&g, correct(400, " "))),
+            (ErrorCode::Required, Some("reason"))
+        );
+        assert_eq!(
+            field_of(given_when(&[registered()], correct(400, "x"))),
+            (ErrorCode::NotFound, Some("allocationId"))
+        );
+        assert_eq!(
+            field_of(given_when(&g, correct(-1, "x"))),
+            (ErrorCode::OutOfRange, Some("amountCents"))
+        );
+        assert_eq!(
+            field_of(given_when(&g, correct(500, "x"))),
+            (ErrorCode::NothingToChange, None)
+        );
+        assert!(
+            given_when(&g, correct(0, "withdrawn")).is_ok(),
+            "zero withdraws an allocation"
+        );
     }
 
     #[test]

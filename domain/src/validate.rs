@@ -25,7 +25,11 @@ pub fn year(field: &'static str, year: i32) -> Result<i32, DomainError> {
 pub fn text(field: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(DomainError::on(field, ErrorCode::Required, format!("{field} must not be empty")));
+        return Err(DomainError::on(
+            field,
+            ErrorCode::Required,
+            format!("{field} must not be empty"),
+        ));
     }
     let chars = trimmed.chars().count();
     if chars > max {

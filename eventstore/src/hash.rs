@@ -96,9 +96,6 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_at_every_level() {
         let a = json!({"b": 1, "a": {"z": [1, {"y": 2, "x": 3}], "c": "s"}});
-        assert_eq!(
-            canonical_json(&a),
-            r#"{"a":{"c":"s","z":[1,{"x":3,"y":2}]},"b":1}"#
-        );
+        assert_eq!(canonical_json(&a), r#"{"a":{"c":"s","z":[1,{"x":3,"y":2}]},"b":1}"#);
     }
 }

@@ -15,8 +15,8 @@ mod writer;
 pub use error::{AppendError, StoreError};
 pub use follow::Follower;
 pub use hash::{canonical_json, event_hash, GENESIS_HASH};
-pub use read::events_after;
 pub use model::{AppendResult, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent};
+pub use read::events_after;
 pub use schema::{connect, migrate, migrations_applied, MIGRATOR};
 pub use verify::{verify_chain, ChainBreak, VerifyReport};
 

@@ -96,17 +96,13 @@ pub struct AppendResult {
 
 pub(crate) fn validate_append(stream_id: &str, events: &[NewEvent]) -> Result<(), AppendError> {
     if stream_id.is_empty() || stream_id.len() > 200 {
-        return Err(AppendError::Invalid(
-            "stream id must be 1 to 200 bytes".into(),
-        ));
+        return Err(AppendError::Invalid("stream id must be 1 to 200 bytes".into()));
     }
     if events.is_empty() {
         return Err(AppendError::Invalid("an append needs at least one event".into()));
     }
     if events.len() > 1000 {
-        return Err(AppendError::Invalid(
-            "an append holds at most 1000 events".into(),
-        ));
+        return Err(AppendError::Invalid("an append holds at most 1000 events".into()));
     }
     Ok(())
 }

@@ -5,7 +5,8 @@ use uuid::Uuid;
 use crate::model::{AppendResult, EventMetadata, RecordedEvent};
 use crate::{EventStore, StoreError};
 
-pub(crate) const SELECT_EVENTS: &str = "SELECT position, stream_id, stream_version, event_id, event_type, schema_version,
+pub(crate) const SELECT_EVENTS: &str =
+    "SELECT position, stream_id, stream_version, event_id, event_type, schema_version,
         payload, metadata, actor, command_id, correlation_id, causation_id,
         occurred_at, recorded_at, prev_hash, hash
    FROM events";
@@ -34,20 +35,12 @@ pub(crate) fn decode(row: &PgRow) -> Result<RecordedEvent, sqlx::Error> {
 }
 
 /// Events with a position above `after`, in order, at most `limit` of them.
-pub async fn events_after<'e, E>(
-    executor: E,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<RecordedEvent>, StoreError>
+pub async fn events_after<'e, E>(executor: E, after: i64, limit: i64) -> Result<Vec<RecordedEvent>, StoreError>
 where
     E: Executor<'e, Database = Postgres>,
 {
     let sql = format!("{SELECT_EVENTS} WHERE position > $1 ORDER BY position LIMIT $2");
-    let rows = sqlx::query(&sql)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(executor)
-        .await?;
+    let rows = sqlx::query(&sql).bind(after).bind(limit).fetch_all(executor).await?;
     Ok(rows.iter().map(decode).collect::<Result<_, _>>()?)
 }
 
@@ -60,10 +53,7 @@ impl EventStore {
     /// The whole stream, oldest first.
     pub async fn read_stream(&self, stream_id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
         let sql = format!("{SELECT_EVENTS} WHERE stream_id = $1 ORDER BY stream_version");
-        let rows = sqlx::query(&sql)
-            .bind(stream_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&sql).bind(stream_id).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(decode).collect::<Result<_, _>>()?)
     }
 

@@ -24,17 +24,14 @@ pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
 
 /// True when every embedded migration has been applied successfully.
 pub async fn migrations_applied(pool: &PgPool) -> Result<bool, StoreError> {
-    let applied: Vec<i64> = match sqlx::query_scalar(
-        "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
-    )
-    .fetch_all(pool)
-    .await
-    {
-        Ok(v) => v,
-        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => return Ok(false),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(MIGRATOR
-        .iter()
-        .all(|m| applied.binary_search(&m.version).is_ok()))
+    let applied: Vec<i64> =
+        match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(pool)
+            .await
+        {
+            Ok(v) => v,
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+    Ok(MIGRATOR.iter().all(|m| applied.binary_search(&m.version).is_ok()))
 }

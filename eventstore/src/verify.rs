@@ -19,10 +19,7 @@ pub struct VerifyReport {
     pub first_break: Option<ChainBreak>,
 }
 
-pub async fn verify_chain(
-    pool: &PgPool,
-    mut progress: impl FnMut(i64),
-) -> Result<VerifyReport, StoreError> {
+pub async fn verify_chain(pool: &PgPool, mut progress: impl FnMut(i64)) -> Result<VerifyReport, StoreError> {
     const PAGE: i64 = 5000;
     let mut prev_hash = GENESIS_HASH.to_vec();
     let mut expected_position = 1;
@@ -60,8 +57,7 @@ pub async fn verify_chain(
                         recorded_at: e.recorded_at,
                     },
                 );
-                (computed != e.hash)
-                    .then(|| broken("content does not match its hash: the row was altered".into()))
+                (computed != e.hash).then(|| broken("content does not match its hash: the row was altered".into()))
             };
             if let Some(first_break) = fault {
                 return Ok(VerifyReport {

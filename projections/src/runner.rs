@@ -205,10 +205,18 @@ impl Worker {
                 }
             }
         }
-        tracing::info!(projection = name, checkpoint = committed, "projection stopped at its checkpoint");
+        tracing::info!(
+            projection = name,
+            checkpoint = committed,
+            "projection stopped at its checkpoint"
+        );
     }
 
-    async fn commit(&self, committed: i64, batch: &[prasme_eventstore::RecordedEvent]) -> Result<Committed, ProjectionError> {
+    async fn commit(
+        &self,
+        committed: i64,
+        batch: &[prasme_eventstore::RecordedEvent],
+    ) -> Result<Committed, ProjectionError> {
         let mut tx = self.store.pool().begin().await?;
         let stored = lock_checkpoint(&mut tx, self.projection.name()).await?;
         if stored != committed {
@@ -216,7 +224,10 @@ impl Worker {
         }
         let notices = apply_batch(&mut tx, self.projection.as_ref(), batch).await?;
         tx.commit().await?;
-        Ok(Committed::Applied(notices, batch.last().map_or(committed, |e| e.position)))
+        Ok(Committed::Applied(
+            notices,
+            batch.last().map_or(committed, |e| e.position),
+        ))
     }
 
     fn publish(&self, position: i64) {
