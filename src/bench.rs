@@ -90,7 +90,8 @@ pub async fn run(pool: PgPool, config: BenchConfig) -> Result<BenchReport, Appen
     })
     .await?;
     let hot_streams = config.hot_streams.max(1);
-    let hot = appends(&store, config, "64 writers, 8 hot streams", move |w, _| {
+    let hot_name = format!("{} writers, {hot_streams} hot streams", config.writers);
+    let hot = appends(&store, config, &hot_name, move |w, _| {
         format!("bench-hot-{}", w % hot_streams)
     })
     .await?;
@@ -147,9 +148,10 @@ async fn appends(
 }
 
 /// The same rows, 100 to an INSERT from 8 connections, into a copy of the
-/// table with no triggers, no hashing, no lock and no version checks.
+/// events table with the same columns, constraints and indexes, but no
+/// trigger, no hashing, no lock, no version or idempotency checks.
 async fn ceiling(pool: &PgPool, rows: u64) -> Result<Scenario, sqlx::Error> {
-    sqlx::query("CREATE TABLE IF NOT EXISTS bench_ceiling (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_ceiling (LIKE events INCLUDING ALL)")
         .execute(pool)
         .await?;
     sqlx::query("TRUNCATE bench_ceiling").execute(pool).await?;

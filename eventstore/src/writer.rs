@@ -20,8 +20,9 @@ pub(crate) const QUEUE_CAPACITY: usize = 8192;
 /// Large enough to amortise a commit over many requests, small enough to
 /// keep one transaction's latency in the low milliseconds.
 const MAX_BATCH_EVENTS: usize = 2000;
-/// Taken by every appending transaction, in every process using the database.
-const WRITER_LOCK_KEY: i64 = 0x7072_6173_6d65; // "prasme"
+/// Taken by every appending transaction, in every process using the
+/// database; the key is "prasme" in ASCII.
+const BEGIN_LOCKED: &str = "BEGIN; SELECT pg_advisory_xact_lock(123636563537253)";
 
 pub(crate) struct Pending {
     pub stream_id: String,
@@ -108,20 +109,14 @@ pub(crate) fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 async fn commit(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Outcome>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(WRITER_LOCK_KEY)
-        .execute(&mut *tx)
-        .await?;
-
-    let head: Option<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-    let (mut position, mut prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_vec()));
-
-    let mut results = earlier_results(&mut tx, batch).await?;
-    let mut versions = stream_versions(&mut tx, batch).await?;
+    // BEGIN and the lock travel in one round trip; the lock is taken before
+    // the next statement takes its snapshot, so the reads below see every
+    // append committed by whoever held the lock before.
+    let mut tx = pool.begin_with(BEGIN_LOCKED).await?;
+    let known = what_is_known(&mut tx, batch).await?;
+    let (mut position, mut prev_hash) = known.head;
+    let mut results = known.earlier;
+    let mut versions = known.versions;
     let recorded_at = to_micros(Utc::now());
     let mut rows = Rows::default();
     let mut outcomes = Vec::with_capacity(batch.len());
@@ -193,74 +188,89 @@ async fn commit(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Outcome>, sqlx::
     }
 
     if !rows.position.is_empty() {
-        insert_rows(&mut tx, rows).await?;
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(NOTIFY_CHANNEL)
-            .bind(position.to_string())
-            .execute(&mut *tx)
-            .await?;
+        insert_rows(&mut tx, rows, position).await?;
     }
     tx.commit().await?;
     Ok(outcomes)
 }
 
-async fn earlier_results(
-    tx: &mut Transaction<'_, Postgres>,
-    batch: &[Pending],
-) -> Result<HashMap<Uuid, AppendResult>, sqlx::Error> {
-    let ids: Vec<Uuid> = batch.iter().map(|p| p.metadata.command_id).collect();
-    let rows: Vec<(Uuid, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT command_id, (array_agg(stream_id ORDER BY position))[1],
-                min(position), max(position), max(stream_version)
-           FROM events WHERE command_id = ANY($1) GROUP BY command_id",
-    )
-    .bind(&ids)
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(command_id, stream_id, first, last, version)| {
-            (
-                command_id,
-                AppendResult {
-                    stream_id,
-                    first_position: first,
-                    last_position: last,
-                    stream_version: version,
-                    duplicate: true,
-                },
-            )
-        })
-        .collect())
+/// What the batch must know, read in one round trip once the lock is held:
+/// the head of the log, earlier results of its command ids, and the current
+/// version of each stream it touches.
+struct Known {
+    head: (i64, Vec<u8>),
+    earlier: HashMap<Uuid, AppendResult>,
+    versions: HashMap<String, i64>,
 }
 
-async fn stream_versions(
-    tx: &mut Transaction<'_, Postgres>,
-    batch: &[Pending],
-) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let mut ids: Vec<String> = batch.iter().map(|p| p.stream_id.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT s.id, COALESCE((SELECT max(stream_version) FROM events e WHERE e.stream_id = s.id), 0)
-           FROM unnest($1::text[]) AS s(id)",
+async fn what_is_known(tx: &mut Transaction<'_, Postgres>, batch: &[Pending]) -> Result<Known, sqlx::Error> {
+    let command_ids: Vec<Uuid> = batch.iter().map(|p| p.metadata.command_id).collect();
+    let mut stream_ids: Vec<String> = batch.iter().map(|p| p.stream_id.clone()).collect();
+    stream_ids.sort();
+    stream_ids.dedup();
+    // Lateral joins make one index probe per id: a plain `= ANY` may be
+    // planned as a scan of the whole log once statistics lag behind its growth.
+    let (head_position, head_hash, earlier, versions): (Option<i64>, Option<Vec<u8>>, Value, Value) = sqlx::query_as(
+        "SELECT h.position, h.hash,
+                COALESCE((SELECT json_agg(json_build_array(c.id, r.stream_id, r.first, r.last, r.version))
+                            FROM unnest($1::uuid[]) AS c(id)
+                           CROSS JOIN LATERAL (
+                                 SELECT (array_agg(stream_id ORDER BY position))[1] AS stream_id,
+                                        min(position) AS first, max(position) AS last,
+                                        max(stream_version) AS version, count(*) AS n
+                                   FROM events WHERE command_id = c.id) AS r
+                           WHERE r.n > 0), '[]'::json),
+                COALESCE((SELECT json_agg(json_build_array(s.id,
+                                   (SELECT max(stream_version) FROM events e WHERE e.stream_id = s.id)))
+                            FROM unnest($2::text[]) AS s(id)), '[]'::json)
+           FROM (SELECT 1) AS one
+           LEFT JOIN LATERAL (SELECT position, hash FROM events ORDER BY position DESC LIMIT 1) AS h ON true",
     )
-    .bind(&ids)
-    .fetch_all(&mut **tx)
+    .bind(&command_ids)
+    .bind(&stream_ids)
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(rows.into_iter().collect())
+    let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+    let earlier: Vec<(Uuid, String, i64, i64, i64)> = serde_json::from_value(earlier).map_err(decode)?;
+    let versions: Vec<(String, Option<i64>)> = serde_json::from_value(versions).map_err(decode)?;
+    Ok(Known {
+        head: (
+            head_position.unwrap_or(0),
+            head_hash.unwrap_or_else(|| GENESIS_HASH.to_vec()),
+        ),
+        earlier: earlier
+            .into_iter()
+            .map(|(command_id, stream_id, first, last, version)| {
+                (
+                    command_id,
+                    AppendResult {
+                        stream_id,
+                        first_position: first,
+                        last_position: last,
+                        stream_version: version,
+                        duplicate: true,
+                    },
+                )
+            })
+            .collect(),
+        versions: versions.into_iter().map(|(s, v)| (s, v.unwrap_or(0))).collect(),
+    })
 }
 
-async fn insert_rows(tx: &mut Transaction<'_, Postgres>, r: Rows) -> Result<(), sqlx::Error> {
+/// Inserts the rows and queues the NOTIFY (delivered at commit) in one statement.
+async fn insert_rows(tx: &mut Transaction<'_, Postgres>, r: Rows, head: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO events (position, stream_id, stream_version, event_id, event_type,
+        "WITH inserted AS (
+         INSERT INTO events (position, stream_id, stream_version, event_id, event_type,
                              schema_version, payload, metadata, actor, command_id,
                              correlation_id, causation_id, occurred_at, recorded_at,
                              prev_hash, hash)
          SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[],
                               $6::int[], $7::jsonb[], $8::jsonb[], $9::text[], $10::uuid[],
                               $11::uuid[], $12::uuid[], $13::timestamptz[], $14::timestamptz[],
-                              $15::bytea[], $16::bytea[])",
+                              $15::bytea[], $16::bytea[])
+         RETURNING 1)
+         SELECT pg_notify($17, $18) FROM (SELECT count(*) FROM inserted) AS n",
     )
     .bind(r.position)
     .bind(r.stream_id)
@@ -278,6 +288,8 @@ async fn insert_rows(tx: &mut Transaction<'_, Postgres>, r: Rows) -> Result<(), 
     .bind(r.recorded_at)
     .bind(r.prev_hash)
     .bind(r.hash)
+    .bind(NOTIFY_CHANNEL)
+    .bind(head.to_string())
     .execute(&mut **tx)
     .await?;
     Ok(())
