@@ -19,13 +19,16 @@ CREATE TABLE rm_training_budget (
 );
 CREATE INDEX rm_training_budget_year ON rm_training_budget (year);
 
+-- Allocation ids are unique within their institution's stream (the decider
+-- checks), not across institutions, so the key includes the institution.
 CREATE TABLE rm_training_allocation (
-    allocation_id   uuid    PRIMARY KEY,
     institution_id  uuid    NOT NULL REFERENCES rm_institution (id),
+    allocation_id   uuid    NOT NULL,
     year            integer NOT NULL,
     amount_cents    bigint  NOT NULL,
     funding_source  text    NOT NULL,
     priority        integer,
-    corrections     integer NOT NULL DEFAULT 0
+    corrections     integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (institution_id, allocation_id)
 );
 CREATE INDEX rm_training_allocation_budget ON rm_training_allocation (institution_id, year);

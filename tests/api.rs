@@ -220,7 +220,7 @@ async fn a_training_budget_from_registration_to_compliance() {
             "query($p: Int) { trainingBudget(year: 2026, atLeastPosition: $p) {
                 institutions { institution { name } status exemptionReason shareOfPayrollPercent }
                 byResor { resor summary { institutionCount status shareOfPayrollPercent } }
-                municipalities { institutionCount allocatedAllCents }
+                municipalities { institutionCount allocatedAllCents reportedRemunerationCents reportedShareOfPayrollPercent }
                 total { institutionCount remunerationCents allocatedCents
                         statusCounts { status institutions } } } }",
             json!({ "p": p["position"] }),
@@ -239,6 +239,8 @@ async fn a_training_budget_from_registration_to_compliance() {
         json!([{ "resor": "FM", "summary": { "institutionCount": 1, "status": "BELOW_TARGET", "shareOfPayrollPercent": "5.0000" } }])
     );
     assert_eq!(r["municipalities"]["institutionCount"], 1);
+    assert_eq!(r["municipalities"]["reportedRemunerationCents"], 5_000_000);
+    assert_eq!(r["municipalities"]["reportedShareOfPayrollPercent"], "0.0000");
     assert_eq!(
         r["total"]["remunerationCents"], 10_000_000_000i64,
         "exempt payroll is not in the rule's total"
@@ -573,4 +575,43 @@ fn committed_schema_matches_the_code() {
         committed == prasme_api_graphql::sdl(),
         "schema.graphql is out of date: run `cargo run -- schema > schema.graphql` and commit it"
     );
+}
+
+#[tokio::test]
+async fn allocation_ids_belong_to_their_institution() {
+    let s = start().await;
+    let a = register(&s, "Valsts zemes dienests", "STATE", Some("TM")).await;
+    let b = register(&s, "Uzņēmumu reģistrs", "STATE", Some("TM")).await;
+    let allocation = uuid::Uuid::now_v7();
+    for (id, amount) in [(&a, 700), (&b, 900)] {
+        let p = s
+            .mutate(
+                ALLOCATE,
+                json!({ "input": { "institutionId": id, "allocationId": allocation, "year": 2026,
+                                   "amountCents": amount, "fundingSource": "OTHER" } }),
+            )
+            .await;
+        // The same id in another institution is another allocation, and the
+        // projection keeps up with both.
+        assert_eq!(p["budget"]["allocatedCents"], amount, "{p}");
+    }
+    let p = s
+        .mutate(
+            CORRECT,
+            json!({ "input": { "institutionId": b, "allocationId": allocation, "amountCents": 100,
+                               "fundingSource": "OTHER", "reason": "partly returned" } }),
+        )
+        .await;
+    assert_eq!(p["budget"]["allocatedCents"], 100);
+    let q = s
+        .gql(
+            "query($id: UUID!, $p: Int) { institution(id: $id, atLeastPosition: $p) { trainingBudget(year: 2026) { allocatedCents } } }",
+            json!({ "id": a, "p": p["position"] }),
+        )
+        .await;
+    assert_eq!(
+        q["data"]["institution"]["trainingBudget"]["allocatedCents"], 700,
+        "the other is untouched"
+    );
+    s.shut_down().await;
 }

@@ -59,9 +59,11 @@ async fn exactly_one_of_32_racing_appends_wins() {
         .unwrap();
     assert_eq!(first.stream_version, 2);
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(32));
+    // Four writer tasks, as four processes would have.
+    let stores: Vec<_> = (0..4).map(|_| EventStore::new(db.pool.clone())).collect();
     let tasks: Vec<_> = (0..32)
         .map(|i| {
-            let store = store.clone();
+            let store = stores[i as usize % 4].clone();
             let barrier = barrier.clone();
             tokio::spawn(async move {
                 barrier.wait().await;
@@ -146,6 +148,9 @@ async fn a_follower_sees_every_event_once_in_order_while_8_writers_append() {
     let size = |i: usize| if i.is_multiple_of(3) { 2 } else { 1 };
     let total: usize = WRITERS * (0..APPENDS).map(size).sum::<usize>();
 
+    // Two stores, two writer tasks: like two server processes, they order
+    // their appends only through the database's lock.
+    let stores = [store.clone(), EventStore::new(db.pool.clone())];
     let follower_store = store.clone();
     let reader = tokio::spawn(async move {
         let mut follower = follower_store.follow(0, Duration::from_millis(50)).await.unwrap();
@@ -161,7 +166,7 @@ async fn a_follower_sees_every_event_once_in_order_while_8_writers_append() {
     });
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| {
-            let store = store.clone();
+            let store = stores[w % 2].clone();
             tokio::spawn(async move {
                 let mut ids = Vec::new();
                 for i in 0..APPENDS {

@@ -257,6 +257,12 @@ pub struct BudgetSummary {
     /// Training allocations of every institution in the group, exempt ones included.
     pub allocated_all_cents: Cents,
     pub share_of_payroll_percent: Option<String>,
+    /// Payroll of every institution in the group that declared one, exempt
+    /// ones included (a municipality's share is reported though the rule does not apply).
+    pub reported_remuneration_cents: Cents,
+    /// Allocations of those same institutions.
+    pub reported_allocated_cents: Cents,
+    pub reported_share_of_payroll_percent: Option<String>,
     /// The group's combined share against the thresholds.
     pub status: BudgetStatus,
 }
@@ -279,6 +285,9 @@ impl BudgetSummary {
             allocated_cents: s.allocated.into(),
             allocated_all_cents: s.allocated_all.into(),
             share_of_payroll_percent: s.share_percent,
+            reported_remuneration_cents: s.reported_remuneration.into(),
+            reported_allocated_cents: s.reported_allocated.into(),
+            reported_share_of_payroll_percent: s.reported_share_percent,
             status: s.status.into(),
         }
     }

@@ -175,7 +175,8 @@ impl BudgetCommandPayload {
         // once it has caught up with the command.
         let api = api(ctx)?;
         api.reach(Some(position)).await?;
-        sqlx::query_scalar("SELECT year FROM rm_training_allocation WHERE allocation_id = $1")
+        sqlx::query_scalar("SELECT year FROM rm_training_allocation WHERE institution_id = $1 AND allocation_id = $2")
+            .bind(self.institution_id)
             .bind(allocation_id)
             .fetch_optional(&api.pool)
             .await

@@ -108,6 +108,12 @@ pub struct Summary {
     /// Training allocations of every institution in the group, exempt ones included.
     pub allocated_all: Cents,
     pub share_percent: Option<String>,
+    /// Payroll, allocations and share of every institution in the group that
+    /// declared a payroll, exempt ones included: a municipality's share is
+    /// reported although the rule does not apply to it.
+    pub reported_remuneration: Cents,
+    pub reported_allocated: Cents,
+    pub reported_share_percent: Option<String>,
     /// The group's own share against the thresholds; `NoPayrollDeclared`
     /// when the rule applies to none of its institutions with a payroll.
     pub status: BudgetStatus,
@@ -116,17 +122,23 @@ pub struct Summary {
 pub fn summarise<'a>(lines: impl IntoIterator<Item = &'a BudgetLine>) -> Summary {
     let mut counts = std::collections::BTreeMap::new();
     let (mut institutions, mut remuneration, mut allocated, mut allocated_all) = (0, 0i64, 0i64, 0i64);
+    let (mut reported_remuneration, mut reported_allocated) = (0i64, 0i64);
     for line in lines {
         institutions += 1;
         allocated_all += line.allocated.0;
         let status = line.compliance().status;
         *counts.entry(status).or_insert(0) += 1;
-        if let (None, Some(payroll)) = (line.compliance().exemption, line.remuneration) {
-            remuneration += payroll.0;
-            allocated += line.allocated.0;
+        if let Some(payroll) = line.remuneration {
+            reported_remuneration += payroll.0;
+            reported_allocated += line.allocated.0;
+            if line.compliance().exemption.is_none() {
+                remuneration += payroll.0;
+                allocated += line.allocated.0;
+            }
         }
     }
     let (remuneration, allocated) = (Cents(remuneration), Cents(allocated));
+    let (reported_remuneration, reported_allocated) = (Cents(reported_remuneration), Cents(reported_allocated));
     Summary {
         institutions,
         by_status: counts.into_iter().collect(),
@@ -134,6 +146,9 @@ pub fn summarise<'a>(lines: impl IntoIterator<Item = &'a BudgetLine>) -> Summary
         allocated,
         allocated_all: Cents(allocated_all),
         share_percent: share_percent(allocated, remuneration),
+        reported_remuneration,
+        reported_allocated,
+        reported_share_percent: share_percent(reported_allocated, reported_remuneration),
         status: status_of(allocated, remuneration),
     }
 }
@@ -237,6 +252,17 @@ mod tests {
         assert_eq!(s.allocated, Cents(65_000));
         assert_eq!(s.allocated_all, Cents(965_007));
         assert_eq!(s.share_percent.as_deref(), Some("3.2500"));
+        assert_eq!(
+            s.reported_remuneration,
+            Cents(3_000_000),
+            "the municipality's payroll is reported"
+        );
+        assert_eq!(
+            s.reported_allocated,
+            Cents(965_000),
+            "but not allocations without a payroll"
+        );
+        assert_eq!(s.reported_share_percent.as_deref(), Some("32.1667"));
         assert_eq!(s.status, BudgetStatus::BelowTarget);
         assert_eq!(
             s.by_status,

@@ -138,12 +138,13 @@ async fn apply(
             sqlx::query(
                 "UPDATE rm_training_allocation
                     SET amount_cents = $2, funding_source = $3, priority = $4, corrections = corrections + 1
-                  WHERE allocation_id = $1",
+                  WHERE institution_id = $5 AND allocation_id = $1",
             )
             .bind(allocation_id)
             .bind(amount_cents.0)
             .bind(wire(&funding_source))
             .bind(priority.map(|p| i32::from(p.number())))
+            .bind(institution_id)
             .execute(&mut *tx)
             .await?;
             let delta = amount_cents.0 - previous_amount_cents.0;
