@@ -29,27 +29,32 @@ pub struct Database {
 
 impl Database {
     pub async fn open(url: Option<&str>, max_connections: u32) -> Result<Self, DatabaseError> {
-        let (url, local) = match url {
-            Some(url) => (url.to_owned(), None),
+        match url {
+            Some(url) => Ok(Self {
+                pool: connect_and_migrate(url, max_connections).await?,
+                url: url.to_owned(),
+                local: None,
+            }),
             None => {
                 let cluster = LocalPostgres::start(&LocalPostgres::default_data_dir())?;
                 tracing::info!(data_dir = %cluster.data_dir().display(), "using a private PostgreSQL cluster");
-                ensure_database(&cluster.url("postgres"), LOCAL_DATABASE).await?;
-                (cluster.url(LOCAL_DATABASE), Some(cluster))
+                let url = cluster.url(LOCAL_DATABASE);
+                match connect_and_migrate(&url, max_connections).await {
+                    Ok(pool) => Ok(Self {
+                        pool,
+                        url,
+                        local: Some(cluster),
+                    }),
+                    Err(e) => {
+                        // Do not leave behind a cluster nobody will use.
+                        if let Err(stop) = cluster.stop() {
+                            tracing::warn!(error = %stop, "could not stop the private cluster");
+                        }
+                        Err(e)
+                    }
+                }
             }
-        };
-        let pool = match connect(&url, max_connections).await {
-            // A named database that does not exist yet is created, as a
-            // private cluster's is: the server owns its database.
-            Err(StoreError::Database(sqlx::Error::Database(e))) if e.code().as_deref() == Some("3D000") => {
-                let name = database_name(&url).unwrap_or(LOCAL_DATABASE).to_owned();
-                ensure_database(&with_database(&url, "postgres"), &name).await?;
-                connect(&url, max_connections).await?
-            }
-            other => other?,
-        };
-        migrate(&pool).await?;
-        Ok(Self { pool, url, local })
+        }
     }
 
     /// Closes the pool and stops the private cluster if this process started it.
@@ -60,6 +65,21 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// Connects to `url`, creating its database if it does not exist yet (the
+/// server owns its database), and applies the migrations.
+async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPool, DatabaseError> {
+    let pool = match connect(url, max_connections).await {
+        Err(StoreError::Database(sqlx::Error::Database(e))) if e.code().as_deref() == Some("3D000") => {
+            let name = database_name(url).unwrap_or(LOCAL_DATABASE).to_owned();
+            ensure_database(&with_database(url, "postgres"), &name).await?;
+            connect(url, max_connections).await?
+        }
+        other => other?,
+    };
+    migrate(&pool).await?;
+    Ok(pool)
 }
 
 /// Creates `name` through the maintenance database at `admin_url` unless it exists.

@@ -7,11 +7,12 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use prasme::bench::{self, BenchConfig};
 use prasme::database::{ensure_database, with_database, Database};
+use prasme::local_postgres::LocalPostgres;
 use prasme::server::{projections, stop_signal, Application};
 use prasme::{demo, telemetry};
 use prasme_commands::CommandHandler;
 use prasme_eventstore::{verify_chain, EventStore};
-use prasme_projections::{rebuild, ProjectionRunner};
+use prasme_projections::rebuild;
 
 /// Prasme: the event-sourced ledger of learning and development in Latvia's
 /// public administration.
@@ -175,35 +176,37 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             appends_per_writer,
             hot_streams,
         } => {
-            let admin = Database::open(url, 2).await?;
+            // The scratch database lives beside the one named (or in the
+            // private cluster); the named database itself is not touched.
+            let local = match url {
+                Some(_) => None,
+                None => Some(LocalPostgres::start(&LocalPostgres::default_data_dir())?),
+            };
+            let admin_url = match (&local, url) {
+                (Some(cluster), _) => cluster.url("postgres"),
+                (None, Some(url)) => with_database(url, "postgres"),
+                (None, None) => unreachable!("a private cluster is started when no URL is given"),
+            };
             let name = format!("prasme_bench_{}", std::process::id());
-            ensure_database(&admin.url, &name).await?;
-            let bench_url = with_database(&admin.url, &name);
+            ensure_database(&admin_url, &name).await?;
+            let bench_url = with_database(&admin_url, &name);
             let pool = prasme_eventstore::connect(&bench_url, 80).await?;
             prasme_eventstore::migrate(&pool).await?;
-            // The projections are not part of an append's cost, but a real
-            // server runs them: keep one following the log during the run.
-            let (stop, stopped) = tokio::sync::watch::channel(false);
-            let (_, tasks) = ProjectionRunner::new(EventStore::new(pool.clone()), vec![])
-                .start(stopped)
-                .await?;
             let config = BenchConfig {
                 writers,
                 appends_per_writer,
                 hot_streams,
             };
             let report = bench::run(pool.clone(), config).await?;
-            stop.send_replace(true);
-            for t in tasks {
-                let _ = t.await;
-            }
             pool.close().await;
-            let admin_pool = prasme_eventstore::connect(&admin.url, 1).await?;
+            let admin_pool = prasme_eventstore::connect(&admin_url, 1).await?;
             sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                 .execute(&admin_pool)
                 .await?;
             admin_pool.close().await;
-            admin.close().await?;
+            if let Some(cluster) = local {
+                cluster.stop()?;
+            }
             let mut out = std::io::stdout();
             write!(out, "{}", report.to_markdown(&config))?;
             Ok(ExitCode::SUCCESS)
