@@ -116,7 +116,10 @@ async fn a_crash_mid_batch_leaves_no_trace_and_every_event_applies_once() {
         .unwrap();
     tasks.extend(more);
     append_events(&store, 40).await;
-    runner.wait_for(80, Duration::from_secs(20)).await.expect("caught up after the retry");
+    runner
+        .wait_for(80, Duration::from_secs(20))
+        .await
+        .expect("caught up after the retry");
     assert!(projection.failed.load(Ordering::SeqCst), "the simulated crash happened");
     stop.send_replace(true);
     for t in tasks {
@@ -140,7 +143,11 @@ async fn allocate(commands: &CommandHandler, institution: Uuid, amount: i64) -> 
         funding_source: FundingSource::StateBudget,
         priority: None,
     };
-    commands.execute::<Institution>(&ctx, institution, &cmd).await.unwrap().position
+    commands
+        .execute::<Institution>(&ctx, institution, &cmd)
+        .await
+        .unwrap()
+        .position
 }
 
 async fn allocated(pool: &PgPool, institution: Uuid) -> i64 {
@@ -224,7 +231,11 @@ async fn a_restarted_runner_resumes_and_a_rebuild_reproduces_the_read_model() {
     assert_eq!(snapshot(&db.pool).await, before);
     last = allocate(&commands, institution, 1000).await;
     runner.wait_for(last, Duration::from_secs(10)).await.unwrap();
-    assert_eq!(allocated(&db.pool, institution).await, 1210, "the runner carries on after the rebuild");
+    assert_eq!(
+        allocated(&db.pool, institution).await,
+        1210,
+        "the runner carries on after the rebuild"
+    );
     stop.send_replace(true);
     for t in tasks {
         t.await.unwrap();
