@@ -615,3 +615,144 @@ async fn allocation_ids_belong_to_their_institution() {
     );
     s.shut_down().await;
 }
+
+#[tokio::test]
+async fn concurrent_retries_of_one_command_all_get_its_first_result() {
+    let s = start().await;
+    let input = json!({ "input": { "commandId": uuid::Uuid::now_v7(), "institutionId": uuid::Uuid::now_v7(),
+                                   "name": "Valsts meža dienests", "kind": "STATE", "resor": "ZM" } });
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (http, addr, input) = (s.http.clone(), s.addr, input.clone());
+            tokio::spawn(async move {
+                let r: Value = http
+                    .post(format!("http://{addr}/graphql"))
+                    .json(&json!({ "query": REGISTER, "variables": input }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                r["data"]["registerInstitution"].clone()
+            })
+        })
+        .collect();
+    let mut originals = 0;
+    for t in tasks {
+        let p = t.await.unwrap();
+        assert_eq!(p["userErrors"], json!([]), "a retry is never refused: {p}");
+        assert_eq!(p["position"], 1);
+        originals += usize::from(p["duplicate"] == false);
+    }
+    assert_eq!(originals, 1);
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn the_actor_header_is_recorded_on_the_events_in_utf8() {
+    let s = start().await;
+    let response: Value = s
+        .http
+        .post(format!("http://{}/graphql", s.addr))
+        .header("x-prasme-actor", "Jānis Bērziņš".as_bytes())
+        .json(&json!({ "query": REGISTER, "variables": { "input": { "name": "Valsts valodas centrs", "kind": "STATE", "resor": "IZM" } } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(response["data"]["registerInstitution"]["userErrors"], json!([]));
+    let actor: String = sqlx::query_scalar("SELECT actor FROM events WHERE position = 1")
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(actor, "Jānis Bērziņš");
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_cursor_from_nowhere_is_a_typed_error() {
+    let s = start().await;
+    for cursor in ["garbage", "00000000-0000-0000-0000-000000000001"] {
+        let body = s
+            .gql(
+                "query($a: String) { institutions(after: $a) { edges { cursor } } }",
+                json!({ "a": cursor }),
+            )
+            .await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    }
+    let body = s
+        .gql("{ institutions(first: 0) { edges { cursor } } }", json!({}))
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn subscribers_hear_of_changes_that_another_server_projected() {
+    let s = start().await;
+    // A second server process on the same database, racing for the projection.
+    let other = Application::build(
+        s.db.pool.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    let other_addr = other.local_addr().unwrap();
+    let (stop_other, other_stopped) = oneshot::channel::<()>();
+    let other_running = tokio::spawn(other.run_until(async move {
+        let _ = other_stopped.await;
+    }));
+    let id = register(&s, "Patērētāju tiesību aizsardzības centrs", "STATE", Some("EM")).await;
+    let mut request = format!("ws://{}/graphql", s.addr).into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    ws.send(Message::Text(json!({ "type": "connection_init" }).to_string().into()))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut ws).await["type"], "connection_ack");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query":
+        format!("subscription {{ trainingBudgetUpdated(institutionId: \"{id}\") {{ position }} }}") } });
+    ws.send(Message::Text(subscribe.to_string().into())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    const N: usize = 20;
+    let mut positions = Vec::new();
+    for i in 0..N {
+        // Alternate between the two servers, so either runner may apply any event.
+        let addr = if i % 2 == 0 { s.addr } else { other_addr };
+        let r: Value = s
+            .http
+            .post(format!("http://{addr}/graphql"))
+            .json(&json!({ "query": ALLOCATE, "variables": { "input": {
+                "institutionId": id, "year": 2026, "amountCents": 10 + i, "fundingSource": "OTHER" } } }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        positions.push(r["data"]["allocateTrainingBudget"]["position"].as_i64().unwrap());
+    }
+    let mut heard = Vec::new();
+    while heard.len() < N {
+        let msg = next_json(&mut ws).await;
+        heard.push(
+            msg["payload"]["data"]["trainingBudgetUpdated"]["position"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    heard.sort();
+    assert_eq!(heard, positions, "every change, whichever server projected it");
+    ws.close(None).await.unwrap();
+    stop_other.send(()).unwrap();
+    other_running.await.unwrap().unwrap();
+    s.shut_down().await;
+}

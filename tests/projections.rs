@@ -37,7 +37,7 @@ impl Projection for Counting {
         &'a self,
         tx: &'a mut PgConnection,
         event: &'a RecordedEvent,
-    ) -> BoxFuture<'a, Result<Vec<Change>, ProjectionError>> {
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
             sqlx::query("INSERT INTO counted (position) VALUES ($1)")
                 .bind(event.position)
@@ -49,9 +49,13 @@ impl Projection for Counting {
                     reason: "simulated crash".into(),
                 });
             }
-            Ok(vec![])
+            Ok(())
         }
         .boxed()
+    }
+
+    fn changes(&self, _event: &RecordedEvent) -> Vec<Change> {
+        vec![]
     }
 
     fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {

@@ -364,3 +364,30 @@ async fn one_unstorable_append_does_not_sink_the_others_in_its_group() {
     assert!(verify_chain(&db.pool, |_| {}).await.unwrap().first_break.is_none());
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn payloads_with_fractions_are_refused_before_they_can_break_the_chain() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    for bad in [
+        json!({ "x": 1e16 }),
+        json!({ "nested": [{ "y": -0.0 }] }),
+        json!({ "z": 0.5 }),
+    ] {
+        let mut e = event(1);
+        e.payload = bad.clone();
+        let err = store
+            .append("floats", ExpectedVersion::Any, meta(), vec![e])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppendError::Invalid(_)), "{bad}: {err}");
+    }
+    let mut e = event(1);
+    e.payload = json!({ "big": i64::MAX, "small": i64::MIN, "text": "ā\u{1F600}\"\\" });
+    store
+        .append("floats", ExpectedVersion::Any, meta(), vec![e])
+        .await
+        .unwrap();
+    assert!(verify_chain(&db.pool, |_| {}).await.unwrap().first_break.is_none());
+    db.drop_db().await;
+}

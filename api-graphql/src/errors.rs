@@ -70,6 +70,11 @@ pub(crate) fn user_errors(e: CommandError) -> async_graphql::Result<Vec<UserErro
     }
 }
 
+/// A query argument the caller must correct.
+pub(crate) fn bad_input(message: impl Into<String>) -> async_graphql::Error {
+    async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
+}
+
 pub(crate) fn internal(message: &str) -> async_graphql::Error {
     async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "INTERNAL"))
 }

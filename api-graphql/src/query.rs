@@ -4,7 +4,7 @@ use prasme_domain::reference as domain;
 use uuid::Uuid;
 
 use crate::context::api;
-use crate::errors::db;
+use crate::errors::{bad_input, db};
 use crate::model::{
     BudgetSummary, Institution, InstitutionBudget, InstitutionKind, ProjectionStatus, Resor, ResorBudget, ResorInfo,
     TrainingBudgetReport,
@@ -47,15 +47,20 @@ impl QueryRoot {
         let api = api(ctx)?;
         api.reach(at_least_position).await?;
         if !(1..=MAX_PAGE).contains(&first) {
-            return Err(async_graphql::Error::new(format!(
+            return Err(bad_input(format!(
                 "first must be between 1 and {MAX_PAGE} (default {DEFAULT_PAGE})"
             )));
         }
+        let not_a_cursor = || bad_input("after is not a cursor from this connection");
         let after = after
-            .map(|c| {
-                Uuid::parse_str(&c).map_err(|_| async_graphql::Error::new("after is not a cursor from this connection"))
-            })
+            .map(|c| Uuid::parse_str(&c).map_err(|_| not_a_cursor()))
             .transpose()?;
+        if let Some(id) = after {
+            // Institutions are never removed, so an unknown cursor is a wrong one.
+            if read::institution_by_id(&api.pool, id).await.map_err(db)?.is_none() {
+                return Err(not_a_cursor());
+            }
+        }
         let filter = InstitutionFilter {
             kind: kind.map(Into::into),
             resor: resor.map(Into::into),

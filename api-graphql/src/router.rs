@@ -31,9 +31,10 @@ pub fn router(ctx: ApiContext) -> Router {
 }
 
 async fn graphql(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
+    // UTF-8, not just ASCII: actors are people with Latvian names.
     let actor = headers
         .get("x-prasme-actor")
-        .and_then(|v| v.to_str().ok())
+        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .unwrap_or("anonymous")

@@ -110,13 +110,15 @@ impl CommandHandler {
         id: Uuid,
         command: &D::Command,
     ) -> Result<Accepted, CommandError> {
+        let stream_id = D::stream_id(id);
+        let _turn = self.stripe(&stream_id).lock().await;
         // A repeated command must answer as it did the first time, even if
         // deciding it again now would be refused (say, "already registered").
+        // Checked behind the stream's turn, so a retry racing its original in
+        // this process sees the original's result.
         if let Some(first) = self.store.command_result(ctx.command_id).await? {
             return Ok(accepted(first));
         }
-        let stream_id = D::stream_id(id);
-        let _turn = self.stripe(&stream_id).lock().await;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -129,7 +131,17 @@ impl CommandHandler {
                     });
                 }
             }
-            let events = D::decide(command, &state)?;
+            let events = match D::decide(command, &state) {
+                Ok(events) => events,
+                Err(refusal) => {
+                    // The original may have landed from another process
+                    // meanwhile: its result, not a refusal, is the answer.
+                    if let Some(first) = self.store.command_result(ctx.command_id).await? {
+                        return Ok(accepted(first));
+                    }
+                    return Err(refusal.into());
+                }
+            };
             let occurred_at = ctx.occurred_at.unwrap_or_else(Utc::now);
             let new_events = events
                 .iter()

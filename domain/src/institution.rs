@@ -121,6 +121,28 @@ pub struct Institution {
 }
 
 impl Institution {
+    /// What is allocated for `year`, leaving out `except` (an allocation being corrected).
+    fn allocated_in(&self, year: i32, except: Option<Uuid>) -> i128 {
+        self.allocations
+            .iter()
+            .filter(|(id, a)| a.year == year && Some(**id) != except)
+            .map(|(_, a)| i128::from(a.amount.0))
+            .sum()
+    }
+
+    /// Keeps a year's total within `Cents::MAX`, so that no sum the read
+    /// models keep can overflow.
+    fn check_year_total(&self, year: i32, amount: Cents, except: Option<Uuid>) -> Result<(), DomainError> {
+        if self.allocated_in(year, except) + i128::from(amount.0) > i128::from(Cents::MAX.0) {
+            return Err(DomainError::on(
+                "amountCents",
+                ErrorCode::OutOfRange,
+                format!("the year's allocations would exceed {} cents", Cents::MAX.0),
+            ));
+        }
+        Ok(())
+    }
+
     fn registered_id(&self) -> Result<Uuid, DomainError> {
         self.id.ok_or_else(|| {
             DomainError::on(
@@ -208,11 +230,14 @@ impl Decider for Institution {
                         "an allocation with this id exists",
                     ));
                 }
+                let year = validate::year("year", *year)?;
+                let amount = validate::positive_amount("amountCents", *amount)?;
+                state.check_year_total(year, amount, None)?;
                 Ok(vec![E::TrainingBudgetAllocated {
                     institution_id,
                     allocation_id: *allocation_id,
-                    year: validate::year("year", *year)?,
-                    amount_cents: validate::positive_amount("amountCents", *amount)?,
+                    year,
+                    amount_cents: amount,
                     funding_source: *funding_source,
                     priority: *priority,
                 }])
@@ -233,6 +258,7 @@ impl Decider for Institution {
                     )
                 })?;
                 let amount = validate::non_negative_amount("amountCents", *amount)?;
+                state.check_year_total(current.year, amount, Some(*allocation_id))?;
                 let reason = validate::text("reason", reason, MAX_REASON_CHARS)?;
                 if current.amount == amount
                     && current.funding_source == *funding_source
@@ -449,6 +475,28 @@ mod tests {
             );
             assert_eq!(field_of(declare), (ErrorCode::OutOfRange, Some("amountCents")));
         }
+    }
+
+    #[test]
+    fn a_years_total_stays_within_the_maximum() {
+        let full = E::TrainingBudgetAllocated {
+            institution_id: id(),
+            allocation_id: Uuid::from_u128(9),
+            year: 2026,
+            amount_cents: Cents(Cents::MAX.0 - 100),
+            funding_source: FundingSource::Other,
+            priority: None,
+        };
+        let g = [registered(), full];
+        assert!(given_when(&g, allocate(2026, 100)).is_ok());
+        assert_eq!(
+            field_of(given_when(&g, allocate(2026, 101))),
+            (ErrorCode::OutOfRange, Some("amountCents"))
+        );
+        assert!(
+            given_when(&g, allocate(2027, 101)).is_ok(),
+            "another year has its own total"
+        );
     }
 
     #[test]

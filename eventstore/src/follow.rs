@@ -2,7 +2,7 @@
 //! always reads the table, and a poll interval covers lost notifications (a
 //! dropped listener connection, a notification queue that overflowed).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
@@ -11,9 +11,14 @@ use crate::model::RecordedEvent;
 use crate::read::events_after;
 use crate::{EventStore, StoreError, NOTIFY_CHANNEL};
 
+/// After the listener fails, how long to poll before listening again.
+const RELISTEN_AFTER: Duration = Duration::from_secs(5);
+
 pub struct Follower {
     pool: PgPool,
     listener: Option<PgListener>,
+    /// When the listener failed, to try again after `RELISTEN_AFTER`.
+    listener_lost_at: Option<Instant>,
     checkpoint: i64,
     poll: Duration,
 }
@@ -26,6 +31,7 @@ impl EventStore {
         Ok(Follower {
             pool: self.pool.clone(),
             listener: Some(listener),
+            listener_lost_at: None,
             checkpoint,
             poll,
         })
@@ -64,6 +70,9 @@ impl Follower {
 
     /// Waits for a notification or the poll interval, whichever comes first.
     pub async fn wait(&mut self) {
+        if self.listener.is_none() && self.listener_lost_at.is_some_and(|t| t.elapsed() >= RELISTEN_AFTER) {
+            self.relisten().await;
+        }
         let Some(listener) = self.listener.as_mut() else {
             tokio::time::sleep(self.poll).await;
             return;
@@ -71,8 +80,28 @@ impl Follower {
         match tokio::time::timeout(self.poll, listener.recv()).await {
             Ok(Ok(_)) | Err(_) => {}
             Ok(Err(e)) => {
-                tracing::warn!(error = %e, "event listener failed; following by polling only");
+                tracing::warn!(error = %e, "event listener failed; polling until it is back");
                 self.listener = None;
+                self.listener_lost_at = Some(Instant::now());
+            }
+        }
+    }
+
+    async fn relisten(&mut self) {
+        let listener = async {
+            let mut l = PgListener::connect_with(&self.pool).await?;
+            l.listen(NOTIFY_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(l)
+        };
+        match listener.await {
+            Ok(l) => {
+                tracing::info!("event listener is back");
+                self.listener = Some(l);
+                self.listener_lost_at = None;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "event listener still unavailable");
+                self.listener_lost_at = Some(Instant::now());
             }
         }
     }

@@ -104,5 +104,20 @@ pub(crate) fn validate_append(stream_id: &str, events: &[NewEvent]) -> Result<()
     if events.len() > 1000 {
         return Err(AppendError::Invalid("an append holds at most 1000 events".into()));
     }
+    if events.iter().any(|e| has_fraction(&e.payload)) {
+        // jsonb rewrites some floats (1e16 comes back as 10000000000000000,
+        // -0.0 as 0), which would break the hash chain on a faithful row.
+        // Money is cents and scores are integers: only whole numbers are stored.
+        return Err(AppendError::Invalid("event payloads hold whole numbers only".into()));
+    }
     Ok(())
+}
+
+fn has_fraction(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => !(n.is_i64() || n.is_u64()),
+        Value::Array(items) => items.iter().any(has_fraction),
+        Value::Object(map) => map.values().any(has_fraction),
+        _ => false,
+    }
 }

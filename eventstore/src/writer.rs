@@ -22,7 +22,7 @@ pub(crate) const QUEUE_CAPACITY: usize = 8192;
 const MAX_BATCH_EVENTS: usize = 2000;
 /// Taken by every appending transaction, in every process using the
 /// database; the key is "prasme" in ASCII.
-const BEGIN_LOCKED: &str = "BEGIN; SELECT pg_advisory_xact_lock(123636563537253)";
+const WRITER_LOCK_KEY: i64 = 0x7072_6173_6d65;
 
 pub(crate) struct Pending {
     pub stream_id: String,
@@ -109,15 +109,21 @@ pub(crate) fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 async fn commit(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Outcome>, sqlx::Error> {
-    // BEGIN and the lock travel in one round trip; the lock is taken before
-    // the next statement takes its snapshot, so the reads below see every
-    // append committed by whoever held the lock before.
-    let mut tx = pool.begin_with(BEGIN_LOCKED).await?;
+    // READ COMMITTED whatever the server's default: each statement after the
+    // lock then takes a fresh snapshot that includes every append committed
+    // by whoever held the lock before. (The lock gets a statement of its own:
+    // if it fails, the transaction object exists and is rolled back, so the
+    // connection does not go back to the pool inside an aborted transaction.)
+    let mut tx = pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(WRITER_LOCK_KEY)
+        .execute(&mut *tx)
+        .await?;
     let known = what_is_known(&mut tx, batch).await?;
     let (mut position, mut prev_hash) = known.head;
     let mut results = known.earlier;
     let mut versions = known.versions;
-    let recorded_at = to_micros(Utc::now());
+    let recorded_at = to_micros(Utc::now()).max(known.head_recorded_at);
     let mut rows = Rows::default();
     let mut outcomes = Vec::with_capacity(batch.len());
 
@@ -199,6 +205,10 @@ async fn commit(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Outcome>, sqlx::
 /// version of each stream it touches.
 struct Known {
     head: (i64, Vec<u8>),
+    /// Never go below it: a clock stepping back (or another process's clock
+    /// running behind) must not make knowledge time run backwards along
+    /// positions, so "recorded by T" stays a prefix of the log.
+    head_recorded_at: DateTime<Utc>,
     earlier: HashMap<Uuid, AppendResult>,
     versions: HashMap<String, i64>,
 }
@@ -210,8 +220,9 @@ async fn what_is_known(tx: &mut Transaction<'_, Postgres>, batch: &[Pending]) ->
     stream_ids.dedup();
     // Lateral joins make one index probe per id: a plain `= ANY` may be
     // planned as a scan of the whole log once statistics lag behind its growth.
-    let (head_position, head_hash, earlier, versions): (Option<i64>, Option<Vec<u8>>, Value, Value) = sqlx::query_as(
-        "SELECT h.position, h.hash,
+    type Row = (Option<i64>, Option<Vec<u8>>, Option<DateTime<Utc>>, Value, Value);
+    let (head_position, head_hash, head_recorded_at, earlier, versions): Row = sqlx::query_as(
+        "SELECT h.position, h.hash, h.recorded_at,
                 COALESCE((SELECT json_agg(json_build_array(c.id, r.stream_id, r.first, r.last, r.version))
                             FROM unnest($1::uuid[]) AS c(id)
                            CROSS JOIN LATERAL (
@@ -224,7 +235,7 @@ async fn what_is_known(tx: &mut Transaction<'_, Postgres>, batch: &[Pending]) ->
                                    (SELECT max(stream_version) FROM events e WHERE e.stream_id = s.id)))
                             FROM unnest($2::text[]) AS s(id)), '[]'::json)
            FROM (SELECT 1) AS one
-           LEFT JOIN LATERAL (SELECT position, hash FROM events ORDER BY position DESC LIMIT 1) AS h ON true",
+           LEFT JOIN LATERAL (SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1) AS h ON true",
     )
     .bind(&command_ids)
     .bind(&stream_ids)
@@ -238,6 +249,7 @@ async fn what_is_known(tx: &mut Transaction<'_, Postgres>, batch: &[Pending]) ->
             head_position.unwrap_or(0),
             head_hash.unwrap_or_else(|| GENESIS_HASH.to_vec()),
         ),
+        head_recorded_at: head_recorded_at.unwrap_or(DateTime::<Utc>::MIN_UTC),
         earlier: earlier
             .into_iter()
             .map(|(command_id, stream_id, first, last, version)| {

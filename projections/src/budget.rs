@@ -28,10 +28,10 @@ impl Projection for TrainingBudgetProjection {
         &'a self,
         tx: &'a mut PgConnection,
         event: &'a RecordedEvent,
-    ) -> BoxFuture<'a, Result<Vec<Change>, ProjectionError>> {
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
             if !InstitutionEvent::handles(&event.event_type) {
-                return Ok(vec![]);
+                return Ok(());
             }
             let decoded = InstitutionEvent::from_stored(&event.event_type, event.schema_version, &event.payload)
                 .map_err(|e| ProjectionError::BadEvent {
@@ -41,6 +41,29 @@ impl Projection for TrainingBudgetProjection {
             apply(tx, event, decoded).await
         }
         .boxed()
+    }
+
+    fn changes(&self, event: &RecordedEvent) -> Vec<Change> {
+        use InstitutionEvent as E;
+        if !InstitutionEvent::handles(&event.event_type) {
+            return vec![];
+        }
+        // An event that does not decode fails in `apply`, which never skips it.
+        match InstitutionEvent::from_stored(&event.event_type, event.schema_version, &event.payload) {
+            Ok(E::InstitutionRegistered { institution_id, .. }) => vec![Change::Institution { institution_id }],
+            Ok(
+                E::RemunerationBudgetDeclared {
+                    institution_id, year, ..
+                }
+                | E::TrainingBudgetAllocated {
+                    institution_id, year, ..
+                }
+                | E::TrainingAllocationCorrected {
+                    institution_id, year, ..
+                },
+            ) => vec![Change::TrainingBudget { institution_id, year }],
+            Err(_) => vec![],
+        }
     }
 
     fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
@@ -55,11 +78,7 @@ impl Projection for TrainingBudgetProjection {
     }
 }
 
-async fn apply(
-    tx: &mut PgConnection,
-    event: &RecordedEvent,
-    decoded: InstitutionEvent,
-) -> Result<Vec<Change>, ProjectionError> {
+async fn apply(tx: &mut PgConnection, event: &RecordedEvent, decoded: InstitutionEvent) -> Result<(), ProjectionError> {
     use InstitutionEvent as E;
     match decoded {
         E::InstitutionRegistered {
@@ -81,7 +100,7 @@ async fn apply(
             .bind(event.occurred_at)
             .execute(&mut *tx)
             .await?;
-            Ok(vec![Change::Institution { institution_id }])
+            Ok(())
         }
         E::RemunerationBudgetDeclared {
             institution_id,
@@ -100,7 +119,7 @@ async fn apply(
             .bind(event.position)
             .execute(&mut *tx)
             .await?;
-            Ok(vec![Change::TrainingBudget { institution_id, year }])
+            Ok(())
         }
         E::TrainingBudgetAllocated {
             institution_id,
@@ -123,7 +142,7 @@ async fn apply(
             .execute(&mut *tx)
             .await?;
             add_allocated(tx, institution_id, year, amount_cents.0, event.position).await?;
-            Ok(vec![Change::TrainingBudget { institution_id, year }])
+            Ok(())
         }
         E::TrainingAllocationCorrected {
             institution_id,
@@ -149,7 +168,7 @@ async fn apply(
             .await?;
             let delta = amount_cents.0 - previous_amount_cents.0;
             add_allocated(tx, institution_id, year, delta, event.position).await?;
-            Ok(vec![Change::TrainingBudget { institution_id, year }])
+            Ok(())
         }
     }
 }

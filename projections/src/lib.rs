@@ -51,7 +51,12 @@ pub trait Projection: Send + Sync + 'static {
         &'a self,
         tx: &'a mut PgConnection,
         event: &'a RecordedEvent,
-    ) -> BoxFuture<'a, Result<Vec<Change>, ProjectionError>>;
+    ) -> BoxFuture<'a, Result<(), ProjectionError>>;
+
+    /// What applying `event` changes in the read model, for subscribers. A
+    /// pure function of the event, so a runner can announce changes that
+    /// another process's runner applied.
+    fn changes(&self, event: &RecordedEvent) -> Vec<Change>;
 
     /// Empties the read model, inside the caller's transaction, for a rebuild.
     fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>>;
@@ -84,18 +89,25 @@ pub(crate) async fn apply_batch(
     tx: &mut PgConnection,
     projection: &dyn Projection,
     events: &[RecordedEvent],
-) -> Result<Vec<ChangeNotice>, ProjectionError> {
-    let mut notices = Vec::new();
+) -> Result<(), ProjectionError> {
     for event in events {
-        for change in projection.apply(tx, event).await? {
-            notices.push(ChangeNotice {
-                position: event.position,
-                change,
-            });
-        }
+        projection.apply(tx, event).await?;
     }
     if let Some(last) = events.last() {
         save_checkpoint(tx, projection.name(), last.position).await?;
     }
-    Ok(notices)
+    Ok(())
+}
+
+/// The changes `events` make, for subscribers.
+pub(crate) fn notices(projection: &dyn Projection, events: &[RecordedEvent]) -> Vec<ChangeNotice> {
+    events
+        .iter()
+        .flat_map(|event| {
+            projection.changes(event).into_iter().map(|change| ChangeNotice {
+                position: event.position,
+                change,
+            })
+        })
+        .collect()
 }

@@ -9,7 +9,9 @@ use sqlx::PgPool;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use crate::{apply_batch, lock_checkpoint, ChangeNotice, Projection, ProjectionError};
+use prasme_eventstore::events_after;
+
+use crate::{apply_batch, lock_checkpoint, notices, ChangeNotice, Projection, ProjectionError};
 
 const BATCH: i64 = 500;
 const RETRY_DELAY: Duration = Duration::from_secs(1);
@@ -143,7 +145,7 @@ struct Worker {
 }
 
 enum Committed {
-    Applied(Vec<ChangeNotice>, i64),
+    Applied(i64),
     /// Another runner or a rebuild moved the checkpoint; continue from there.
     Moved(i64),
 }
@@ -182,15 +184,24 @@ impl Worker {
                 continue;
             }
             match self.commit(committed, &batch).await {
-                Ok(Committed::Applied(notices, position)) => {
+                Ok(Committed::Applied(position)) => {
                     committed = position;
                     self.publish(position);
-                    for notice in notices {
-                        // No subscriber is not an error.
-                        let _ = self.runner.changes.send(notice);
-                    }
+                    self.announce(notices(self.projection.as_ref(), &batch));
                 }
                 Ok(Committed::Moved(position)) => {
+                    if position > committed {
+                        // Another process's runner applied these; this
+                        // process's subscribers must hear of them all the same.
+                        if let Err(e) = self.announce_range(committed, position).await {
+                            tracing::error!(projection = name, error = %e, "cannot announce changes applied elsewhere; retrying");
+                            follower.seek(committed);
+                            if sleep_or_shutdown(RETRY_DELAY, &mut shutdown).await {
+                                break;
+                            }
+                            continue;
+                        }
+                    }
                     committed = position;
                     follower.seek(position);
                     self.publish(position);
@@ -222,12 +233,27 @@ impl Worker {
         if stored != committed {
             return Ok(Committed::Moved(stored));
         }
-        let notices = apply_batch(&mut tx, self.projection.as_ref(), batch).await?;
+        apply_batch(&mut tx, self.projection.as_ref(), batch).await?;
         tx.commit().await?;
-        Ok(Committed::Applied(
-            notices,
-            batch.last().map_or(committed, |e| e.position),
-        ))
+        Ok(Committed::Applied(batch.last().map_or(committed, |e| e.position)))
+    }
+
+    fn announce(&self, notices: Vec<ChangeNotice>) {
+        for notice in notices {
+            // No subscriber is not an error.
+            let _ = self.runner.changes.send(notice);
+        }
+    }
+
+    /// Announces the changes of the events in (`from`, `to`].
+    async fn announce_range(&self, mut from: i64, to: i64) -> Result<(), ProjectionError> {
+        while from < to {
+            let events = events_after(self.store.pool(), from, BATCH.min(to - from)).await?;
+            let Some(last) = events.last() else { break };
+            from = last.position;
+            self.announce(notices(self.projection.as_ref(), &events));
+        }
+        Ok(())
     }
 
     fn publish(&self, position: i64) {
