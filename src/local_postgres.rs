@@ -32,13 +32,17 @@ pub enum LocalPostgresError {
     },
 }
 
-/// A running private cluster. `stop` stops it only if this process started it.
+/// A running private cluster. Every process using it holds a shared lock on
+/// `pg.users` beside the data directory; `stop` stops the cluster only if
+/// this process started it and no other process still uses it.
 #[derive(Debug)]
 pub struct LocalPostgres {
     data_dir: PathBuf,
     bin_dir: PathBuf,
     run_as: Option<(u32, u32)>,
     started_here: bool,
+    /// Held shared while this process uses the cluster.
+    using: Option<File>,
 }
 
 /// Longest socket path a Unix socket address holds, less the file name.
@@ -100,17 +104,21 @@ impl LocalPostgres {
         }
         let parent = data_dir.parent().unwrap_or(Path::new("/")).to_owned();
         fs::create_dir_all(&parent).map_err(io(&parent))?;
+        own_directory(&parent)?;
         let run_as = if is_root() { Some(service_user()?) } else { None };
 
-        let lock_path = parent.join("pg.lock");
-        let lock = File::create(&lock_path).map_err(io(&lock_path))?;
-        lock.lock().map_err(io(&lock_path))?;
+        // Starting and stopping take `pg.lock` exclusively, one process at a time.
+        let guard = lock_file(&parent.join("pg.lock"))?;
+        guard.lock().map_err(io(&parent))?;
+        let using = lock_file(&parent.join("pg.users"))?;
+        using.lock_shared().map_err(io(&parent))?;
 
         let mut cluster = Self {
             data_dir,
             bin_dir,
             run_as,
             started_here: false,
+            using: Some(using),
         };
         if !cluster.data_dir.join("PG_VERSION").exists() {
             cluster.init()?;
@@ -187,9 +195,19 @@ impl LocalPostgres {
         &self.data_dir
     }
 
-    /// Stops the cluster if this process started it.
-    pub fn stop(&self) -> Result<(), LocalPostgresError> {
-        if self.started_here {
+    /// Stops the cluster if this process started it and no other process
+    /// (a test run, a `prasme rebuild`) still uses it.
+    pub fn stop(mut self) -> Result<(), LocalPostgresError> {
+        let parent = self.data_dir.parent().unwrap_or(Path::new("/")).to_owned();
+        let guard = lock_file(&parent.join("pg.lock"))?;
+        guard.lock().map_err(io(&parent))?;
+        drop(self.using.take());
+        let users = lock_file(&parent.join("pg.users"))?;
+        let alone = users.try_lock().is_ok();
+        if !alone {
+            tracing::info!("the private cluster is still in use elsewhere; leaving it running");
+        }
+        if self.started_here && alone {
             let out = self
                 .command("pg_ctl")
                 .arg("stop")
@@ -202,6 +220,38 @@ impl LocalPostgres {
         }
         Ok(())
     }
+}
+
+/// Opens (creating, never truncating) a lock file.
+fn lock_file(path: &Path) -> Result<File, LocalPostgresError> {
+    fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(io(path))
+}
+
+/// The directory holding the cluster must be a real directory owned by this
+/// user, so that no one else can plant files or links in it (as root, under
+/// the shared /var/tmp).
+fn own_directory(dir: &Path) -> Result<(), LocalPostgresError> {
+    let meta = fs::symlink_metadata(dir).map_err(io(dir))?;
+    let me = fs::metadata("/proc/self").map_err(io(dir))?.uid();
+    if !meta.is_dir() || meta.uid() != me {
+        return Err(LocalPostgresError::Io {
+            path: dir.to_owned(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "not a directory owned by this user; remove it or set PRASME_PG_DIR",
+            ),
+        });
+    }
+    if is_root() {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).map_err(io(dir))?;
+    }
+    Ok(())
 }
 
 fn check(command: &str, out: Output) -> Result<(), LocalPostgresError> {
