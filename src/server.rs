@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use prasme_api_graphql::{router, ApiContext};
-use prasme_commands::CommandHandler;
+use prasme_commands::{CommandHandler, Vault};
 use prasme_eventstore::EventStore;
-use prasme_projections::{Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection};
+use prasme_projections::{EmployeeProjection, Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -21,7 +21,7 @@ const GRACE: Duration = Duration::from_secs(10);
 
 /// Every projection the server runs, by name.
 pub fn projections() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(TrainingBudgetProjection)]
+    vec![Arc::new(TrainingBudgetProjection), Arc::new(EmployeeProjection)]
 }
 
 pub struct Application {
@@ -41,6 +41,7 @@ impl Application {
             .start(stopped)
             .await?;
         let ctx = ApiContext {
+            vault: Vault::new(pool.clone()),
             pool,
             commands: CommandHandler::new(store),
             projections: runner,

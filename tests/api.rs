@@ -2,76 +2,15 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
+use common::server::{next_json, start, Server};
+use futures::SinkExt;
 use prasme::server::Application;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-struct Server {
-    addr: SocketAddr,
-    http: reqwest::Client,
-    stop: oneshot::Sender<()>,
-    running: tokio::task::JoinHandle<std::io::Result<()>>,
-    db: common::TestDb,
-}
-
-async fn start() -> Server {
-    let db = common::fresh_db().await;
-    let app = Application::build(db.pool.clone(), "127.0.0.1:0".parse().unwrap(), Duration::from_secs(5))
-        .await
-        .unwrap();
-    let addr = app.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let running = tokio::spawn(app.run_until(async move {
-        let _ = stopped.await;
-    }));
-    Server {
-        addr,
-        http: reqwest::Client::new(),
-        stop,
-        running,
-        db,
-    }
-}
-
-impl Server {
-    async fn gql(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("http://{}/graphql", self.addr))
-            .header("x-prasme-actor", "hr@example.lv")
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
-    }
-
-    /// Runs a mutation and returns its payload, failing on GraphQL errors.
-    async fn mutate(&self, query: &str, variables: Value) -> Value {
-        let body = self.gql(query, variables).await;
-        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-        let data = body["data"].as_object().unwrap();
-        data.values().next().unwrap().clone()
-    }
-
-    /// Stops the server as SIGTERM would, and checks that it stops cleanly.
-    async fn shut_down(self) {
-        self.stop.send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(15), self.running)
-            .await
-            .expect("the server stops within its grace period")
-            .unwrap()
-            .unwrap();
-        self.db.drop_db().await;
-    }
-}
 
 const REGISTER: &str = "mutation($input: RegisterInstitutionInput!) {
   registerInstitution(input: $input) {
@@ -550,22 +489,6 @@ async fn budget_subscription_fires_after_the_projection_commits() {
     );
     ws.close(None).await.unwrap();
     s.shut_down().await;
-}
-
-async fn next_json<S>(ws: &mut S) -> Value
-where
-    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("socket open")
-            .unwrap();
-        if let Message::Text(t) = msg {
-            return serde_json::from_str(&t).unwrap();
-        }
-    }
 }
 
 #[test]

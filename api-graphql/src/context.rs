@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use async_graphql::{Context, ErrorExtensions};
-use prasme_commands::CommandHandler;
+use prasme_commands::{CommandHandler, Vault};
 use prasme_projections::Runner;
 use sqlx::PgPool;
 
@@ -12,6 +12,8 @@ use crate::errors::internal;
 pub struct ApiContext {
     pub pool: PgPool,
     pub commands: CommandHandler,
+    /// Seals and opens personal data; erasing a key shreds it.
+    pub vault: Vault,
     pub projections: Runner,
     /// How long a query with `atLeastPosition` waits for the read models.
     pub read_wait: Duration,

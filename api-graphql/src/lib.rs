@@ -2,6 +2,7 @@
 //! projection changes as subscriptions over graphql-ws.
 
 mod context;
+mod employee;
 mod errors;
 mod model;
 mod mutation;
@@ -14,9 +15,15 @@ mod subscription;
 pub use context::{Actor, ApiContext};
 pub use router::router;
 
-use async_graphql::Schema;
+use async_graphql::{MergedObject, Schema};
 
-pub type PrasmeSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(query::InstitutionQuery, employee::EmployeeQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(mutation::InstitutionMutation, employee::EmployeeMutation);
+
+pub type PrasmeSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;
 
 /// Deep enough for the connection → node → budget shapes the API serves; low
 /// enough to turn away abusive queries before they reach the database.
@@ -24,9 +31,13 @@ const MAX_DEPTH: usize = 12;
 const MAX_COMPLEXITY: usize = 2_000;
 
 pub fn schema(ctx: Option<ApiContext>) -> PrasmeSchema {
-    let builder = Schema::build(query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+    let builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        subscription::SubscriptionRoot,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY);
     match ctx {
         Some(ctx) => builder.data(ctx).finish(),
         None => builder.finish(),

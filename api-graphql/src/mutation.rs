@@ -5,6 +5,7 @@
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
 use prasme_commands::{Accepted, CommandContext};
 use prasme_domain::institution::{Institution as InstitutionAggregate, InstitutionCommand};
+use prasme_domain::Decider;
 use uuid::Uuid;
 
 use crate::context::{actor, api};
@@ -15,7 +16,8 @@ use crate::model::{
 use crate::read;
 use crate::scalars::Cents;
 
-pub struct MutationRoot;
+#[derive(Default)]
+pub struct InstitutionMutation;
 
 /// What every command payload reports.
 #[derive(SimpleObject, Default)]
@@ -47,27 +49,24 @@ impl Outcome {
     }
 }
 
-async fn run(
+/// Runs a command on the aggregate `D`: accepted, or refused with user errors.
+pub(crate) async fn run<D: Decider>(
     ctx: &Context<'_>,
     command_id: Option<Uuid>,
     expected_version: Option<i64>,
-    institution_id: Uuid,
-    command: InstitutionCommand,
+    id: Uuid,
+    command: D::Command,
 ) -> async_graphql::Result<Result<Accepted, Vec<UserError>>> {
     let api = api(ctx)?;
     let mut cc = CommandContext::new(command_id.unwrap_or_else(Uuid::now_v7), actor(ctx));
     cc.expected_version = expected_version;
-    match api
-        .commands
-        .execute::<InstitutionAggregate>(&cc, institution_id, &command)
-        .await
-    {
+    match api.commands.execute::<D>(&cc, id, &command).await {
         Ok(a) => Ok(Ok(a)),
         Err(e) => Ok(Err(user_errors(e)?)),
     }
 }
 
-fn outcome(result: &Result<Accepted, Vec<UserError>>) -> Outcome {
+pub(crate) fn outcome(result: &Result<Accepted, Vec<UserError>>) -> Outcome {
     match result {
         Ok(a) => Outcome::accepted(a),
         Err(errors) => Outcome::refused(errors.clone()),
@@ -194,7 +193,7 @@ impl BudgetCommandPayload {
 }
 
 #[Object]
-impl MutationRoot {
+impl InstitutionMutation {
     async fn register_institution(
         &self,
         ctx: &Context<'_>,
@@ -208,7 +207,7 @@ impl MutationRoot {
             resor: input.resor.map(Into::into),
             funds_other_institutions_staff: input.funds_other_institutions_staff,
         };
-        let result = run(ctx, input.command_id, None, id, command).await?;
+        let result = run::<InstitutionAggregate>(ctx, input.command_id, None, id, command).await?;
         // A repeated command answers with the institution it registered first.
         let institution_id = match &result {
             Ok(a) => a
@@ -232,7 +231,7 @@ impl MutationRoot {
             year: input.year,
             amount: input.amount_cents.into(),
         };
-        let result = run(
+        let result = run::<InstitutionAggregate>(
             ctx,
             input.command_id,
             input.expected_version,
@@ -262,7 +261,7 @@ impl MutationRoot {
             funding_source: input.funding_source.into(),
             priority: input.priority.map(Into::into),
         };
-        let result = run(
+        let result = run::<InstitutionAggregate>(
             ctx,
             Some(command_id),
             input.expected_version,
@@ -290,7 +289,7 @@ impl MutationRoot {
             priority: input.priority.map(Into::into),
             reason: input.reason,
         };
-        let result = run(
+        let result = run::<InstitutionAggregate>(
             ctx,
             input.command_id,
             input.expected_version,

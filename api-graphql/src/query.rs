@@ -14,10 +14,11 @@ use crate::read::{self, InstitutionFilter};
 const DEFAULT_PAGE: i32 = 50;
 const MAX_PAGE: i32 = 500;
 
-pub struct QueryRoot;
+#[derive(Default)]
+pub struct InstitutionQuery;
 
 #[Object]
-impl QueryRoot {
+impl InstitutionQuery {
     /// One institution. With `atLeastPosition`, waits (bounded) until the
     /// read models include that global position, to read one's own writes.
     async fn institution(

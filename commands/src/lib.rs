@@ -1,6 +1,10 @@
 //! Command handling: load the stream → decide → append, with idempotency by
 //! command id and optimistic concurrency on the stream version.
 
+mod personal_data;
+
+pub use personal_data::{Vault, VaultError};
+
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -171,6 +175,12 @@ impl CommandHandler {
                 Err(AppendError::Store(e)) => return Err(e.into()),
             }
         }
+    }
+
+    /// Whether the aggregate `D` with this id has any event: the check a
+    /// command makes on another aggregate it refers to.
+    pub async fn exists<D: Decider>(&self, id: Uuid) -> Result<bool, CommandError> {
+        Ok(self.store.stream_version(&D::stream_id(id)).await? > 0)
     }
 
     async fn load<D: Decider>(&self, stream_id: &str) -> Result<(D::State, i64), CommandError> {

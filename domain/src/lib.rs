@@ -3,6 +3,7 @@
 
 pub mod budget;
 pub mod decider;
+pub mod employee;
 pub mod error;
 pub mod event;
 pub mod institution;

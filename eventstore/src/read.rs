@@ -57,6 +57,15 @@ impl EventStore {
         Ok(rows.iter().map(decode).collect::<Result<_, _>>()?)
     }
 
+    /// The stream's current version, 0 when it does not exist.
+    pub async fn stream_version(&self, stream_id: &str) -> Result<i64, StoreError> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT max(stream_version) FROM events WHERE stream_id = $1")
+            .bind(stream_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(v.unwrap_or(0))
+    }
+
     /// The highest committed position, 0 for an empty store.
     pub async fn head_position(&self) -> Result<i64, StoreError> {
         let head: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM events")

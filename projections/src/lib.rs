@@ -3,10 +3,12 @@
 //! every event takes effect exactly once, across crashes and restarts.
 
 mod budget;
+mod employee;
 mod rebuild;
 mod runner;
 
 pub use budget::TrainingBudgetProjection;
+pub use employee::EmployeeProjection;
 pub use rebuild::rebuild;
 pub use runner::{Lagging, ProjectionRunner, Runner};
 
@@ -22,6 +24,7 @@ use uuid::Uuid;
 pub enum Change {
     TrainingBudget { institution_id: Uuid, year: i32 },
     Institution { institution_id: Uuid },
+    Employee { employee_id: Uuid },
 }
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,502 @@
+//! Employees over GraphQL: hiring and the changes of an employment, and
+//! personal data that is sealed on the way in, opened on the way out, and
+//! gone for good once erased.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
+use chrono::NaiveDate;
+use prasme_commands::CommandError;
+use prasme_domain::employee::{self as domain, Employee as EmployeeAggregate, EmployeeCommand, PersonalData};
+use prasme_domain::institution::Institution as InstitutionAggregate;
+use prasme_domain::reference::from_wire_name;
+use prasme_domain::{DomainError, ErrorCode};
+use uuid::Uuid;
+
+use crate::context::api;
+use crate::errors::{bad_input, db, internal, user_errors, UserError};
+use crate::model::Institution;
+use crate::mutation::{outcome, run, Outcome};
+use crate::read;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::employee::JobGroup")]
+pub enum JobGroup {
+    NewEmployee,
+    HrSpecialist,
+    LawEnforcement,
+    EuFundsSpecialist,
+    MiddleOrLowerManager,
+    TopManager,
+    PoliticalOfficial,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::employee::EmployeeFunction")]
+pub enum EmployeeFunction {
+    ControlOrSupervision,
+    ClientService,
+    Procurement,
+    WhistleblowingContact,
+    EthicsTrustPerson,
+    InternalTrainer,
+    Mentor,
+    DigitalAgent,
+}
+
+/// Personal data, readable only while the employee's key exists.
+#[derive(SimpleObject)]
+pub struct PersonalDataView {
+    pub name: String,
+    pub email: Option<String>,
+    pub personal_code: Option<String>,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Employee {
+    pub id: Uuid,
+    pub job_groups: Vec<JobGroup>,
+    pub functions: Vec<EmployeeFunction>,
+    pub civil_servant: bool,
+    pub hired_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+    /// True once the personal data was erased: it is unreadable everywhere.
+    pub personal_data_erased: bool,
+    #[graphql(skip)]
+    pub institution_id: Uuid,
+    #[graphql(skip)]
+    pub manager_id: Option<Uuid>,
+    #[graphql(skip)]
+    pub sealed: domain::SealedPersonalData,
+}
+
+#[ComplexObject]
+impl Employee {
+    async fn institution(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Institution>> {
+        Ok(read::institution_by_id(&api(ctx)?.pool, self.institution_id)
+            .await
+            .map_err(db)?
+            .map(Into::into))
+    }
+
+    async fn manager(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
+        match self.manager_id {
+            Some(id) => employee_by_id(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Null once erased.
+    async fn personal_data(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PersonalDataView>> {
+        if self.personal_data_erased {
+            return Ok(None);
+        }
+        let opened = api(ctx)?.vault.open(self.id, &self.sealed).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot open personal data");
+            internal("the personal data could not be read")
+        })?;
+        Ok(opened.map(|p| PersonalDataView {
+            name: p.name,
+            email: p.email,
+            personal_code: p.personal_code,
+        }))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EmployeeRecord {
+    id: Uuid,
+    institution_id: Uuid,
+    job_groups: Vec<String>,
+    functions: Vec<String>,
+    civil_servant: bool,
+    manager_id: Option<Uuid>,
+    hired_on: NaiveDate,
+    left_on: Option<NaiveDate>,
+    personal_nonce: String,
+    personal_ciphertext: String,
+    personal_erased: bool,
+}
+
+fn enums<D: serde::de::DeserializeOwned, G: From<D>>(names: &[String]) -> Vec<G> {
+    names
+        .iter()
+        .filter_map(|n| from_wire_name::<D>(n))
+        .map(G::from)
+        .collect()
+}
+
+impl From<EmployeeRecord> for Employee {
+    fn from(r: EmployeeRecord) -> Self {
+        Self {
+            id: r.id,
+            job_groups: enums::<domain::JobGroup, JobGroup>(&r.job_groups),
+            functions: enums::<domain::EmployeeFunction, EmployeeFunction>(&r.functions),
+            civil_servant: r.civil_servant,
+            hired_on: r.hired_on,
+            left_on: r.left_on,
+            personal_data_erased: r.personal_erased,
+            institution_id: r.institution_id,
+            manager_id: r.manager_id,
+            sealed: domain::SealedPersonalData {
+                nonce: r.personal_nonce,
+                ciphertext: r.personal_ciphertext,
+            },
+        }
+    }
+}
+
+const EMPLOYEE_COLUMNS: &str = "id, institution_id, job_groups, functions, civil_servant, manager_id, hired_on, \
+                                left_on, personal_nonce, personal_ciphertext, personal_erased";
+
+async fn employee_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Employee>> {
+    let row: Option<EmployeeRecord> =
+        sqlx::query_as(&format!("SELECT {EMPLOYEE_COLUMNS} FROM rm_employee WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&api(ctx)?.pool)
+            .await
+            .map_err(db)?;
+    Ok(row.map(Into::into))
+}
+
+#[derive(Default)]
+pub struct EmployeeQuery;
+
+#[Object]
+impl EmployeeQuery {
+    async fn employee(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        at_least_position: Option<i64>,
+    ) -> async_graphql::Result<Option<Employee>> {
+        api(ctx)?.reach(at_least_position).await?;
+        employee_by_id(ctx, id).await
+    }
+
+    /// An institution's employees (current and former), as a Relay connection.
+    async fn employees(
+        &self,
+        ctx: &Context<'_>,
+        institution_id: Uuid,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+        at_least_position: Option<i64>,
+    ) -> async_graphql::Result<Connection<String, Employee>> {
+        let api = api(ctx)?;
+        api.reach(at_least_position).await?;
+        if !(1..=500).contains(&first) {
+            return Err(bad_input("first must be between 1 and 500"));
+        }
+        let after = after
+            .map(|c| Uuid::parse_str(&c).map_err(|_| bad_input("after is not a cursor from this connection")))
+            .transpose()?;
+        let mut rows: Vec<EmployeeRecord> = sqlx::query_as(&format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM rm_employee
+              WHERE institution_id = $1 AND ($2::uuid IS NULL OR id > $2)
+              ORDER BY id LIMIT $3"
+        ))
+        .bind(institution_id)
+        .bind(after)
+        .bind(i64::from(first) + 1)
+        .fetch_all(&api.pool)
+        .await
+        .map_err(db)?;
+        let has_next = rows.len() > first as usize;
+        rows.truncate(first as usize);
+        let mut connection = Connection::new(after.is_some(), has_next);
+        connection
+            .edges
+            .extend(rows.into_iter().map(|r| Edge::new(r.id.to_string(), Employee::from(r))));
+        Ok(connection)
+    }
+}
+
+#[derive(InputObject)]
+pub struct HireEmployeeInput {
+    pub command_id: Option<Uuid>,
+    /// Defaults to the command id, so a retried command names the same employee.
+    pub employee_id: Option<Uuid>,
+    pub institution_id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    /// Latvian personal code, DDMMYY-NNNNN.
+    pub personal_code: Option<String>,
+    pub job_groups: Vec<JobGroup>,
+    #[graphql(default)]
+    pub civil_servant: bool,
+    #[graphql(default)]
+    pub functions: Vec<EmployeeFunction>,
+    pub hired_on: NaiveDate,
+}
+
+#[derive(InputObject)]
+pub struct ChangeEmployeeRoleInput {
+    pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
+    pub employee_id: Uuid,
+    pub job_groups: Vec<JobGroup>,
+    pub civil_servant: bool,
+    #[graphql(default)]
+    pub functions: Vec<EmployeeFunction>,
+    pub effective_on: NaiveDate,
+}
+
+#[derive(InputObject)]
+pub struct TransferEmployeeInput {
+    pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
+    pub employee_id: Uuid,
+    pub to_institution_id: Uuid,
+    pub effective_on: NaiveDate,
+}
+
+#[derive(InputObject)]
+pub struct AssignManagerInput {
+    pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
+    pub employee_id: Uuid,
+    pub manager_id: Uuid,
+}
+
+#[derive(InputObject)]
+pub struct RecordEmployeeLeftInput {
+    pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
+    pub employee_id: Uuid,
+    pub left_on: NaiveDate,
+}
+
+#[derive(InputObject)]
+pub struct EraseEmployeePersonalDataInput {
+    pub command_id: Option<Uuid>,
+    pub employee_id: Uuid,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct EmployeePayload {
+    pub employee_id: Option<Uuid>,
+    #[graphql(flatten)]
+    pub outcome: Outcome,
+}
+
+#[ComplexObject]
+impl EmployeePayload {
+    /// The employee as the read model has it once this command is projected.
+    async fn employee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
+        let (Some(id), Some(position)) = (self.employee_id, self.outcome.position) else {
+            return Ok(None);
+        };
+        api(ctx)?.reach(Some(position)).await?;
+        employee_by_id(ctx, id).await
+    }
+}
+
+fn payload(employee_id: Uuid, result: Result<prasme_commands::Accepted, Vec<UserError>>) -> EmployeePayload {
+    EmployeePayload {
+        employee_id: result.is_ok().then_some(employee_id),
+        outcome: outcome(&result),
+    }
+}
+
+fn refused(error: DomainError) -> async_graphql::Result<EmployeePayload> {
+    Ok(EmployeePayload {
+        employee_id: None,
+        outcome: Outcome {
+            user_errors: user_errors(CommandError::Rejected(error))?,
+            ..Default::default()
+        },
+    })
+}
+
+async fn institution_exists(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
+    api(ctx)?
+        .commands
+        .exists::<InstitutionAggregate>(id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "existence check failed");
+            internal("the command could not be completed")
+        })
+}
+
+fn sorted<D: Ord, G: Copy + Into<D>>(items: &[G]) -> Vec<D> {
+    items.iter().map(|g| (*g).into()).collect()
+}
+
+#[derive(Default)]
+pub struct EmployeeMutation;
+
+#[Object]
+impl EmployeeMutation {
+    async fn hire_employee(
+        &self,
+        ctx: &Context<'_>,
+        input: HireEmployeeInput,
+    ) -> async_graphql::Result<EmployeePayload> {
+        let personal = match PersonalData::new(&input.name, input.email.as_deref(), input.personal_code.as_deref()) {
+            Ok(p) => p,
+            Err(e) => return refused(e),
+        };
+        if !institution_exists(ctx, input.institution_id).await? {
+            return refused(DomainError::on(
+                "institutionId",
+                ErrorCode::NotFound,
+                "no institution is registered with this id",
+            ));
+        }
+        let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
+        let employee_id = input.employee_id.unwrap_or(command_id);
+        let sealed = api(ctx)?.vault.seal(employee_id, &personal).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot seal personal data");
+            internal("the command could not be completed")
+        })?;
+        let command = EmployeeCommand::Hire {
+            employee_id,
+            institution_id: input.institution_id,
+            job_groups: sorted(&input.job_groups),
+            civil_servant: input.civil_servant,
+            functions: sorted(&input.functions),
+            personal_data: sealed,
+            hired_on: input.hired_on,
+        };
+        let result = run::<EmployeeAggregate>(ctx, Some(command_id), None, employee_id, command).await?;
+        Ok(payload(employee_id, result))
+    }
+
+    async fn change_employee_role(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeEmployeeRoleInput,
+    ) -> async_graphql::Result<EmployeePayload> {
+        let command = EmployeeCommand::ChangeRole {
+            job_groups: sorted(&input.job_groups),
+            civil_servant: input.civil_servant,
+            functions: sorted(&input.functions),
+            effective_on: input.effective_on,
+        };
+        let result = run::<EmployeeAggregate>(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.employee_id,
+            command,
+        )
+        .await?;
+        Ok(payload(input.employee_id, result))
+    }
+
+    async fn transfer_employee(
+        &self,
+        ctx: &Context<'_>,
+        input: TransferEmployeeInput,
+    ) -> async_graphql::Result<EmployeePayload> {
+        if !institution_exists(ctx, input.to_institution_id).await? {
+            return refused(DomainError::on(
+                "toInstitutionId",
+                ErrorCode::NotFound,
+                "no institution is registered with this id",
+            ));
+        }
+        let command = EmployeeCommand::Transfer {
+            to_institution_id: input.to_institution_id,
+            effective_on: input.effective_on,
+        };
+        let result = run::<EmployeeAggregate>(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.employee_id,
+            command,
+        )
+        .await?;
+        Ok(payload(input.employee_id, result))
+    }
+
+    async fn assign_manager(
+        &self,
+        ctx: &Context<'_>,
+        input: AssignManagerInput,
+    ) -> async_graphql::Result<EmployeePayload> {
+        let manager_exists = api(ctx)?
+            .commands
+            .exists::<EmployeeAggregate>(input.manager_id)
+            .await
+            .map_err(|_| internal("the command could not be completed"))?;
+        if !manager_exists {
+            return refused(DomainError::on(
+                "managerId",
+                ErrorCode::NotFound,
+                "no employee is hired with this id",
+            ));
+        }
+        let command = EmployeeCommand::AssignManager {
+            manager_id: input.manager_id,
+        };
+        let result = run::<EmployeeAggregate>(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.employee_id,
+            command,
+        )
+        .await?;
+        Ok(payload(input.employee_id, result))
+    }
+
+    async fn record_employee_left(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordEmployeeLeftInput,
+    ) -> async_graphql::Result<EmployeePayload> {
+        let command = EmployeeCommand::RecordLeft { left_on: input.left_on };
+        let result = run::<EmployeeAggregate>(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.employee_id,
+            command,
+        )
+        .await?;
+        Ok(payload(input.employee_id, result))
+    }
+
+    /// Lawful erasure: destroys the employee's key, so their personal data is
+    /// unreadable in every event, read model and export, while the history
+    /// (and its hash chain) stays intact.
+    async fn erase_employee_personal_data(
+        &self,
+        ctx: &Context<'_>,
+        input: EraseEmployeePersonalDataInput,
+    ) -> async_graphql::Result<EmployeePayload> {
+        let api = api(ctx)?;
+        if !api
+            .commands
+            .exists::<EmployeeAggregate>(input.employee_id)
+            .await
+            .map_err(|_| internal("the command could not be completed"))?
+        {
+            return refused(DomainError::on(
+                "employeeId",
+                ErrorCode::NotFound,
+                "no employee is hired with this id",
+            ));
+        }
+        // The key goes first: once this returns, nothing can read the data,
+        // whether or not the event below lands (a retry records it).
+        api.vault.erase(input.employee_id).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot erase the key");
+            internal("the command could not be completed")
+        })?;
+        let result = run::<EmployeeAggregate>(
+            ctx,
+            input.command_id,
+            None,
+            input.employee_id,
+            EmployeeCommand::ErasePersonalData,
+        )
+        .await?;
+        Ok(payload(input.employee_id, result))
+    }
+}

@@ -1,0 +1,89 @@
+//! The real server on a free port, for end-to-end tests.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures::StreamExt;
+use prasme::server::Application;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{fresh_db, TestDb};
+
+pub struct Server {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    stop: oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<std::io::Result<()>>,
+    pub db: TestDb,
+}
+
+pub async fn start() -> Server {
+    let db = fresh_db().await;
+    let app = Application::build(db.pool.clone(), "127.0.0.1:0".parse().unwrap(), Duration::from_secs(5))
+        .await
+        .unwrap();
+    let addr = app.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    Server {
+        addr,
+        http: reqwest::Client::new(),
+        stop,
+        running,
+        db,
+    }
+}
+
+impl Server {
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("http://{}/graphql", self.addr))
+            .header("x-prasme-actor", "hr@example.lv")
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// Runs a mutation and returns its payload, failing on GraphQL errors.
+    pub async fn mutate(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        let data = body["data"].as_object().unwrap();
+        data.values().next().unwrap().clone()
+    }
+
+    /// Stops the server as SIGTERM would, and checks that it stops cleanly.
+    pub async fn shut_down(self) {
+        self.stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(15), self.running)
+            .await
+            .expect("the server stops within its grace period")
+            .unwrap()
+            .unwrap();
+        self.db.drop_db().await;
+    }
+}
+
+pub async fn next_json<S>(ws: &mut S) -> Value
+where
+    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("socket open")
+            .unwrap();
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
