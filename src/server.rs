@@ -9,7 +9,9 @@ use std::time::Duration;
 use prasme_api_graphql::{router, ApiContext};
 use prasme_commands::{CommandHandler, Vault};
 use prasme_eventstore::EventStore;
-use prasme_projections::{EmployeeProjection, Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection};
+use prasme_projections::{
+    CourseProjection, EmployeeProjection, Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection,
+};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -21,7 +23,11 @@ const GRACE: Duration = Duration::from_secs(10);
 
 /// Every projection the server runs, by name.
 pub fn projections() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(TrainingBudgetProjection), Arc::new(EmployeeProjection)]
+    vec![
+        Arc::new(TrainingBudgetProjection),
+        Arc::new(EmployeeProjection),
+        Arc::new(CourseProjection),
+    ]
 }
 
 pub struct Application {

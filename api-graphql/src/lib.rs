@@ -2,6 +2,7 @@
 //! projection changes as subscriptions over graphql-ws.
 
 mod context;
+mod course;
 mod employee;
 mod errors;
 mod model;
@@ -18,10 +19,14 @@ pub use router::router;
 use async_graphql::{MergedObject, Schema};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(query::InstitutionQuery, employee::EmployeeQuery);
+pub struct QueryRoot(query::InstitutionQuery, employee::EmployeeQuery, course::CourseQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(mutation::InstitutionMutation, employee::EmployeeMutation);
+pub struct MutationRoot(
+    mutation::InstitutionMutation,
+    employee::EmployeeMutation,
+    course::CourseMutation,
+);
 
 pub type PrasmeSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;
 

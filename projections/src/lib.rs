@@ -3,11 +3,13 @@
 //! every event takes effect exactly once, across crashes and restarts.
 
 mod budget;
+mod course;
 mod employee;
 mod rebuild;
 mod runner;
 
 pub use budget::TrainingBudgetProjection;
+pub use course::CourseProjection;
 pub use employee::EmployeeProjection;
 pub use rebuild::rebuild;
 pub use runner::{Lagging, ProjectionRunner, Runner};
@@ -25,6 +27,7 @@ pub enum Change {
     TrainingBudget { institution_id: Uuid, year: i32 },
     Institution { institution_id: Uuid },
     Employee { employee_id: Uuid },
+    Course { course_id: Uuid },
 }
 
 #[derive(Debug, Clone)]
