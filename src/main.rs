@@ -10,7 +10,7 @@ use prasme::database::{ensure_database, with_database, Database};
 use prasme::local_postgres::LocalPostgres;
 use prasme::server::{projections, stop_signal, Application};
 use prasme::{demo, telemetry};
-use prasme_commands::CommandHandler;
+use prasme_commands::{CommandHandler, Vault};
 use prasme_eventstore::{verify_chain, EventStore};
 use prasme_projections::rebuild;
 
@@ -101,9 +101,15 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             let db = Database::open(url, 32).await?;
             if demo {
                 let started = Instant::now();
-                let loaded = demo::load(&CommandHandler::new(EventStore::new(db.pool.clone()))).await?;
+                let loaded = demo::load(
+                    &CommandHandler::new(EventStore::new(db.pool.clone())),
+                    &Vault::new(db.pool.clone()),
+                )
+                .await?;
                 tracing::info!(
                     institutions = loaded.institutions,
+                    courses = loaded.courses,
+                    employees = loaded.employees,
                     commands = loaded.commands,
                     already_loaded = loaded.already_loaded,
                     last_position = loaded.last_position,

@@ -1,7 +1,6 @@
-//! A realistic demo dataset: real Latvian state institutions across resors
-//! and a few municipalities, with payroll budgets and training allocations
-//! for 2024–2027 that land in every budget status. Generated from a fixed
-//! seed with deterministic command ids, so loading it twice changes nothing.
+//! Institutions and their training budgets: real Latvian state institutions
+//! across resors and a few municipalities, with payroll budgets and training
+//! allocations for 2024–2027 that land in every budget status.
 
 use prasme_commands::{CommandContext, CommandError, CommandHandler};
 use prasme_domain::institution::{Institution, InstitutionCommand};
@@ -11,12 +10,10 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
-const SEED: u64 = 2021_2027;
-const ACTOR: &str = "demo-loader";
-const YEARS: [i32; 4] = [2024, 2025, 2026, 2027];
+use super::{Loaded, ACTOR, NAMESPACE};
 
-/// Namespace for the dataset's deterministic ids.
-const NAMESPACE: Uuid = Uuid::from_u128(0x7072_6173_6d65_0000_0000_0000_0000_0001);
+const SEED: u64 = 2021_2027;
+const YEARS: [i32; 4] = [2024, 2025, 2026, 2027];
 
 /// How a demo institution's training budget compares with the 5 % rule.
 #[derive(Clone, Copy)]
@@ -27,13 +24,13 @@ enum Profile {
     NoPayroll,
 }
 
-struct Demo {
-    name: &'static str,
-    kind: InstitutionKind,
+pub(super) struct Demo {
+    pub name: &'static str,
+    pub kind: InstitutionKind,
     resor: Option<Resor>,
     funds_other_staff: bool,
     /// Yearly remuneration budget in euros.
-    payroll_eur: i64,
+    pub payroll_eur: i64,
     profile: Profile,
 }
 
@@ -59,7 +56,7 @@ const fn municipal(name: &'static str, payroll_eur: i64, share_bp: u32) -> Demo 
     }
 }
 
-fn institutions() -> Vec<Demo> {
+pub(super) fn institutions() -> Vec<Demo> {
     use Resor::*;
     vec![
         state("Valsts kanceleja", Vk, 9_800_000, 610),
@@ -124,19 +121,13 @@ fn institutions() -> Vec<Demo> {
     ]
 }
 
-/// What loading the dataset did.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Loaded {
-    pub institutions: usize,
-    pub commands: usize,
-    /// Commands that had been loaded before and wrote nothing this time.
-    pub already_loaded: usize,
-    pub last_position: i64,
+/// The institution's id in the dataset.
+pub(super) fn institution_id(demo: &Demo) -> Uuid {
+    Uuid::new_v5(&NAMESPACE, demo.name.as_bytes())
 }
 
-pub async fn load(commands: &CommandHandler) -> Result<Loaded, CommandError> {
+pub(super) async fn load(commands: &CommandHandler, loaded: &mut Loaded) -> Result<(), CommandError> {
     let mut rng = SmallRng::seed_from_u64(SEED);
-    let mut loaded = Loaded::default();
     let mut sequence = 0u32;
     let mut next_id = |label: &str| {
         sequence += 1;
@@ -149,14 +140,10 @@ pub async fn load(commands: &CommandHandler) -> Result<Loaded, CommandError> {
         StrategicPriority::DigitalTransformation,
         StrategicPriority::Professionalisation,
     ];
-    let run = |loaded: &mut Loaded, accepted: prasme_commands::Accepted| {
-        loaded.commands += 1;
-        loaded.already_loaded += usize::from(accepted.duplicate);
-        loaded.last_position = loaded.last_position.max(accepted.position);
-    };
+    let run = |loaded: &mut Loaded, accepted: prasme_commands::Accepted| loaded.count(&accepted);
 
     for demo in institutions() {
-        let institution_id = Uuid::new_v5(&NAMESPACE, demo.name.as_bytes());
+        let institution_id = institution_id(&demo);
         let register = InstitutionCommand::Register {
             institution_id,
             name: demo.name.to_owned(),
@@ -166,7 +153,7 @@ pub async fn load(commands: &CommandHandler) -> Result<Loaded, CommandError> {
         };
         let ctx = CommandContext::new(next_id(demo.name), ACTOR);
         run(
-            &mut loaded,
+            loaded,
             commands.execute::<Institution>(&ctx, institution_id, &register).await?,
         );
         loaded.institutions += 1;
@@ -181,7 +168,7 @@ pub async fn load(commands: &CommandHandler) -> Result<Loaded, CommandError> {
                         amount: Cents(payroll),
                     };
                     run(
-                        &mut loaded,
+                        loaded,
                         commands.execute::<Institution>(&ctx, institution_id, &declare).await?,
                     );
                     // The plan asks for about 5 % by 2027: most institutions creep upwards.
@@ -218,7 +205,7 @@ pub async fn load(commands: &CommandHandler) -> Result<Loaded, CommandError> {
                     priority,
                 };
                 run(
-                    &mut loaded,
+                    loaded,
                     commands.execute::<Institution>(&ctx, institution_id, &allocate).await?,
                 );
                 // About one allocation in twelve is later corrected.
@@ -233,12 +220,12 @@ pub async fn load(commands: &CommandHandler) -> Result<Loaded, CommandError> {
                             .into(),
                     };
                     run(
-                        &mut loaded,
+                        loaded,
                         commands.execute::<Institution>(&ctx, institution_id, &correct).await?,
                     );
                 }
             }
         }
     }
-    Ok(loaded)
+    Ok(())
 }

@@ -1,0 +1,252 @@
+//! A course catalogue covering the five priorities and all four owner levels.
+
+use prasme_commands::{CommandContext, CommandError, CommandHandler};
+use prasme_domain::course::{Course, CourseCommand, CourseDescription, CourseOwner, CourseType};
+use prasme_domain::reference::{Resor, StrategicPriority};
+use uuid::Uuid;
+
+use super::{Loaded, ACTOR, NAMESPACE};
+
+type Entry = (
+    &'static str,
+    StrategicPriority,
+    &'static [&'static str],
+    CourseType,
+    bool,
+    i32,
+    &'static [&'static str],
+);
+
+const COURSES: &[Entry] = {
+    use CourseType::*;
+    use StrategicPriority::*;
+    &[
+        (
+            "Vērtības un ētika valsts pārvaldē",
+            Integrity,
+            &["1.1"],
+            Mandatory,
+            true,
+            240,
+            &["Ētika", "Integritāte"],
+        ),
+        (
+            "Ētikas uzticības personu mācības",
+            Integrity,
+            &["1.1"],
+            Specialised,
+            true,
+            480,
+            &["Ētika"],
+        ),
+        (
+            "Trauksmes celšana: atbildīgās personas",
+            Integrity,
+            &["1.2"],
+            ELearning,
+            true,
+            120,
+            &["Trauksmes celšana"],
+        ),
+        (
+            "Ievadkurss politiskajām amatpersonām",
+            Integrity,
+            &["1.3"],
+            ELearning,
+            true,
+            180,
+            &["Valsts pārvaldes pamati"],
+        ),
+        (
+            "Administratīvās tiesības un kiberdrošība",
+            Integrity,
+            &["1.4"],
+            Blended,
+            true,
+            960,
+            &["Tiesiskums", "Kiberdrošība"],
+        ),
+        (
+            "Kohēzijas politikas iepirkumi",
+            Integrity,
+            &["1.5"],
+            Specialised,
+            true,
+            720,
+            &["Publiskie iepirkumi"],
+        ),
+        (
+            "Interešu konflikta un korupcijas novēršana",
+            Integrity,
+            &["1.6"],
+            Corporate,
+            false,
+            360,
+            &["Korupcijas novēršana"],
+        ),
+        (
+            "Dizaina domāšana un LEAN",
+            InnovationAndCoCreation,
+            &["2.1"],
+            Corporate,
+            false,
+            960,
+            &["Inovācija", "LEAN"],
+        ),
+        (
+            "Inovāciju laboratorijas sprints",
+            InnovationAndCoCreation,
+            &["2.2", "2.4"],
+            Blended,
+            false,
+            1440,
+            &["Inovācija"],
+        ),
+        (
+            "Zināšanu pārnese un koprade",
+            InnovationAndCoCreation,
+            &["2.3"],
+            Corporate,
+            false,
+            480,
+            &["Koprade"],
+        ),
+        (
+            "Stratēģiskā līderība augstākajiem vadītājiem",
+            LeadershipAndChange,
+            &["3.1"],
+            Corporate,
+            false,
+            2400,
+            &["Līderība"],
+        ),
+        (
+            "Vidējā līmeņa vadītāju programma",
+            LeadershipAndChange,
+            &["3.2"],
+            Blended,
+            true,
+            1920,
+            &["Līderība", "Komandas vadība"],
+        ),
+        (
+            "Pārmaiņu vadība",
+            LeadershipAndChange,
+            &["3.3", "3.4"],
+            Corporate,
+            false,
+            720,
+            &["Pārmaiņu vadība"],
+        ),
+        (
+            "Digitālās prasmes",
+            DigitalTransformation,
+            &["4.1"],
+            ELearning,
+            true,
+            600,
+            &["Datpratība", "Digitālās prasmes"],
+        ),
+        (
+            "E-pakalpojumi klientu apkalpošanas centros",
+            DigitalTransformation,
+            &["4.2"],
+            Specialised,
+            true,
+            480,
+            &["Klientu apkalpošana"],
+        ),
+        (
+            "Datu analītika un mākslīgais intelekts",
+            DigitalTransformation,
+            &["4.3"],
+            Blended,
+            true,
+            960,
+            &["Datpratība"],
+        ),
+        (
+            "Jauno darbinieku ievadmācības",
+            Professionalisation,
+            &["5.1"],
+            Onboarding,
+            false,
+            480,
+            &["Valsts pārvaldes pamati"],
+        ),
+        (
+            "Klientorientācija",
+            Professionalisation,
+            &["5.2"],
+            Corporate,
+            false,
+            360,
+            &["Klientu apkalpošana"],
+        ),
+        (
+            "Kohēzijas politikas kapacitāte",
+            Professionalisation,
+            &["5.3"],
+            Specialised,
+            true,
+            720,
+            &["ES fondi"],
+        ),
+        (
+            "Nākotnes prasmes un pārkvalifikācija",
+            Professionalisation,
+            &["5.4"],
+            ELearning,
+            false,
+            300,
+            &["Nākotnes prasmes"],
+        ),
+        (
+            "Iekšējās kontroles briedums",
+            Professionalisation,
+            &["5.5"],
+            Specialised,
+            true,
+            480,
+            &["Iekšējā kontrole"],
+        ),
+    ]
+};
+
+/// Who publishes the n-th course: most come from VAS, the rest from a resor,
+/// an institution (the State Revenue Service) or a professional group.
+fn owner(n: usize, vid: Uuid) -> CourseOwner {
+    match n % 6 {
+        1 => CourseOwner::Resor { resor: Resor::Fm },
+        3 => CourseOwner::Institution { institution_id: vid },
+        5 => CourseOwner::ProfessionalGroup {
+            group: "Iepirkumu un ES fondu speciālisti".into(),
+        },
+        _ => CourseOwner::PublicAdministration,
+    }
+}
+
+pub(super) async fn load(commands: &CommandHandler, loaded: &mut Loaded) -> Result<(), CommandError> {
+    let vid = Uuid::new_v5(&NAMESPACE, "Valsts ieņēmumu dienests".as_bytes());
+    for (n, (title, priority, measures, course_type, test, minutes, competencies)) in COURSES.iter().enumerate() {
+        let course_id = Uuid::new_v5(&NAMESPACE, format!("course:{title}").as_bytes());
+        let command = CourseCommand::Catalogue {
+            course_id,
+            description: CourseDescription {
+                title: (*title).to_owned(),
+                owner: owner(n, vid),
+                priority: *priority,
+                measures: measures.iter().map(|m| (*m).to_owned()).collect(),
+                course_type: *course_type,
+                knowledge_test: *test,
+                duration_minutes: *minutes,
+                language: "lv".into(),
+                competencies: competencies.iter().map(|c| (*c).to_owned()).collect(),
+            },
+        };
+        let ctx = CommandContext::new(course_id, ACTOR);
+        loaded.count(&commands.execute::<Course>(&ctx, course_id, &command).await?);
+        loaded.courses += 1;
+    }
+    Ok(())
+}

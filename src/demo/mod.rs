@@ -1,0 +1,52 @@
+//! A realistic demo dataset, generated from fixed seeds with deterministic
+//! ids and command ids, so loading it twice changes nothing: institutions and
+//! their training budgets, a course catalogue covering the five priorities,
+//! and a few thousand employees.
+
+mod budget;
+mod catalogue;
+mod people;
+
+use prasme_commands::{Accepted, CommandError, CommandHandler, Vault};
+use uuid::Uuid;
+
+const ACTOR: &str = "demo-loader";
+
+/// Namespace for the dataset's deterministic ids.
+const NAMESPACE: Uuid = Uuid::from_u128(0x7072_6173_6d65_0000_0000_0000_0000_0001);
+
+/// What loading the dataset did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Loaded {
+    pub institutions: usize,
+    pub courses: usize,
+    pub employees: usize,
+    pub commands: usize,
+    /// Commands that had been loaded before and wrote nothing this time.
+    pub already_loaded: usize,
+    pub last_position: i64,
+}
+
+impl Loaded {
+    fn count(&mut self, accepted: &Accepted) {
+        self.commands += 1;
+        self.already_loaded += usize::from(accepted.duplicate);
+        self.last_position = self.last_position.max(accepted.position);
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error(transparent)]
+    Vault(#[from] prasme_commands::VaultError),
+}
+
+pub async fn load(commands: &CommandHandler, vault: &Vault) -> Result<Loaded, DemoError> {
+    let mut loaded = Loaded::default();
+    budget::load(commands, &mut loaded).await?;
+    catalogue::load(commands, &mut loaded).await?;
+    people::load(commands, vault, &mut loaded).await?;
+    Ok(loaded)
+}

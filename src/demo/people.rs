@@ -1,0 +1,190 @@
+//! A few thousand employees across the demo institutions, with Latvian names
+//! (surnames in their masculine and feminine forms), job groups and the
+//! functions indicators count. Seeded, so the same people every time.
+
+use chrono::NaiveDate;
+use futures::{stream, StreamExt, TryStreamExt};
+use prasme_commands::{CommandContext, CommandHandler, Vault};
+use prasme_domain::employee::{Employee, EmployeeCommand, EmployeeFunction, JobGroup, PersonalData};
+use prasme_domain::reference::InstitutionKind;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+use super::budget::{institution_id, institutions};
+use super::{DemoError, Loaded, ACTOR, NAMESPACE};
+
+const SEED: u64 = 60_000;
+/// One employee per this many euros of yearly payroll (a tenth of the real
+/// headcount, to keep the demo quick to load).
+const PAYROLL_PER_EMPLOYEE_EUR: i64 = 250_000;
+/// Hires sent at once, so that the store's group commit has company.
+const CONCURRENCY: usize = 16;
+
+const WOMEN: [&str; 12] = [
+    "Anna",
+    "Līga",
+    "Ilze",
+    "Inese",
+    "Kristīne",
+    "Laura",
+    "Dace",
+    "Sandra",
+    "Ieva",
+    "Zane",
+    "Agnese",
+    "Elīna",
+];
+const MEN: [&str; 12] = [
+    "Jānis",
+    "Andris",
+    "Mārtiņš",
+    "Edgars",
+    "Pēteris",
+    "Kārlis",
+    "Roberts",
+    "Dainis",
+    "Gints",
+    "Aivars",
+    "Raimonds",
+    "Toms",
+];
+/// (masculine, feminine)
+const SURNAMES: [(&str, &str); 12] = [
+    ("Bērziņš", "Bērziņa"),
+    ("Kalniņš", "Kalniņa"),
+    ("Ozols", "Ozola"),
+    ("Liepiņš", "Liepiņa"),
+    ("Krūmiņš", "Krūmiņa"),
+    ("Balodis", "Balode"),
+    ("Zariņš", "Zariņa"),
+    ("Pētersons", "Pētersone"),
+    ("Vītols", "Vītola"),
+    ("Kļaviņš", "Kļaviņa"),
+    ("Jansons", "Jansone"),
+    ("Eglītis", "Eglīte"),
+];
+
+fn ascii(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'ā' => 'a',
+            'č' => 'c',
+            'ē' => 'e',
+            'ģ' => 'g',
+            'ī' => 'i',
+            'ķ' => 'k',
+            'ļ' => 'l',
+            'ņ' => 'n',
+            'š' => 's',
+            'ū' => 'u',
+            'ž' => 'z',
+            other => other.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// A hire before its personal data is sealed.
+struct Hire {
+    employee_id: Uuid,
+    institution_id: Uuid,
+    personal: PersonalData,
+    job_groups: Vec<JobGroup>,
+    civil_servant: bool,
+    functions: Vec<EmployeeFunction>,
+    hired_on: NaiveDate,
+}
+
+fn person(rng: &mut SmallRng, institution: Uuid, kind: InstitutionKind, n: usize) -> Result<Hire, DemoError> {
+    let woman = rng.gen_bool(0.62);
+    let first = if woman {
+        WOMEN[rng.gen_range(0..WOMEN.len())]
+    } else {
+        MEN[rng.gen_range(0..MEN.len())]
+    };
+    let (his, hers) = SURNAMES[rng.gen_range(0..SURNAMES.len())];
+    let last = if woman { hers } else { his };
+    let born = NaiveDate::from_ymd_opt(rng.gen_range(1962..2003), rng.gen_range(1..=12), rng.gen_range(1..=28))
+        .unwrap_or_default();
+    let code = format!("{}-{:05}", born.format("%d%m%y"), rng.gen_range(0..100_000));
+    let email = format!("{}.{}{}@example.gov.lv", ascii(first), ascii(last), n);
+    let personal = PersonalData::new(&format!("{first} {last}"), Some(&email), Some(&code))
+        .map_err(|e| DemoError::Command(e.into()))?;
+    // The first employees of each institution hold the roles every
+    // institution has; the rest are drawn.
+    let mut job_groups = vec![match (n, rng.gen_range(0..100)) {
+        (0, _) => JobGroup::TopManager,
+        (_, 0..=14) => JobGroup::MiddleOrLowerManager,
+        (_, 15..=19) => JobGroup::HrSpecialist,
+        (_, 20..=27) => JobGroup::NewEmployee,
+        (_, 28..=31) => JobGroup::EuFundsSpecialist,
+        (_, 32..=44) => JobGroup::LawEnforcement,
+        _ => JobGroup::NewEmployee,
+    }];
+    if job_groups[0] == JobGroup::NewEmployee && rng.gen_bool(0.7) {
+        // Most staff are in no particular target group but "all employees".
+        job_groups = vec![JobGroup::NewEmployee];
+    }
+    let mut functions = Vec::new();
+    match n {
+        1 => functions.push(EmployeeFunction::EthicsTrustPerson),
+        2 => functions.push(EmployeeFunction::WhistleblowingContact),
+        _ => {}
+    }
+    for (function, share) in [
+        (EmployeeFunction::ClientService, 0.2),
+        (EmployeeFunction::ControlOrSupervision, 0.15),
+        (EmployeeFunction::Procurement, 0.03),
+        (EmployeeFunction::Mentor, 0.03),
+        (EmployeeFunction::InternalTrainer, 0.02),
+        (EmployeeFunction::DigitalAgent, 0.02),
+    ] {
+        if rng.gen_bool(share) {
+            functions.push(function);
+        }
+    }
+    let employee_id = Uuid::new_v5(&NAMESPACE, format!("employee:{institution}:{n}").as_bytes());
+    let hired_on = NaiveDate::from_ymd_opt(rng.gen_range(2000..2026), rng.gen_range(1..=12), 1).unwrap_or_default();
+    Ok(Hire {
+        employee_id,
+        institution_id: institution,
+        personal,
+        job_groups,
+        civil_servant: kind == InstitutionKind::State && rng.gen_bool(0.6),
+        functions,
+        hired_on,
+    })
+}
+
+pub(super) async fn load(commands: &CommandHandler, vault: &Vault, loaded: &mut Loaded) -> Result<(), DemoError> {
+    let mut rng = SmallRng::seed_from_u64(SEED);
+    let mut hires = Vec::new();
+    for demo in institutions() {
+        let headcount = (demo.payroll_eur / PAYROLL_PER_EMPLOYEE_EUR).max(5) as usize;
+        for n in 0..headcount {
+            hires.push(person(&mut rng, institution_id(&demo), demo.kind, n)?);
+        }
+    }
+    let results: Vec<_> = stream::iter(hires)
+        .map(|hire| async move {
+            let command = EmployeeCommand::Hire {
+                employee_id: hire.employee_id,
+                institution_id: hire.institution_id,
+                job_groups: hire.job_groups,
+                civil_servant: hire.civil_servant,
+                functions: hire.functions,
+                personal_data: vault.seal(hire.employee_id, &hire.personal).await?,
+                hired_on: hire.hired_on,
+            };
+            let ctx = CommandContext::new(hire.employee_id, ACTOR);
+            Ok::<_, DemoError>(commands.execute::<Employee>(&ctx, hire.employee_id, &command).await?)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    for accepted in &results {
+        loaded.count(accepted);
+    }
+    loaded.employees += results.len();
+    Ok(())
+}
