@@ -1,0 +1,79 @@
+//! The demo dataset: realistic, in every budget status, and loaded once
+//! however often it is loaded.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use prasme::demo;
+use prasme::server::projections;
+use prasme_commands::{CommandHandler, Vault};
+use prasme_domain::budget::{BudgetLine, BudgetStatus};
+use prasme_domain::reference::from_wire_name;
+use prasme_domain::Cents;
+use prasme_eventstore::EventStore;
+use prasme_projections::ProjectionRunner;
+use tokio::sync::watch;
+
+#[tokio::test]
+async fn the_demo_lands_in_every_status_and_loads_once() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    let commands = CommandHandler::new(store.clone());
+    let vault = Vault::new(db.pool.clone());
+    let first = demo::load(&commands, &vault).await.unwrap();
+    assert!(
+        first.institutions >= 40 && first.courses >= 20 && first.employees >= 3000,
+        "{first:?}"
+    );
+    assert_eq!(first.already_loaded, 0);
+
+    let (stop, stopped) = watch::channel(false);
+    let (runner, tasks) = ProjectionRunner::new(store.clone(), projections())
+        .start(stopped)
+        .await
+        .unwrap();
+    runner
+        .wait_for(first.last_position, Duration::from_secs(60))
+        .await
+        .unwrap();
+    for year in [2024, 2026, 2027] {
+        let rows: Vec<(String, bool, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT i.kind, i.funds_other_staff, b.remuneration_cents, b.allocated_cents
+               FROM rm_institution i LEFT JOIN rm_training_budget b ON b.institution_id = i.id AND b.year = $1",
+        )
+        .bind(year)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+        let statuses: BTreeSet<BudgetStatus> = rows
+            .into_iter()
+            .map(|(kind, funds_other, payroll, allocated)| {
+                BudgetLine {
+                    kind: from_wire_name(&kind).unwrap(),
+                    funds_other_institutions_staff: funds_other,
+                    remuneration: payroll.map(Cents),
+                    allocated: Cents(allocated.unwrap_or(0)),
+                }
+                .compliance()
+                .status
+            })
+            .collect();
+        assert_eq!(statuses.len(), 5, "{year}: every status, got {statuses:?}");
+    }
+    let priorities: i64 = sqlx::query_scalar("SELECT count(DISTINCT priority) FROM rm_course")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(priorities, 5, "the catalogue covers all five priorities");
+
+    let again = demo::load(&commands, &vault).await.unwrap();
+    assert_eq!(again.already_loaded, again.commands, "a second load writes nothing");
+    assert_eq!(store.head_position().await.unwrap(), first.last_position);
+    stop.send_replace(true);
+    for t in tasks {
+        t.await.unwrap();
+    }
+    db.drop_db().await;
+}
