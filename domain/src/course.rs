@@ -70,7 +70,7 @@ impl CourseDescription {
         let title = validate::text("title", &self.title, MAX_NAME_CHARS)?;
         let owner = match &self.owner {
             CourseOwner::ProfessionalGroup { group } => CourseOwner::ProfessionalGroup {
-                group: validate::text("ownerGroup", group, MAX_NAME_CHARS)?,
+                group: validate::text("owner.group", group, MAX_NAME_CHARS)?,
             },
             other => other.clone(),
         };
@@ -82,11 +82,11 @@ impl CourseDescription {
         let mut measures = Vec::new();
         for m in &self.measures {
             let m = m.trim();
-            let valid = m
+            let parsed = m
                 .split_once('.')
                 .and_then(|(p, n)| Some((p.parse::<u8>().ok()?, n.parse::<u8>().ok()?)))
-                .is_some_and(|(p, n)| p == self.priority.number() && (1..=count).contains(&n));
-            if !valid {
+                .filter(|(p, n)| *p == self.priority.number() && (1..=count).contains(n));
+            let Some((p, n)) = parsed else {
                 return Err(DomainError::on(
                     "measures",
                     ErrorCode::InvalidValue,
@@ -95,8 +95,9 @@ impl CourseDescription {
                         self.priority.number()
                     ),
                 ));
-            }
-            measures.push(m.to_owned());
+            };
+            // Canonical form, so "4.01" and "4.1" are one measure to the filters.
+            measures.push(format!("{p}.{n}"));
         }
         measures.sort();
         measures.dedup();
@@ -283,7 +284,7 @@ mod tests {
             title: "Datu analītika valsts pārvaldē".into(),
             owner: CourseOwner::PublicAdministration,
             priority: StrategicPriority::DigitalTransformation,
-            measures: vec!["4.3".into(), "4.1".into(), "4.3".into()],
+            measures: vec!["4.3".into(), "4.1".into(), "4.03".into()],
             course_type: CourseType::ELearning,
             knowledge_test: true,
             duration_minutes: 480,

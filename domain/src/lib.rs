@@ -9,6 +9,7 @@ pub mod error;
 pub mod event;
 pub mod institution;
 pub mod money;
+pub mod offering;
 pub mod reference;
 mod validate;
 
