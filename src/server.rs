@@ -10,7 +10,8 @@ use prasme_api_graphql::{router, ApiContext};
 use prasme_commands::{CommandHandler, Vault};
 use prasme_eventstore::EventStore;
 use prasme_projections::{
-    CourseProjection, EmployeeProjection, Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection,
+    CourseProjection, EmployeeProjection, OfferingProjection, Projection, ProjectionError, ProjectionRunner,
+    TrainingBudgetProjection,
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -27,6 +28,7 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(TrainingBudgetProjection),
         Arc::new(EmployeeProjection),
         Arc::new(CourseProjection),
+        Arc::new(OfferingProjection),
     ]
 }
 

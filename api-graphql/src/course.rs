@@ -313,7 +313,7 @@ fn course(r: CourseRecord) -> async_graphql::Result<Course> {
 const COURSE_COLUMNS: &str = "id, title, owner_level, owner_resor, owner_institution, owner_group, priority, measures, \
                               course_type, knowledge_test, duration_minutes, language, competencies, retired, retired_reason";
 
-async fn course_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Course>> {
+pub(crate) async fn course_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Course>> {
     let row: Option<CourseRecord> = sqlx::query_as(&format!("SELECT {COURSE_COLUMNS} FROM rm_course WHERE id = $1"))
         .bind(id)
         .fetch_optional(&api(ctx)?.pool)

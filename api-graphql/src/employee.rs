@@ -149,7 +149,7 @@ impl From<EmployeeRecord> for Employee {
 const EMPLOYEE_COLUMNS: &str = "id, institution_id, job_groups, functions, civil_servant, manager_id, hired_on, \
                                 left_on, personal_nonce, personal_ciphertext, personal_erased";
 
-async fn employee_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Employee>> {
+pub(crate) async fn employee_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Employee>> {
     let row: Option<EmployeeRecord> =
         sqlx::query_as(&format!("SELECT {EMPLOYEE_COLUMNS} FROM rm_employee WHERE id = $1"))
             .bind(id)

@@ -7,6 +7,7 @@ mod employee;
 mod errors;
 mod model;
 mod mutation;
+mod offering;
 mod query;
 mod read;
 mod router;
@@ -19,13 +20,19 @@ pub use router::router;
 use async_graphql::{MergedObject, Schema};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(query::InstitutionQuery, employee::EmployeeQuery, course::CourseQuery);
+pub struct QueryRoot(
+    query::InstitutionQuery,
+    employee::EmployeeQuery,
+    course::CourseQuery,
+    offering::OfferingQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     mutation::InstitutionMutation,
     employee::EmployeeMutation,
     course::CourseMutation,
+    offering::OfferingMutation,
 );
 
 pub type PrasmeSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;

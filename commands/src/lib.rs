@@ -183,6 +183,12 @@ impl CommandHandler {
         Ok(self.store.stream_version(&D::stream_id(id)).await? > 0)
     }
 
+    /// The aggregate's current state and version, for checks a command on
+    /// another aggregate must make (an employee's institution, a course not retired).
+    pub async fn state<D: Decider>(&self, id: Uuid) -> Result<(D::State, i64), CommandError> {
+        self.load::<D>(&D::stream_id(id)).await
+    }
+
     async fn load<D: Decider>(&self, stream_id: &str) -> Result<(D::State, i64), CommandError> {
         let stored = self.store.read_stream(stream_id).await?;
         let version = stored.last().map_or(0, |e| e.stream_version);

@@ -5,12 +5,14 @@
 mod budget;
 mod course;
 mod employee;
+mod offering;
 mod rebuild;
 mod runner;
 
 pub use budget::TrainingBudgetProjection;
 pub use course::CourseProjection;
 pub use employee::EmployeeProjection;
+pub use offering::OfferingProjection;
 pub use rebuild::rebuild;
 pub use runner::{Lagging, ProjectionRunner, Runner};
 
@@ -28,6 +30,7 @@ pub enum Change {
     Institution { institution_id: Uuid },
     Employee { employee_id: Uuid },
     Course { course_id: Uuid },
+    Offering { offering_id: Uuid },
 }
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,577 @@
+//! Offerings and the enrolment lifecycle over GraphQL, with rosters,
+//! transcripts and certificate verification.
+
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
+use chrono::{NaiveDate, Utc};
+use prasme_commands::CommandError;
+use prasme_domain::course::Course as CourseAggregate;
+use prasme_domain::employee::Employee as EmployeeAggregate;
+use prasme_domain::offering::{self as domain, Completion, Offering as OfferingAggregate, OfferingCommand, Schedule};
+use prasme_domain::reference::from_wire_name;
+use prasme_domain::{DomainError, ErrorCode};
+use uuid::Uuid;
+
+use crate::context::api;
+use crate::course::{course_by_id, Course};
+use crate::employee::{employee_by_id, Employee};
+use crate::errors::{db, internal, user_errors};
+use crate::mutation::{outcome, run, Outcome};
+use crate::scalars::Cents;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::offering::OfferingFormat")]
+pub enum OfferingFormat {
+    OnSite,
+    Online,
+    SelfPaced,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::offering::Attendance")]
+pub enum Attendance {
+    Attended,
+    PartiallyAttended,
+    NoShowJustified,
+    NoShowUnjustified,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum PlaceStatus {
+    Requested,
+    Enrolled,
+    Waitlisted,
+    Rejected,
+    Cancelled,
+    /// Gave the seat to a substitute.
+    Substituted,
+}
+
+fn place_status(s: &str) -> Option<PlaceStatus> {
+    Some(match s {
+        "REQUESTED" => PlaceStatus::Requested,
+        "ENROLLED" => PlaceStatus::Enrolled,
+        "WAITLISTED" => PlaceStatus::Waitlisted,
+        "REJECTED" => PlaceStatus::Rejected,
+        "CANCELLED" => PlaceStatus::Cancelled,
+        "SUBSTITUTED" => PlaceStatus::Substituted,
+        _ => return None,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct OfferingRecord {
+    id: Uuid,
+    course_id: Uuid,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    format: String,
+    capacity: i32,
+    cost_cents: i64,
+    organiser: String,
+    cancelled: bool,
+    cancel_reason: Option<String>,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Offering {
+    pub id: Uuid,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub format: OfferingFormat,
+    pub capacity: i32,
+    pub cost_per_participant_cents: Cents,
+    pub organiser: String,
+    pub cancelled: bool,
+    pub cancel_reason: Option<String>,
+    #[graphql(skip)]
+    pub course_id: Uuid,
+}
+
+#[derive(sqlx::FromRow)]
+struct PlaceRecord {
+    offering_id: Uuid,
+    employee_id: Uuid,
+    status: String,
+    attendance: Option<String>,
+    certificate_number: Option<String>,
+    passed: Option<bool>,
+    score: Option<i32>,
+    knowledge_test_passed: Option<bool>,
+    minutes: Option<i32>,
+    completed_on: Option<NaiveDate>,
+    revoked: bool,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Place {
+    pub status: PlaceStatus,
+    pub attendance: Option<Attendance>,
+    pub certificate_number: Option<String>,
+    pub passed: Option<bool>,
+    pub score: Option<i32>,
+    pub knowledge_test_passed: Option<bool>,
+    pub minutes: Option<i32>,
+    pub completed_on: Option<NaiveDate>,
+    /// The completion was revoked; the certificate no longer counts.
+    pub revoked: bool,
+    #[graphql(skip)]
+    pub offering_id: Uuid,
+    #[graphql(skip)]
+    pub employee_id: Uuid,
+}
+
+fn place(r: PlaceRecord) -> async_graphql::Result<Place> {
+    let corrupt = || internal("the offering read model holds an unknown value");
+    Ok(Place {
+        status: place_status(&r.status).ok_or_else(corrupt)?,
+        attendance: r
+            .attendance
+            .map(|a| {
+                from_wire_name::<domain::Attendance>(&a)
+                    .map(Into::into)
+                    .ok_or_else(corrupt)
+            })
+            .transpose()?,
+        certificate_number: r.certificate_number,
+        passed: r.passed,
+        score: r.score,
+        knowledge_test_passed: r.knowledge_test_passed,
+        minutes: r.minutes,
+        completed_on: r.completed_on,
+        revoked: r.revoked,
+        offering_id: r.offering_id,
+        employee_id: r.employee_id,
+    })
+}
+
+const PLACE_COLUMNS: &str = "offering_id, employee_id, status, attendance, certificate_number, passed, score, \
+                             knowledge_test_passed, minutes, completed_on, revoked";
+
+#[ComplexObject]
+impl Place {
+    async fn employee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
+        employee_by_id(ctx, self.employee_id).await
+    }
+
+    async fn offering(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Offering>> {
+        offering_by_id(ctx, self.offering_id).await
+    }
+}
+
+#[ComplexObject]
+impl Offering {
+    async fn course(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Course>> {
+        course_by_id(ctx, self.course_id).await
+    }
+
+    async fn enrolled_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        sqlx::query_scalar("SELECT count(*) FROM rm_place WHERE offering_id = $1 AND status = 'ENROLLED'")
+            .bind(self.id)
+            .fetch_one(&api(ctx)?.pool)
+            .await
+            .map_err(db)
+    }
+
+    /// Every place: enrolled first, then the waitlist in its order, then the rest.
+    async fn roster(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Place>> {
+        let rows: Vec<PlaceRecord> = sqlx::query_as(&format!(
+            "SELECT {PLACE_COLUMNS} FROM rm_place WHERE offering_id = $1
+              ORDER BY CASE status WHEN 'ENROLLED' THEN 0 WHEN 'WAITLISTED' THEN 1 WHEN 'REQUESTED' THEN 2 ELSE 3 END,
+                       waitlisted_at NULLS LAST, employee_id"
+        ))
+        .bind(self.id)
+        .fetch_all(&api(ctx)?.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(place).collect()
+    }
+}
+
+async fn offering_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Offering>> {
+    let row: Option<OfferingRecord> = sqlx::query_as(
+        "SELECT id, course_id, starts_on, ends_on, format, capacity, cost_cents, organiser, cancelled, cancel_reason
+           FROM rm_offering WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&api(ctx)?.pool)
+    .await
+    .map_err(db)?;
+    row.map(|r| {
+        Ok(Offering {
+            id: r.id,
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            format: from_wire_name::<domain::OfferingFormat>(&r.format)
+                .map(Into::into)
+                .ok_or_else(|| internal("the offering read model holds an unknown value"))?,
+            capacity: r.capacity,
+            cost_per_participant_cents: Cents(r.cost_cents),
+            organiser: r.organiser,
+            cancelled: r.cancelled,
+            cancel_reason: r.cancel_reason,
+            course_id: r.course_id,
+        })
+    })
+    .transpose()
+}
+
+/// An employee's completed learning.
+#[derive(SimpleObject)]
+pub struct Transcript {
+    /// Completions that count (revoked ones excluded), newest first.
+    pub completions: Vec<Place>,
+    pub total_minutes: i64,
+}
+
+#[derive(Default)]
+pub struct OfferingQuery;
+
+#[Object]
+impl OfferingQuery {
+    async fn offering(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        at_least_position: Option<i64>,
+    ) -> async_graphql::Result<Option<Offering>> {
+        api(ctx)?.reach(at_least_position).await?;
+        offering_by_id(ctx, id).await
+    }
+
+    async fn transcript(
+        &self,
+        ctx: &Context<'_>,
+        employee_id: Uuid,
+        at_least_position: Option<i64>,
+    ) -> async_graphql::Result<Transcript> {
+        let api = api(ctx)?;
+        api.reach(at_least_position).await?;
+        let rows: Vec<PlaceRecord> = sqlx::query_as(&format!(
+            "SELECT {PLACE_COLUMNS} FROM rm_place
+              WHERE employee_id = $1 AND certificate_number IS NOT NULL AND NOT revoked
+              ORDER BY completed_on DESC, offering_id"
+        ))
+        .bind(employee_id)
+        .fetch_all(&api.pool)
+        .await
+        .map_err(db)?;
+        let completions = rows.into_iter().map(place).collect::<async_graphql::Result<Vec<_>>>()?;
+        let total_minutes = completions.iter().map(|p| i64::from(p.minutes.unwrap_or(0))).sum();
+        Ok(Transcript {
+            completions,
+            total_minutes,
+        })
+    }
+
+    /// Verifies a certificate number: the completion it stands for, or null.
+    async fn certificate(&self, ctx: &Context<'_>, number: String) -> async_graphql::Result<Option<Place>> {
+        let row: Option<PlaceRecord> = sqlx::query_as(&format!(
+            "SELECT {PLACE_COLUMNS} FROM rm_place WHERE certificate_number = $1"
+        ))
+        .bind(number.trim())
+        .fetch_optional(&api(ctx)?.pool)
+        .await
+        .map_err(db)?;
+        row.map(place).transpose()
+    }
+}
+
+#[derive(InputObject)]
+pub struct ScheduleOfferingInput {
+    pub command_id: Option<Uuid>,
+    /// Defaults to the command id.
+    pub offering_id: Option<Uuid>,
+    pub course_id: Uuid,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub format: OfferingFormat,
+    pub capacity: i32,
+    pub cost_per_participant_cents: Cents,
+    pub organiser: String,
+}
+
+#[derive(InputObject)]
+pub struct CancelOfferingInput {
+    pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
+    pub offering_id: Uuid,
+    pub reason: String,
+}
+
+/// A place of one employee in one offering.
+#[derive(InputObject)]
+pub struct PlaceInput {
+    pub command_id: Option<Uuid>,
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+    /// With rejectPlace, cancelPlace and revokeCompletion.
+    pub reason: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct SubstituteParticipantInput {
+    pub command_id: Option<Uuid>,
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+    pub substitute_id: Uuid,
+}
+
+#[derive(InputObject)]
+pub struct RecordAttendanceInput {
+    pub command_id: Option<Uuid>,
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+    pub attendance: Attendance,
+}
+
+#[derive(InputObject)]
+pub struct RecordCompletionInput {
+    pub command_id: Option<Uuid>,
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+    pub passed: bool,
+    /// 0–100.
+    pub score: Option<i32>,
+    pub knowledge_test_passed: Option<bool>,
+    pub minutes: i32,
+    /// The business date it happened; may be in the past.
+    pub completed_on: NaiveDate,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct OfferingPayload {
+    pub offering_id: Option<Uuid>,
+    #[graphql(flatten)]
+    pub outcome: Outcome,
+}
+
+#[ComplexObject]
+impl OfferingPayload {
+    /// The offering as the read model has it once this command is projected.
+    async fn offering(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Offering>> {
+        let (Some(id), Some(position)) = (self.offering_id, self.outcome.position) else {
+            return Ok(None);
+        };
+        api(ctx)?.reach(Some(position)).await?;
+        offering_by_id(ctx, id).await
+    }
+}
+
+fn refused(error: DomainError) -> async_graphql::Result<OfferingPayload> {
+    Ok(OfferingPayload {
+        offering_id: None,
+        outcome: Outcome {
+            user_errors: user_errors(CommandError::Rejected(error))?,
+            ..Default::default()
+        },
+    })
+}
+
+fn failed(e: CommandError) -> async_graphql::Error {
+    tracing::error!(error = %e, "loading a referenced aggregate failed");
+    internal("the command could not be completed")
+}
+
+/// The employee's current institution, or the refusal naming `field`.
+async fn employee_institution(
+    ctx: &Context<'_>,
+    employee: Uuid,
+    field: &'static str,
+) -> async_graphql::Result<Result<Uuid, DomainError>> {
+    let (state, _) = api(ctx)?
+        .commands
+        .state::<EmployeeAggregate>(employee)
+        .await
+        .map_err(failed)?;
+    Ok(match (state.institution_id, state.left_on) {
+        (Some(institution), None) => Ok(institution),
+        (Some(_), Some(_)) => Err(DomainError::on(field, ErrorCode::InvalidValue, "the employee has left")),
+        (None, _) => Err(DomainError::on(
+            field,
+            ErrorCode::NotFound,
+            "no employee is hired with this id",
+        )),
+    })
+}
+
+async fn on_offering(
+    ctx: &Context<'_>,
+    command_id: Option<Uuid>,
+    expected_version: Option<i64>,
+    offering_id: Uuid,
+    command: OfferingCommand,
+) -> async_graphql::Result<OfferingPayload> {
+    let result = run::<OfferingAggregate>(ctx, command_id, expected_version, offering_id, command).await?;
+    Ok(OfferingPayload {
+        offering_id: result.is_ok().then_some(offering_id),
+        outcome: outcome(&result),
+    })
+}
+
+fn reason(input: &PlaceInput) -> String {
+    input.reason.clone().unwrap_or_default()
+}
+
+#[derive(Default)]
+pub struct OfferingMutation;
+
+#[Object]
+impl OfferingMutation {
+    async fn schedule_offering(
+        &self,
+        ctx: &Context<'_>,
+        input: ScheduleOfferingInput,
+    ) -> async_graphql::Result<OfferingPayload> {
+        let (course, _) = api(ctx)?
+            .commands
+            .state::<CourseAggregate>(input.course_id)
+            .await
+            .map_err(failed)?;
+        if course.id.is_none() {
+            return refused(DomainError::on(
+                "courseId",
+                ErrorCode::NotFound,
+                "no course is catalogued with this id",
+            ));
+        }
+        if course.retired {
+            return refused(DomainError::on(
+                "courseId",
+                ErrorCode::InvalidValue,
+                "the course is retired",
+            ));
+        }
+        let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
+        let offering_id = input.offering_id.unwrap_or(command_id);
+        let command = OfferingCommand::Schedule {
+            offering_id,
+            schedule: Schedule {
+                course_id: input.course_id,
+                starts_on: input.starts_on,
+                ends_on: input.ends_on,
+                format: input.format.into(),
+                capacity: input.capacity,
+                cost_per_participant: input.cost_per_participant_cents.into(),
+                organiser: input.organiser,
+            },
+        };
+        on_offering(ctx, Some(command_id), None, offering_id, command).await
+    }
+
+    /// Releases every seat.
+    async fn cancel_offering(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelOfferingInput,
+    ) -> async_graphql::Result<OfferingPayload> {
+        let command = OfferingCommand::Cancel { reason: input.reason };
+        on_offering(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.offering_id,
+            command,
+        )
+        .await
+    }
+
+    /// An employee (or HR for them) asks for a place; a manager or HR decides.
+    async fn request_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
+        let institution_id = match employee_institution(ctx, input.employee_id, "employeeId").await? {
+            Ok(i) => i,
+            Err(e) => return refused(e),
+        };
+        let command = OfferingCommand::RequestPlace {
+            employee_id: input.employee_id,
+            institution_id,
+            today: Utc::now().date_naive(),
+        };
+        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+    }
+
+    /// Enrols the requester, or waitlists them when the offering is full.
+    async fn approve_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
+        let command = OfferingCommand::Approve {
+            employee_id: input.employee_id,
+        };
+        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+    }
+
+    async fn reject_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
+        let command = OfferingCommand::Reject {
+            employee_id: input.employee_id,
+            reason: reason(&input),
+        };
+        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+    }
+
+    /// Frees the seat; the first on the waitlist is promoted.
+    async fn cancel_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
+        let command = OfferingCommand::CancelPlace {
+            employee_id: input.employee_id,
+            reason: reason(&input),
+        };
+        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+    }
+
+    /// HR gives a participant's seat to a colleague of the same institution.
+    async fn substitute_participant(
+        &self,
+        ctx: &Context<'_>,
+        input: SubstituteParticipantInput,
+    ) -> async_graphql::Result<OfferingPayload> {
+        let substitute_institution_id = match employee_institution(ctx, input.substitute_id, "substituteId").await? {
+            Ok(i) => i,
+            Err(e) => return refused(e),
+        };
+        let command = OfferingCommand::Substitute {
+            employee_id: input.employee_id,
+            substitute_id: input.substitute_id,
+            substitute_institution_id,
+        };
+        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+    }
+
+    async fn record_attendance(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordAttendanceInput,
+    ) -> async_graphql::Result<OfferingPayload> {
+        let command = OfferingCommand::RecordAttendance {
+            employee_id: input.employee_id,
+            attendance: input.attendance.into(),
+        };
+        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+    }
+
+    /// Records the result and issues a certificate with a verifiable number.
+    async fn record_completion(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordCompletionInput,
+    ) -> async_graphql::Result<OfferingPayload> {
+        let command = OfferingCommand::RecordCompletion {
+            employee_id: input.employee_id,
+            result: Completion {
+                passed: input.passed,
+                score: input.score,
+                knowledge_test_passed: input.knowledge_test_passed,
+                minutes: input.minutes,
+                completed_on: input.completed_on,
+            },
+        };
+        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+    }
+
+    /// Corrects a wrong completion; the certificate is marked revoked.
+    async fn revoke_completion(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
+        let command = OfferingCommand::RevokeCompletion {
+            employee_id: input.employee_id,
+            reason: reason(&input),
+        };
+        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+    }
+}

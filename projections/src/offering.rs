@@ -1,0 +1,249 @@
+//! Read models of offerings (`rm_offering`) and places (`rm_place`): rosters
+//! with their waitlist order, and the completions transcripts are made of.
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use prasme_domain::offering::OfferingEvent;
+use prasme_domain::reference::wire_name as wire;
+use prasme_domain::DomainEvent;
+use prasme_eventstore::RecordedEvent;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::{Change, Projection, ProjectionError};
+
+pub struct OfferingProjection;
+
+impl OfferingProjection {
+    pub const NAME: &'static str = "offerings";
+}
+
+fn decode(event: &RecordedEvent) -> Result<Option<OfferingEvent>, ProjectionError> {
+    if !OfferingEvent::handles(&event.event_type) {
+        return Ok(None);
+    }
+    OfferingEvent::from_stored(&event.event_type, event.schema_version, &event.payload)
+        .map(Some)
+        .map_err(|e| ProjectionError::BadEvent {
+            position: event.position,
+            reason: e.to_string(),
+        })
+}
+
+fn offering_of(event: &OfferingEvent) -> Uuid {
+    use OfferingEvent as E;
+    match event {
+        E::OfferingScheduled { offering_id, .. }
+        | E::OfferingCancelled { offering_id, .. }
+        | E::PlaceRequested { offering_id, .. }
+        | E::RequestRejected { offering_id, .. }
+        | E::ParticipantEnrolled { offering_id, .. }
+        | E::ParticipantWaitlisted { offering_id, .. }
+        | E::PlaceCancelled { offering_id, .. }
+        | E::WaitlistedParticipantPromoted { offering_id, .. }
+        | E::ParticipantSubstituted { offering_id, .. }
+        | E::AttendanceRecorded { offering_id, .. }
+        | E::CompletionRecorded { offering_id, .. }
+        | E::CompletionRevoked { offering_id, .. } => *offering_id,
+    }
+}
+
+impl Projection for OfferingProjection {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn apply<'a>(
+        &'a self,
+        tx: &'a mut PgConnection,
+        event: &'a RecordedEvent,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        async move {
+            if let Some(decoded) = decode(event)? {
+                apply(tx, event.position, decoded).await?;
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn changes(&self, event: &RecordedEvent) -> Vec<Change> {
+        match decode(event) {
+            Ok(Some(e)) => vec![Change::Offering {
+                offering_id: offering_of(&e),
+            }],
+            _ => vec![],
+        }
+    }
+
+    fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        async move {
+            for table in ["rm_place", "rm_offering"] {
+                sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+}
+
+async fn set_status(tx: &mut PgConnection, offering: Uuid, employee: Uuid, status: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE rm_place SET status = $3 WHERE offering_id = $1 AND employee_id = $2")
+        .bind(offering)
+        .bind(employee)
+        .bind(status)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+async fn apply(tx: &mut PgConnection, position: i64, event: OfferingEvent) -> Result<(), sqlx::Error> {
+    use OfferingEvent as E;
+    match event {
+        E::OfferingScheduled { offering_id, schedule } => {
+            sqlx::query(
+                "INSERT INTO rm_offering (id, course_id, starts_on, ends_on, format, capacity, cost_cents, organiser)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(offering_id)
+            .bind(schedule.course_id)
+            .bind(schedule.starts_on)
+            .bind(schedule.ends_on)
+            .bind(wire(&schedule.format))
+            .bind(schedule.capacity)
+            .bind(schedule.cost_per_participant.0)
+            .bind(schedule.organiser)
+            .execute(&mut *tx)
+            .await?;
+        }
+        E::OfferingCancelled { offering_id, reason } => {
+            sqlx::query("UPDATE rm_offering SET cancelled = true, cancel_reason = $2 WHERE id = $1")
+                .bind(offering_id)
+                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
+            // Every seat is released.
+            sqlx::query(
+                "UPDATE rm_place SET status = 'CANCELLED'
+                  WHERE offering_id = $1 AND status IN ('REQUESTED', 'ENROLLED', 'WAITLISTED')",
+            )
+            .bind(offering_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        E::PlaceRequested {
+            offering_id,
+            employee_id,
+            institution_id,
+        } => {
+            // A new request after a cancelled or rejected one starts afresh.
+            sqlx::query(
+                "INSERT INTO rm_place (offering_id, employee_id, institution_id, status) VALUES ($1, $2, $3, 'REQUESTED')
+                 ON CONFLICT (offering_id, employee_id) DO UPDATE SET
+                   institution_id = $3, status = 'REQUESTED', waitlisted_at = NULL, attendance = NULL",
+            )
+            .bind(offering_id)
+            .bind(employee_id)
+            .bind(institution_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        E::RequestRejected {
+            offering_id,
+            employee_id,
+            ..
+        } => set_status(tx, offering_id, employee_id, "REJECTED").await?,
+        E::ParticipantEnrolled {
+            offering_id,
+            employee_id,
+            ..
+        }
+        | E::WaitlistedParticipantPromoted {
+            offering_id,
+            employee_id,
+        } => set_status(tx, offering_id, employee_id, "ENROLLED").await?,
+        E::ParticipantWaitlisted {
+            offering_id,
+            employee_id,
+            ..
+        } => {
+            sqlx::query(
+                "UPDATE rm_place SET status = 'WAITLISTED', waitlisted_at = $3 WHERE offering_id = $1 AND employee_id = $2",
+            )
+            .bind(offering_id)
+            .bind(employee_id)
+            .bind(position)
+            .execute(&mut *tx)
+            .await?;
+        }
+        E::PlaceCancelled {
+            offering_id,
+            employee_id,
+            ..
+        } => set_status(tx, offering_id, employee_id, "CANCELLED").await?,
+        E::ParticipantSubstituted {
+            offering_id,
+            employee_id,
+            substitute_id,
+            institution_id,
+        } => {
+            set_status(tx, offering_id, employee_id, "SUBSTITUTED").await?;
+            sqlx::query(
+                "INSERT INTO rm_place (offering_id, employee_id, institution_id, status) VALUES ($1, $2, $3, 'ENROLLED')
+                 ON CONFLICT (offering_id, employee_id) DO UPDATE SET status = 'ENROLLED', waitlisted_at = NULL",
+            )
+            .bind(offering_id)
+            .bind(substitute_id)
+            .bind(institution_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        E::AttendanceRecorded {
+            offering_id,
+            employee_id,
+            attendance,
+        } => {
+            sqlx::query("UPDATE rm_place SET attendance = $3 WHERE offering_id = $1 AND employee_id = $2")
+                .bind(offering_id)
+                .bind(employee_id)
+                .bind(wire(&attendance))
+                .execute(&mut *tx)
+                .await?;
+        }
+        E::CompletionRecorded {
+            offering_id,
+            employee_id,
+            result,
+            certificate_number,
+        } => {
+            sqlx::query(
+                "UPDATE rm_place SET certificate_number = $3, passed = $4, score = $5, knowledge_test_passed = $6,
+                        minutes = $7, completed_on = $8, revoked = false
+                  WHERE offering_id = $1 AND employee_id = $2",
+            )
+            .bind(offering_id)
+            .bind(employee_id)
+            .bind(certificate_number)
+            .bind(result.passed)
+            .bind(result.score)
+            .bind(result.knowledge_test_passed)
+            .bind(result.minutes)
+            .bind(result.completed_on)
+            .execute(&mut *tx)
+            .await?;
+        }
+        E::CompletionRevoked {
+            offering_id,
+            employee_id,
+            ..
+        } => {
+            // The number stays, marked revoked, so a verifier learns why it no longer counts.
+            sqlx::query("UPDATE rm_place SET revoked = true WHERE offering_id = $1 AND employee_id = $2")
+                .bind(offering_id)
+                .bind(employee_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
+}

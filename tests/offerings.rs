@@ -1,0 +1,270 @@
+//! Offerings and the enrolment lifecycle end to end, capacity under a race.
+
+mod common;
+
+use common::server::{start, Server};
+use serde_json::{json, Value};
+
+async fn setup(s: &Server, name: &str) -> (String, String) {
+    let inst = s
+        .mutate(
+            "mutation($i: RegisterInstitutionInput!) { registerInstitution(input: $i) { institutionId } }",
+            json!({ "i": { "name": name, "kind": "STATE", "resor": "FM" } }),
+        )
+        .await["institutionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let course = s
+        .mutate(
+            "mutation($i: CatalogueCourseInput!) { catalogueCourse(input: $i) { courseId } }",
+            json!({ "i": { "description": { "title": "Digitālās prasmes", "owner": { "level": "PUBLIC_ADMINISTRATION" },
+                "priority": "DIGITAL_TRANSFORMATION", "measures": ["4.1"], "courseType": "E_LEARNING",
+                "knowledgeTest": true, "durationMinutes": 480, "language": "lv" } } }),
+        )
+        .await["courseId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (inst, course)
+}
+
+async fn hire(s: &Server, institution: &str, name: &str) -> String {
+    let p = s
+        .mutate(
+            "mutation($i: HireEmployeeInput!) { hireEmployee(input: $i) { employeeId userErrors { code } } }",
+            json!({ "i": { "institutionId": institution, "name": name, "jobGroups": ["NEW_EMPLOYEE"], "hiredOn": "2024-01-01" } }),
+        )
+        .await;
+    p["employeeId"].as_str().expect("hired").to_owned()
+}
+
+async fn schedule(s: &Server, course: &str, capacity: i64) -> String {
+    let p = s
+        .mutate(
+            "mutation($i: ScheduleOfferingInput!) { scheduleOffering(input: $i) { offeringId userErrors { code field } } }",
+            json!({ "i": { "courseId": course, "startsOn": "2035-03-01", "endsOn": "2035-03-02", "format": "ONLINE",
+                           "capacity": capacity, "costPerParticipantCents": 15000, "organiser": "Valsts administrācijas skola" } }),
+        )
+        .await;
+    p["offeringId"].as_str().expect("scheduled").to_owned()
+}
+
+const PLACE: &str = "userErrors { code field message } position";
+
+async fn place(s: &Server, mutation: &str, offering: &str, employee: &str, extra: Value) -> Value {
+    let mut input = json!({ "offeringId": offering, "employeeId": employee });
+    for (k, v) in extra.as_object().unwrap() {
+        input[k] = v.clone();
+    }
+    let input_type = match mutation {
+        "recordAttendance" => "RecordAttendanceInput",
+        "recordCompletion" => "RecordCompletionInput",
+        "substituteParticipant" => "SubstituteParticipantInput",
+        _ => "PlaceInput",
+    };
+    s.mutate(
+        &format!("mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ {PLACE} }} }}"),
+        json!({ "i": input }),
+    )
+    .await
+}
+
+async fn verify(s: &Server, number: String) -> Value {
+    s.gql(
+        "query($n: String!) { certificate(number: $n) { revoked employee { id } } }",
+        json!({ "n": number }),
+    )
+    .await
+}
+
+async fn roster(s: &Server, offering: &str, at: &Value) -> Vec<(String, String)> {
+    let q = s
+        .gql(
+            "query($o: UUID!, $p: Int) { offering(id: $o, atLeastPosition: $p) { roster { status employee { id } } } }",
+            json!({ "o": offering, "p": at }),
+        )
+        .await;
+    q["data"]["offering"]["roster"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["status"].as_str().unwrap().to_owned(),
+                p["employee"]["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn from_request_to_certificate_with_waitlist_and_substitution() {
+    let s = start().await;
+    let (vid, course) = setup(&s, "Valsts ieņēmumu dienests").await;
+    let (other, _) = setup(&s, "Valsts kase").await;
+    let anna = hire(&s, &vid, "Anna Liepa").await;
+    let janis = hire(&s, &vid, "Jānis Ozols").await;
+    let ilze = hire(&s, &vid, "Ilze Kalniņa").await;
+    let outsider = hire(&s, &other, "Pēteris Vītols").await;
+    let offering = schedule(&s, &course, 1).await;
+
+    for e in [&anna, &janis] {
+        assert_eq!(
+            place(&s, "requestPlace", &offering, e, json!({})).await["userErrors"],
+            json!([])
+        );
+    }
+    let dup = place(&s, "requestPlace", &offering, &anna, json!({})).await;
+    assert_eq!(dup["userErrors"][0]["code"], "ALREADY_EXISTS");
+    place(&s, "approvePlace", &offering, &anna, json!({})).await;
+    let p = place(&s, "approvePlace", &offering, &janis, json!({})).await;
+    assert_eq!(
+        roster(&s, &offering, &p["position"]).await,
+        vec![("ENROLLED".into(), anna.clone()), ("WAITLISTED".into(), janis.clone())]
+    );
+
+    // Anna cannot come: Jānis moves up.
+    let p = place(
+        &s,
+        "cancelPlace",
+        &offering,
+        &anna,
+        json!({ "reason": "slimības lapa" }),
+    )
+    .await;
+    assert_eq!(
+        roster(&s, &offering, &p["position"]).await[0],
+        ("ENROLLED".into(), janis.clone())
+    );
+
+    // HR substitutes a colleague for Jānis; not someone from another institution.
+    let wrong = place(
+        &s,
+        "substituteParticipant",
+        &offering,
+        &janis,
+        json!({ "substituteId": outsider }),
+    )
+    .await;
+    assert_eq!(wrong["userErrors"][0]["field"], json!(["input", "substituteId"]));
+    let p = place(
+        &s,
+        "substituteParticipant",
+        &offering,
+        &janis,
+        json!({ "substituteId": ilze }),
+    )
+    .await;
+    assert_eq!(
+        roster(&s, &offering, &p["position"]).await[0],
+        ("ENROLLED".into(), ilze.clone())
+    );
+
+    let done = json!({ "passed": true, "score": 92, "knowledgeTestPassed": true, "minutes": 480, "completedOn": "2035-03-02" });
+    let early = place(&s, "recordCompletion", &offering, &ilze, done.clone()).await;
+    assert_eq!(
+        early["userErrors"][0]["message"],
+        "a completion needs recorded attendance"
+    );
+    place(
+        &s,
+        "recordAttendance",
+        &offering,
+        &ilze,
+        json!({ "attendance": "ATTENDED" }),
+    )
+    .await;
+    let mut bad = done.clone();
+    bad["score"] = json!(101);
+    let bad = place(&s, "recordCompletion", &offering, &ilze, bad).await;
+    assert_eq!(bad["userErrors"][0]["field"], json!(["input", "score"]));
+    let p = place(&s, "recordCompletion", &offering, &ilze, done).await;
+    assert_eq!(p["userErrors"], json!([]));
+
+    let transcript = s
+        .gql(
+            "query($e: UUID!, $p: Int) { transcript(employeeId: $e, atLeastPosition: $p) { totalMinutes
+                completions { certificateNumber score offering { course { title } } } } }",
+            json!({ "e": ilze, "p": p["position"] }),
+        )
+        .await;
+    let t = &transcript["data"]["transcript"];
+    assert_eq!(t["totalMinutes"], 480);
+    assert_eq!(t["completions"][0]["offering"]["course"]["title"], "Digitālās prasmes");
+    let number = t["completions"][0]["certificateNumber"].as_str().unwrap().to_owned();
+    assert_eq!(
+        verify(&s, number.clone()).await["data"]["certificate"],
+        json!({ "revoked": false, "employee": { "id": ilze } })
+    );
+
+    let p = place(
+        &s,
+        "revokeCompletion",
+        &offering,
+        &ilze,
+        json!({ "reason": "ievadīts nepareizam dalībniekam" }),
+    )
+    .await;
+    let after = s
+        .gql(
+            "query($e: UUID!, $p: Int) { transcript(employeeId: $e, atLeastPosition: $p) { totalMinutes } }",
+            json!({ "e": ilze, "p": p["position"] }),
+        )
+        .await;
+    assert_eq!(after["data"]["transcript"]["totalMinutes"], 0);
+    assert_eq!(verify(&s, number).await["data"]["certificate"]["revoked"], true);
+
+    // Nothing happens to a cancelled offering.
+    s.mutate(
+        "mutation($i: CancelOfferingInput!) { cancelOffering(input: $i) { userErrors { code } } }",
+        json!({ "i": { "offeringId": offering, "reason": "lektors saslima" } }),
+    )
+    .await;
+    let late = place(&s, "requestPlace", &offering, &anna, json!({})).await;
+    assert_eq!(late["userErrors"][0]["message"], "the offering is cancelled");
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_hundred_racing_requests_never_exceed_capacity() {
+    let s = start().await;
+    let (vid, course) = setup(&s, "Valsts policija").await;
+    let offering = schedule(&s, &course, 5).await;
+    let mut employees = Vec::new();
+    for n in 0..100 {
+        employees.push(hire(&s, &vid, &format!("Darbinieks {n}")).await);
+    }
+    let race = |mutation: &'static str| {
+        let tasks: Vec<_> = employees
+            .iter()
+            .map(|e| {
+                let (http, addr) = (s.http.clone(), s.addr);
+                let body = json!({ "query": format!("mutation($i: PlaceInput!) {{ {mutation}(input: $i) {{ {PLACE} }} }}"),
+                                   "variables": { "i": { "offeringId": offering, "employeeId": e } } });
+                tokio::spawn(async move {
+                    let r: Value = http.post(format!("http://{addr}/graphql")).json(&body).send().await.unwrap().json().await.unwrap();
+                    r["data"][mutation].clone()
+                })
+            })
+            .collect::<Vec<_>>();
+        async move {
+            let mut last = 0;
+            for t in tasks {
+                let p = t.await.unwrap();
+                assert_eq!(p["userErrors"], json!([]), "{p}");
+                last = last.max(p["position"].as_i64().unwrap());
+            }
+            last
+        }
+    };
+    race("requestPlace").await;
+    let last = race("approvePlace").await;
+    let roster = roster(&s, &offering, &json!(last)).await;
+    let enrolled = roster.iter().filter(|(s, _)| s == "ENROLLED").count();
+    let waitlisted = roster.iter().filter(|(s, _)| s == "WAITLISTED").count();
+    assert_eq!((enrolled, waitlisted), (5, 95));
+    let distinct: std::collections::HashSet<_> = roster.iter().map(|(_, e)| e).collect();
+    assert_eq!(distinct.len(), 100, "nobody holds two places");
+    s.shut_down().await;
+}
