@@ -70,6 +70,18 @@ async fn place(s: &Server, mutation: &str, offering: &str, employee: &str, extra
     .await
 }
 
+/// The institution's 2035 training budget: what seats committed and spent.
+async fn budget(s: &Server, institution: &str, at: &Value) -> Value {
+    let q = s
+        .gql(
+            "query($i: UUID!, $p: Int) { institution(id: $i, atLeastPosition: $p) {
+                trainingBudget(year: 2035) { committedCents spentCents } } }",
+            json!({ "i": institution, "p": at }),
+        )
+        .await;
+    q["data"]["institution"]["trainingBudget"].clone()
+}
+
 async fn verify(s: &Server, number: String) -> Value {
     s.gql(
         "query($n: String!) { certificate(number: $n) { revoked employee { id } } }",
@@ -160,6 +172,11 @@ async fn from_request_to_certificate_with_waitlist_and_substitution() {
         roster(&s, &offering, &p["position"]).await[0],
         ("ENROLLED".into(), ilze.clone())
     );
+    assert_eq!(
+        budget(&s, &vid, &p["position"]).await,
+        json!({ "committedCents": 15000, "spentCents": 0 }),
+        "one seat committed, whoever holds it"
+    );
 
     let done = json!({ "passed": true, "score": 92, "knowledgeTestPassed": true, "minutes": 480, "completedOn": "2035-03-02" });
     let early = place(&s, "recordCompletion", &offering, &ilze, done.clone()).await;
@@ -167,7 +184,7 @@ async fn from_request_to_certificate_with_waitlist_and_substitution() {
         early["userErrors"][0]["message"],
         "a completion needs recorded attendance"
     );
-    place(
+    let p = place(
         &s,
         "recordAttendance",
         &offering,
@@ -175,6 +192,11 @@ async fn from_request_to_certificate_with_waitlist_and_substitution() {
         json!({ "attendance": "ATTENDED" }),
     )
     .await;
+    assert_eq!(
+        budget(&s, &vid, &p["position"]).await,
+        json!({ "committedCents": 0, "spentCents": 15000 }),
+        "attendance turns the commitment into spend"
+    );
     let mut bad = done.clone();
     bad["score"] = json!(101);
     let bad = place(&s, "recordCompletion", &offering, &ilze, bad).await;

@@ -188,6 +188,10 @@ pub struct InstitutionBudget {
     pub remuneration_cents: Option<Cents>,
     /// Training money allocated, after corrections.
     pub allocated_cents: Cents,
+    /// Cost of booked seats not yet attended.
+    pub committed_cents: Cents,
+    /// Cost of seats attended or not shown up for: incurred.
+    pub spent_cents: Cents,
     /// allocated / remuneration in percent, four decimals, rounded half up from the exact cents.
     pub share_of_payroll_percent: Option<String>,
     pub status: BudgetStatus,
@@ -202,6 +206,8 @@ impl From<BudgetRow> for InstitutionBudget {
             year: row.year,
             remuneration_cents: row.remuneration.map(Into::into),
             allocated_cents: row.allocated.into(),
+            committed_cents: row.committed.into(),
+            spent_cents: row.spent.into(),
             share_of_payroll_percent: line.share_percent(),
             status: compliance.status.into(),
             exemption_reason: compliance.exemption.map(|e: DomainExemption| e.into()),

@@ -25,6 +25,10 @@ pub struct BudgetRow {
     pub year: i32,
     pub remuneration: Option<Cents>,
     pub allocated: Cents,
+    /// Seats booked and not yet attended.
+    pub committed: Cents,
+    /// Seats attended (or no-shows): the cost is incurred.
+    pub spent: Cents,
 }
 
 impl BudgetRow {
@@ -60,6 +64,8 @@ struct BudgetRecord {
     institution: InstitutionRecord,
     remuneration_cents: Option<i64>,
     allocated_cents: Option<i64>,
+    committed_cents: Option<i64>,
+    spent_cents: Option<i64>,
 }
 
 fn institution(r: InstitutionRecord) -> Result<InstitutionRow, sqlx::Error> {
@@ -120,7 +126,7 @@ pub async fn institutions_page(
 /// that declared nothing for it (they report NO_PAYROLL_DECLARED or EXEMPT).
 pub async fn budget_rows(pool: &PgPool, year: i32, filter: &InstitutionFilter) -> Result<Vec<BudgetRow>, sqlx::Error> {
     let rows: Vec<BudgetRecord> = sqlx::query_as(&format!(
-        "SELECT {INSTITUTION_COLUMNS}, b.remuneration_cents, b.allocated_cents
+        "SELECT {INSTITUTION_COLUMNS}, b.remuneration_cents, b.allocated_cents, b.committed_cents, b.spent_cents
                FROM rm_institution i
                LEFT JOIN rm_training_budget b ON b.institution_id = i.id AND b.year = $1
               WHERE ($2::text IS NULL OR i.kind = $2)
@@ -141,6 +147,8 @@ pub async fn budget_rows(pool: &PgPool, year: i32, filter: &InstitutionFilter) -
                 year,
                 remuneration: r.remuneration_cents.map(Cents),
                 allocated: Cents(r.allocated_cents.unwrap_or(0)),
+                committed: Cents(r.committed_cents.unwrap_or(0)),
+                spent: Cents(r.spent_cents.unwrap_or(0)),
             })
         })
         .collect()

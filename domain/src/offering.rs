@@ -167,6 +167,34 @@ pub enum OfferingEvent {
         certificate_number: String,
         reason: String,
     },
+    /// A seat's cost was committed against the participant's institution's
+    /// training budget for the offering's year.
+    TrainingCostCommitted(SeatCost),
+    /// A committed cost was released (cancellation, substitution, offering cancelled).
+    TrainingCostReleased(SeatCost),
+    /// Attendance was recorded: the committed cost became spend.
+    TrainingCostSpent(SeatCost),
+}
+
+/// The money one seat moves in a training budget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatCost {
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+    pub institution_id: Uuid,
+    /// The budget year: the year the offering starts.
+    pub budget_year: i32,
+    pub amount_cents: Cents,
+}
+
+/// Where a seat's cost stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Money {
+    #[default]
+    None,
+    Committed,
+    Spent,
 }
 
 impl DomainEvent for OfferingEvent {
@@ -185,6 +213,9 @@ impl DomainEvent for OfferingEvent {
             E::AttendanceRecorded { .. } => "AttendanceRecorded",
             E::CompletionRecorded { .. } => "CompletionRecorded",
             E::CompletionRevoked { .. } => "CompletionRevoked",
+            E::TrainingCostCommitted(_) => "TrainingCostCommitted",
+            E::TrainingCostReleased(_) => "TrainingCostReleased",
+            E::TrainingCostSpent(_) => "TrainingCostSpent",
         }
     }
 
@@ -203,6 +234,9 @@ impl DomainEvent for OfferingEvent {
                 | "AttendanceRecorded"
                 | "CompletionRecorded"
                 | "CompletionRevoked"
+                | "TrainingCostCommitted"
+                | "TrainingCostReleased"
+                | "TrainingCostSpent"
         )
     }
 }
@@ -225,6 +259,7 @@ pub struct Place {
     pub status: PlaceStatus,
     pub attendance: Option<Attendance>,
     pub certificate: Option<String>,
+    pub money: Money,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -279,6 +314,31 @@ impl Offering {
             ));
         }
         Ok(place)
+    }
+
+    fn seat_cost(&self, offering_id: Uuid, place: &Place) -> SeatCost {
+        let (year, cost) = self.schedule.as_ref().map_or((0, Cents(0)), |s| {
+            (chrono::Datelike::year(&s.starts_on), s.cost_per_participant)
+        });
+        SeatCost {
+            offering_id,
+            employee_id: place.employee_id,
+            institution_id: place.institution_id,
+            budget_year: year,
+            amount_cents: cost,
+        }
+    }
+
+    /// Commits the seat's cost, unless the offering is free.
+    fn commit(&self, offering_id: Uuid, place: &Place) -> Option<OfferingEvent> {
+        let cost = self.seat_cost(offering_id, place);
+        (cost.amount_cents.0 > 0).then_some(OfferingEvent::TrainingCostCommitted(cost))
+    }
+
+    /// Releases the seat's cost, if it is committed and not yet spent.
+    fn release(&self, offering_id: Uuid, place: &Place) -> Option<OfferingEvent> {
+        (place.money == Money::Committed)
+            .then(|| OfferingEvent::TrainingCostReleased(self.seat_cost(offering_id, place)))
     }
 
     pub fn enrolled(&self) -> usize {
@@ -345,10 +405,12 @@ impl Decider for Offering {
             }
             C::Cancel { reason } => {
                 let (offering_id, _) = state.open()?;
-                Ok(vec![E::OfferingCancelled {
+                let mut events = vec![E::OfferingCancelled {
                     offering_id,
                     reason: validate::text("reason", reason, MAX_REASON_CHARS)?,
-                }])
+                }];
+                events.extend(state.places.iter().filter_map(|p| state.release(offering_id, p)));
+                Ok(events)
             }
             C::RequestPlace {
                 employee_id,
@@ -388,19 +450,20 @@ impl Decider for Offering {
                 let place = state.holding(*employee_id, PlaceStatus::Requested, "requested")?;
                 let seat_free = state.enrolled() < schedule.capacity as usize;
                 let (employee_id, institution_id) = (place.employee_id, place.institution_id);
-                Ok(vec![if seat_free {
-                    E::ParticipantEnrolled {
+                if !seat_free {
+                    return Ok(vec![E::ParticipantWaitlisted {
                         offering_id,
                         employee_id,
                         institution_id,
-                    }
-                } else {
-                    E::ParticipantWaitlisted {
-                        offering_id,
-                        employee_id,
-                        institution_id,
-                    }
-                }])
+                    }]);
+                }
+                let mut events = vec![E::ParticipantEnrolled {
+                    offering_id,
+                    employee_id,
+                    institution_id,
+                }];
+                events.extend(state.commit(offering_id, place));
+                Ok(events)
             }
             C::Reject { employee_id, reason } => {
                 let (offering_id, _) = state.open()?;
@@ -424,17 +487,26 @@ impl Decider for Offering {
                         "the place is not active",
                     ));
                 }
+                if place.attendance.is_some() {
+                    return Err(DomainError::on(
+                        "employeeId",
+                        ErrorCode::InvalidValue,
+                        "attendance is recorded; the place can no longer be cancelled",
+                    ));
+                }
                 let mut events = vec![E::PlaceCancelled {
                     offering_id,
                     employee_id: *employee_id,
                     reason: validate::text("reason", reason, MAX_REASON_CHARS)?,
                 }];
+                events.extend(state.release(offering_id, place));
                 if place.status == PlaceStatus::Enrolled {
                     if let Some(next) = state.places.iter().find(|p| p.status == PlaceStatus::Waitlisted) {
                         events.push(E::WaitlistedParticipantPromoted {
                             offering_id,
                             employee_id: next.employee_id,
                         });
+                        events.extend(state.commit(offering_id, next));
                     }
                 }
                 Ok(events)
@@ -467,24 +539,46 @@ impl Decider for Offering {
                         "the substitute already has a place",
                     ));
                 }
-                Ok(vec![E::ParticipantSubstituted {
+                if place.attendance.is_some() {
+                    return Err(DomainError::on(
+                        "employeeId",
+                        ErrorCode::InvalidValue,
+                        "attendance is recorded; the seat was used",
+                    ));
+                }
+                let mut events = vec![E::ParticipantSubstituted {
                     offering_id,
                     employee_id: *employee_id,
                     substitute_id: *substitute_id,
                     institution_id: place.institution_id,
-                }])
+                }];
+                // The commitment moves with the seat.
+                if let Some(released) = state.release(offering_id, place) {
+                    events.push(released);
+                    let substitute = Place {
+                        employee_id: *substitute_id,
+                        ..place.clone()
+                    };
+                    events.extend(state.commit(offering_id, &substitute));
+                }
+                Ok(events)
             }
             C::RecordAttendance {
                 employee_id,
                 attendance,
             } => {
                 let (offering_id, _) = state.open()?;
-                state.holding(*employee_id, PlaceStatus::Enrolled, "enrolled")?;
-                Ok(vec![E::AttendanceRecorded {
+                let place = state.holding(*employee_id, PlaceStatus::Enrolled, "enrolled")?;
+                let mut events = vec![E::AttendanceRecorded {
                     offering_id,
                     employee_id: *employee_id,
                     attendance: *attendance,
-                }])
+                }];
+                // Attended or not, the seat was held for them: its cost is spent.
+                if place.money == Money::Committed {
+                    events.push(E::TrainingCostSpent(state.seat_cost(offering_id, place)));
+                }
+                Ok(events)
             }
             C::RecordCompletion { employee_id, result } => {
                 let (offering_id, _) = state.open()?;
@@ -568,6 +662,7 @@ impl Decider for Offering {
                 status: PlaceStatus::Requested,
                 attendance: None,
                 certificate: None,
+                money: Money::None,
             }),
             E::RequestRejected { employee_id, .. } => set(&mut state, *employee_id, PlaceStatus::Rejected),
             E::ParticipantEnrolled { employee_id, .. } => set(&mut state, *employee_id, PlaceStatus::Enrolled),
@@ -596,6 +691,7 @@ impl Decider for Offering {
                     status: PlaceStatus::Enrolled,
                     attendance: None,
                     certificate: None,
+                    money: Money::None,
                 });
             }
             E::AttendanceRecorded {
@@ -619,6 +715,16 @@ impl Decider for Offering {
             E::CompletionRevoked { employee_id, .. } => {
                 if let Some(p) = state.place_mut(*employee_id) {
                     p.certificate = None;
+                }
+            }
+            E::TrainingCostCommitted(c) | E::TrainingCostReleased(c) | E::TrainingCostSpent(c) => {
+                let money = match event {
+                    E::TrainingCostCommitted(_) => Money::Committed,
+                    E::TrainingCostSpent(_) => Money::Spent,
+                    _ => Money::None,
+                };
+                if let Some(p) = state.place_mut(c.employee_id) {
+                    p.money = money;
                 }
             }
         }
@@ -695,8 +801,8 @@ mod tests {
             }])
         );
         assert_eq!(
-            when(&given[..3], C::Approve { employee_id: emp(2) }),
-            Ok(vec![enrolled(2)])
+            when(&given[..3], C::Approve { employee_id: emp(2) }).unwrap()[0],
+            enrolled(2)
         );
     }
 
@@ -841,6 +947,74 @@ mod tests {
         assert_eq!(state.enrolled(), 1);
         assert_eq!(state.place(emp(2)).unwrap().status, PlaceStatus::Enrolled);
         assert_eq!(state.place(emp(1)).unwrap().status, PlaceStatus::Substituted);
+    }
+
+    fn cost(n: u128) -> SeatCost {
+        SeatCost {
+            offering_id: OFFERING,
+            employee_id: emp(n),
+            institution_id: VID,
+            budget_year: 2026,
+            amount_cents: Cents(15_000),
+        }
+    }
+
+    #[test]
+    fn a_seat_commits_its_cost_attendance_spends_it_and_cancellation_releases_it() {
+        let mut given = vec![scheduled(1), requested(1), requested(2)];
+        let approve = when(&given, C::Approve { employee_id: emp(1) }).unwrap();
+        assert_eq!(approve, vec![enrolled(1), E::TrainingCostCommitted(cost(1))]);
+        given.extend(approve);
+        given.extend(when(&given, C::Approve { employee_id: emp(2) }).unwrap());
+        // The seat changes hands: 1's commitment is released, 2's made.
+        let cancel = when(
+            &given,
+            C::CancelPlace {
+                employee_id: emp(1),
+                reason: "komandējums".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(cancel[1], E::TrainingCostReleased(cost(1)));
+        assert_eq!(cancel[3], E::TrainingCostCommitted(cost(2)));
+        given.extend(cancel);
+        let attend = C::RecordAttendance {
+            employee_id: emp(2),
+            attendance: Attendance::NoShowUnjustified,
+        };
+        let spent = when(&given, attend.clone()).unwrap();
+        assert_eq!(spent[1], E::TrainingCostSpent(cost(2)));
+        given.extend(spent);
+        assert_eq!(when(&given, attend).unwrap().len(), 1, "spent once only");
+        let late = when(
+            &given,
+            C::CancelPlace {
+                employee_id: emp(2),
+                reason: "x".into(),
+            },
+        );
+        assert_eq!(refused(late).0, ErrorCode::InvalidValue);
+        let whole = when(&given, C::Cancel { reason: "x".into() }).unwrap();
+        assert_eq!(whole.len(), 1, "nothing committed is left to release");
+    }
+
+    #[test]
+    fn cancelling_an_offering_releases_every_committed_seat() {
+        let mut given = vec![scheduled(5), requested(1), requested(2)];
+        for n in [1, 2] {
+            given.extend(when(&given, C::Approve { employee_id: emp(n) }).unwrap());
+        }
+        let cancelled = when(
+            &given,
+            C::Cancel {
+                reason: "lektors saslima".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            &cancelled[1..],
+            &[E::TrainingCostReleased(cost(1)), E::TrainingCostReleased(cost(2))]
+        );
     }
 
     #[test]

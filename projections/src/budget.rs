@@ -6,6 +6,7 @@
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use prasme_domain::institution::InstitutionEvent;
+use prasme_domain::offering::{OfferingEvent, SeatCost};
 use prasme_domain::reference::wire_name as wire;
 use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
@@ -30,6 +31,9 @@ impl Projection for TrainingBudgetProjection {
         event: &'a RecordedEvent,
     ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
+            if let Some((column, cost, sign)) = seat_cost(event)? {
+                return move_money(tx, column, &cost, sign, event.position).await;
+            }
             if !InstitutionEvent::handles(&event.event_type) {
                 return Ok(());
             }
@@ -45,6 +49,12 @@ impl Projection for TrainingBudgetProjection {
 
     fn changes(&self, event: &RecordedEvent) -> Vec<Change> {
         use InstitutionEvent as E;
+        if let Ok(Some((_, cost, _))) = seat_cost(event) {
+            return vec![Change::TrainingBudget {
+                institution_id: cost.institution_id,
+                year: cost.budget_year,
+            }];
+        }
         if !InstitutionEvent::handles(&event.event_type) {
             return vec![];
         }
@@ -189,6 +199,60 @@ async fn add_allocated(
     .bind(institution_id)
     .bind(year)
     .bind(delta)
+    .bind(position)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A seat's money event: which column it moves, the cost, and which way
+/// (committing adds; releasing subtracts; spending moves committed to spent).
+fn seat_cost(event: &RecordedEvent) -> Result<Option<(&'static str, SeatCost, i64)>, ProjectionError> {
+    if !matches!(
+        event.event_type.as_str(),
+        "TrainingCostCommitted" | "TrainingCostReleased" | "TrainingCostSpent"
+    ) {
+        return Ok(None);
+    }
+    let decoded = OfferingEvent::from_stored(&event.event_type, event.schema_version, &event.payload).map_err(|e| {
+        ProjectionError::BadEvent {
+            position: event.position,
+            reason: e.to_string(),
+        }
+    })?;
+    Ok(match decoded {
+        OfferingEvent::TrainingCostCommitted(c) => Some(("committed", c, 1)),
+        OfferingEvent::TrainingCostReleased(c) => Some(("committed", c, -1)),
+        OfferingEvent::TrainingCostSpent(c) => Some(("spent", c, 1)),
+        _ => None,
+    })
+}
+
+async fn move_money(
+    tx: &mut PgConnection,
+    column: &str,
+    cost: &SeatCost,
+    sign: i64,
+    position: i64,
+) -> Result<(), ProjectionError> {
+    let amount = cost.amount_cents.0 * sign;
+    // Spending also takes the amount out of what is committed.
+    let (committed, spent) = match column {
+        "spent" => (-amount, amount),
+        _ => (amount, 0),
+    };
+    sqlx::query(
+        "INSERT INTO rm_training_budget (institution_id, year, committed_cents, spent_cents, last_position)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (institution_id, year) DO UPDATE SET
+           committed_cents = rm_training_budget.committed_cents + $3,
+           spent_cents = rm_training_budget.spent_cents + $4,
+           last_position = $5",
+    )
+    .bind(cost.institution_id)
+    .bind(cost.budget_year)
+    .bind(committed)
+    .bind(spent)
     .bind(position)
     .execute(&mut *tx)
     .await?;

@@ -45,6 +45,7 @@ fn offering_of(event: &OfferingEvent) -> Uuid {
         | E::AttendanceRecorded { offering_id, .. }
         | E::CompletionRecorded { offering_id, .. }
         | E::CompletionRevoked { offering_id, .. } => *offering_id,
+        E::TrainingCostCommitted(c) | E::TrainingCostReleased(c) | E::TrainingCostSpent(c) => c.offering_id,
     }
 }
 
@@ -244,6 +245,8 @@ async fn apply(tx: &mut PgConnection, position: i64, event: OfferingEvent) -> Re
                 .execute(&mut *tx)
                 .await?;
         }
+        // Money is the training-budget projection's business.
+        E::TrainingCostCommitted(_) | E::TrainingCostReleased(_) | E::TrainingCostSpent(_) => {}
     }
     Ok(())
 }
