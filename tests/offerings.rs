@@ -204,6 +204,37 @@ async fn from_request_to_certificate_with_waitlist_and_substitution() {
     let p = place(&s, "recordCompletion", &offering, &ilze, done).await;
     assert_eq!(p["userErrors"], json!([]));
 
+    let feedback =
+        |kind: &str, value: Value| json!({ "i": { "offeringId": offering, "employeeId": ilze, kind: value } });
+    let give = "mutation($i: GiveFeedbackInput!) { giveFeedback(input: $i) { position userErrors { code field } } }";
+    let ratings = json!({ "organisation": 5, "content": 4, "trainer": 5, "usefulness": 4, "methods": 3 });
+    assert_eq!(
+        s.mutate(give, feedback("immediate", ratings.clone())).await["userErrors"],
+        json!([])
+    );
+    let twice = s.mutate(give, feedback("immediate", ratings)).await;
+    assert_eq!(twice["userErrors"][0]["code"], "ALREADY_EXISTS", "duplicate feedback");
+    let p = s
+        .mutate(
+            give,
+            feedback(
+                "followUp",
+                json!({ "appliedAtWork": true, "comment": "Izmantoju ikdienā" }),
+            ),
+        )
+        .await;
+    let summary = s
+        .gql(
+            "query($o: UUID!, $p: Int) { offering(id: $o, atLeastPosition: $p) { feedbackSummary {
+                immediateResponses organisation methods followUpResponses appliedAtWork } } }",
+            json!({ "o": offering, "p": p["position"] }),
+        )
+        .await;
+    assert_eq!(
+        summary["data"]["offering"]["feedbackSummary"],
+        json!({ "immediateResponses": 1, "organisation": "5.00", "methods": "3.00", "followUpResponses": 1, "appliedAtWork": 1 })
+    );
+
     let transcript = s
         .gql(
             "query($e: UUID!, $p: Int) { transcript(employeeId: $e, atLeastPosition: $p) { totalMinutes

@@ -6,7 +6,9 @@ use chrono::{NaiveDate, Utc};
 use prasme_commands::CommandError;
 use prasme_domain::course::Course as CourseAggregate;
 use prasme_domain::employee::Employee as EmployeeAggregate;
-use prasme_domain::offering::{self as domain, Completion, Offering as OfferingAggregate, OfferingCommand, Schedule};
+use prasme_domain::offering::{
+    self as domain, Completion, Feedback, Offering as OfferingAggregate, OfferingCommand, Schedule,
+};
 use prasme_domain::reference::from_wire_name;
 use prasme_domain::{DomainError, ErrorCode};
 use uuid::Uuid;
@@ -174,6 +176,23 @@ impl Offering {
             .map_err(db)
     }
 
+    async fn feedback_summary(&self, ctx: &Context<'_>) -> async_graphql::Result<FeedbackSummary> {
+        // Averages as exact decimal text from integer sums: no floats.
+        sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE kind = 'IMMEDIATE') AS immediate_responses,
+                    round(avg(organisation), 2)::text AS organisation, round(avg(content), 2)::text AS content,
+                    round(avg(trainer), 2)::text AS trainer, round(avg(usefulness), 2)::text AS usefulness,
+                    round(avg(methods), 2)::text AS methods,
+                    count(*) FILTER (WHERE kind = 'FOLLOW_UP') AS follow_up_responses,
+                    count(*) FILTER (WHERE applied_at_work) AS applied_at_work
+               FROM rm_feedback WHERE offering_id = $1",
+        )
+        .bind(self.id)
+        .fetch_one(&api(ctx)?.pool)
+        .await
+        .map_err(db)
+    }
+
     /// Every place: enrolled first, then the waitlist in its order, then the rest.
     async fn roster(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Place>> {
         let rows: Vec<PlaceRecord> = sqlx::query_as(&format!(
@@ -187,6 +206,21 @@ impl Offering {
         .map_err(db)?;
         rows.into_iter().map(place).collect()
     }
+}
+
+/// Averages of the immediate ratings and the follow-ups' answers.
+#[derive(SimpleObject, sqlx::FromRow)]
+pub struct FeedbackSummary {
+    pub immediate_responses: i64,
+    /// Averages of the 1–5 ratings, two decimals; null without responses.
+    pub organisation: Option<String>,
+    pub content: Option<String>,
+    pub trainer: Option<String>,
+    pub usefulness: Option<String>,
+    pub methods: Option<String>,
+    pub follow_up_responses: i64,
+    /// Follow-ups saying the learning is used at work.
+    pub applied_at_work: i64,
 }
 
 async fn offering_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Offering>> {
@@ -338,6 +372,35 @@ pub struct RecordCompletionInput {
     pub minutes: i32,
     /// The business date it happened; may be in the past.
     pub completed_on: NaiveDate,
+}
+
+/// Ratings 1–5 given right after the training.
+#[derive(InputObject)]
+pub struct ImmediateFeedbackInput {
+    pub organisation: i32,
+    pub content: i32,
+    pub trainer: i32,
+    pub usefulness: i32,
+    /// Effectiveness of the teaching methods.
+    pub methods: i32,
+}
+
+/// Given some 6–12 months later.
+#[derive(InputObject)]
+pub struct FollowUpFeedbackInput {
+    /// Is what was learnt used at work?
+    pub applied_at_work: bool,
+    pub comment: Option<String>,
+}
+
+/// Exactly one of `immediate` and `followUp`.
+#[derive(InputObject)]
+pub struct GiveFeedbackInput {
+    pub command_id: Option<Uuid>,
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+    pub immediate: Option<ImmediateFeedbackInput>,
+    pub follow_up: Option<FollowUpFeedbackInput>,
 }
 
 #[derive(SimpleObject)]
@@ -562,6 +625,39 @@ impl OfferingMutation {
                 minutes: input.minutes,
                 completed_on: input.completed_on,
             },
+        };
+        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+    }
+
+    /// Impact evaluation: each participant who attended gives each kind once.
+    async fn give_feedback(
+        &self,
+        ctx: &Context<'_>,
+        input: GiveFeedbackInput,
+    ) -> async_graphql::Result<OfferingPayload> {
+        let feedback = match (input.immediate, input.follow_up) {
+            (Some(i), None) => Feedback::Immediate {
+                organisation: i.organisation,
+                content: i.content,
+                trainer: i.trainer,
+                usefulness: i.usefulness,
+                methods: i.methods,
+            },
+            (None, Some(f)) => Feedback::FollowUp {
+                applied_at_work: f.applied_at_work,
+                comment: f.comment,
+            },
+            _ => {
+                return refused(DomainError::on(
+                    "immediate",
+                    ErrorCode::InvalidValue,
+                    "give exactly one of immediate and followUp",
+                ))
+            }
+        };
+        let command = OfferingCommand::GiveFeedback {
+            employee_id: input.employee_id,
+            feedback,
         };
         on_offering(ctx, input.command_id, None, input.offering_id, command).await
     }

@@ -43,6 +43,11 @@ pub struct Schedule {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OfferingCommand {
+    /// Impact evaluation (seed 000 §5.3): each participant gives each kind once.
+    GiveFeedback {
+        employee_id: Uuid,
+        feedback: Feedback,
+    },
     /// The course's existence and that it is not retired are checked by the caller.
     Schedule {
         offering_id: Uuid,
@@ -167,6 +172,11 @@ pub enum OfferingEvent {
         certificate_number: String,
         reason: String,
     },
+    FeedbackGiven {
+        offering_id: Uuid,
+        employee_id: Uuid,
+        feedback: Feedback,
+    },
     /// A seat's cost was committed against the participant's institution's
     /// training budget for the offering's year.
     TrainingCostCommitted(SeatCost),
@@ -174,6 +184,31 @@ pub enum OfferingEvent {
     TrainingCostReleased(SeatCost),
     /// Attendance was recorded: the committed cost became spend.
     TrainingCostSpent(SeatCost),
+}
+
+/// Feedback from a participant (seed 000 §5.3): right after the training, and
+/// a follow-up some 6–12 months later on whether the learning is used at work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+pub enum Feedback {
+    /// Ratings 1–5.
+    Immediate {
+        organisation: i32,
+        content: i32,
+        trainer: i32,
+        usefulness: i32,
+        methods: i32,
+    },
+    FollowUp {
+        applied_at_work: bool,
+        comment: Option<String>,
+    },
+}
+
+impl Feedback {
+    fn is_immediate(&self) -> bool {
+        matches!(self, Feedback::Immediate { .. })
+    }
 }
 
 /// The money one seat moves in a training budget.
@@ -213,6 +248,7 @@ impl DomainEvent for OfferingEvent {
             E::AttendanceRecorded { .. } => "AttendanceRecorded",
             E::CompletionRecorded { .. } => "CompletionRecorded",
             E::CompletionRevoked { .. } => "CompletionRevoked",
+            E::FeedbackGiven { .. } => "FeedbackGiven",
             E::TrainingCostCommitted(_) => "TrainingCostCommitted",
             E::TrainingCostReleased(_) => "TrainingCostReleased",
             E::TrainingCostSpent(_) => "TrainingCostSpent",
@@ -234,6 +270,7 @@ impl DomainEvent for OfferingEvent {
                 | "AttendanceRecorded"
                 | "CompletionRecorded"
                 | "CompletionRevoked"
+                | "FeedbackGiven"
                 | "TrainingCostCommitted"
                 | "TrainingCostReleased"
                 | "TrainingCostSpent"
@@ -260,6 +297,8 @@ pub struct Place {
     pub attendance: Option<Attendance>,
     pub certificate: Option<String>,
     pub money: Money,
+    /// Which kinds of feedback were given: (immediate, follow-up).
+    pub feedback_given: (bool, bool),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -613,6 +652,76 @@ impl Decider for Offering {
                     certificate_number: Offering::certificate_number(offering_id, *employee_id),
                 }])
             }
+            C::GiveFeedback { employee_id, feedback } => {
+                let Some(offering_id) = state.id else {
+                    return Err(DomainError::on(
+                        "offeringId",
+                        ErrorCode::NotFound,
+                        "no offering is scheduled with this id",
+                    ));
+                };
+                let place = state.place(*employee_id)?;
+                if !matches!(
+                    place.attendance,
+                    Some(Attendance::Attended | Attendance::PartiallyAttended)
+                ) {
+                    return Err(DomainError::on(
+                        "employeeId",
+                        ErrorCode::InvalidValue,
+                        "only participants who attended give feedback",
+                    ));
+                }
+                let already = if feedback.is_immediate() {
+                    place.feedback_given.0
+                } else {
+                    place.feedback_given.1
+                };
+                if already {
+                    return Err(DomainError::on(
+                        "feedback",
+                        ErrorCode::AlreadyExists,
+                        "this participant already gave this kind of feedback",
+                    ));
+                }
+                let feedback = match feedback {
+                    Feedback::Immediate {
+                        organisation,
+                        content,
+                        trainer,
+                        usefulness,
+                        methods,
+                    } => {
+                        for (field, rating) in [
+                            ("feedback.organisation", organisation),
+                            ("feedback.content", content),
+                            ("feedback.trainer", trainer),
+                            ("feedback.usefulness", usefulness),
+                            ("feedback.methods", methods),
+                        ] {
+                            if !(1..=5).contains(rating) {
+                                return Err(DomainError::on(field, ErrorCode::OutOfRange, "a rating is 1 to 5"));
+                            }
+                        }
+                        feedback.clone()
+                    }
+                    Feedback::FollowUp {
+                        applied_at_work,
+                        comment,
+                    } => Feedback::FollowUp {
+                        applied_at_work: *applied_at_work,
+                        comment: comment
+                            .as_deref()
+                            .filter(|c| !c.trim().is_empty())
+                            .map(|c| validate::text("feedback.comment", c, MAX_REASON_CHARS))
+                            .transpose()?,
+                    },
+                };
+                Ok(vec![E::FeedbackGiven {
+                    offering_id,
+                    employee_id: *employee_id,
+                    feedback,
+                }])
+            }
             C::RevokeCompletion { employee_id, reason } => {
                 let Some(offering_id) = state.id else {
                     return Err(DomainError::on(
@@ -663,6 +772,7 @@ impl Decider for Offering {
                 attendance: None,
                 certificate: None,
                 money: Money::None,
+                feedback_given: (false, false),
             }),
             E::RequestRejected { employee_id, .. } => set(&mut state, *employee_id, PlaceStatus::Rejected),
             E::ParticipantEnrolled { employee_id, .. } => set(&mut state, *employee_id, PlaceStatus::Enrolled),
@@ -692,6 +802,7 @@ impl Decider for Offering {
                     attendance: None,
                     certificate: None,
                     money: Money::None,
+                    feedback_given: (false, false),
                 });
             }
             E::AttendanceRecorded {
@@ -715,6 +826,17 @@ impl Decider for Offering {
             E::CompletionRevoked { employee_id, .. } => {
                 if let Some(p) = state.place_mut(*employee_id) {
                     p.certificate = None;
+                }
+            }
+            E::FeedbackGiven {
+                employee_id, feedback, ..
+            } => {
+                if let Some(p) = state.place_mut(*employee_id) {
+                    if feedback.is_immediate() {
+                        p.feedback_given.0 = true;
+                    } else {
+                        p.feedback_given.1 = true;
+                    }
                 }
             }
             E::TrainingCostCommitted(c) | E::TrainingCostReleased(c) | E::TrainingCostSpent(c) => {
@@ -1015,6 +1137,60 @@ mod tests {
             &cancelled[1..],
             &[E::TrainingCostReleased(cost(1)), E::TrainingCostReleased(cost(2))]
         );
+    }
+
+    #[test]
+    fn each_attendee_gives_each_kind_of_feedback_once() {
+        let given = [
+            scheduled(5),
+            requested(1),
+            enrolled(1),
+            E::AttendanceRecorded {
+                offering_id: OFFERING,
+                employee_id: emp(1),
+                attendance: Attendance::Attended,
+            },
+        ];
+        let immediate = |rating| C::GiveFeedback {
+            employee_id: emp(1),
+            feedback: Feedback::Immediate {
+                organisation: 5,
+                content: 4,
+                trainer: rating,
+                usefulness: 5,
+                methods: 4,
+            },
+        };
+        assert_eq!(
+            refused(when(&given[..3], immediate(5))).0,
+            ErrorCode::InvalidValue,
+            "not attended yet"
+        );
+        assert_eq!(
+            refused(when(&given, immediate(6))),
+            (ErrorCode::OutOfRange, Some("feedback.trainer"))
+        );
+        let then = when(&given, immediate(5)).unwrap();
+        let after = [given.to_vec(), then].concat();
+        assert_eq!(
+            refused(when(&after, immediate(3))),
+            (ErrorCode::AlreadyExists, Some("feedback"))
+        );
+        let follow_up = C::GiveFeedback {
+            employee_id: emp(1),
+            feedback: Feedback::FollowUp {
+                applied_at_work: true,
+                comment: Some(" ".into()),
+            },
+        };
+        let then = when(&after, follow_up).unwrap();
+        assert!(matches!(
+            &then[0],
+            E::FeedbackGiven {
+                feedback: Feedback::FollowUp { comment: None, .. },
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use prasme_domain::offering::OfferingEvent;
+use prasme_domain::offering::{Feedback, OfferingEvent};
 use prasme_domain::reference::wire_name as wire;
 use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
@@ -44,7 +44,8 @@ fn offering_of(event: &OfferingEvent) -> Uuid {
         | E::ParticipantSubstituted { offering_id, .. }
         | E::AttendanceRecorded { offering_id, .. }
         | E::CompletionRecorded { offering_id, .. }
-        | E::CompletionRevoked { offering_id, .. } => *offering_id,
+        | E::CompletionRevoked { offering_id, .. }
+        | E::FeedbackGiven { offering_id, .. } => *offering_id,
         E::TrainingCostCommitted(c) | E::TrainingCostReleased(c) | E::TrainingCostSpent(c) => c.offering_id,
     }
 }
@@ -79,7 +80,7 @@ impl Projection for OfferingProjection {
 
     fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
-            for table in ["rm_place", "rm_offering"] {
+            for table in ["rm_feedback", "rm_place", "rm_offering"] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
             Ok(())
@@ -244,6 +245,48 @@ async fn apply(tx: &mut PgConnection, position: i64, event: OfferingEvent) -> Re
                 .bind(employee_id)
                 .execute(&mut *tx)
                 .await?;
+        }
+        E::FeedbackGiven {
+            offering_id,
+            employee_id,
+            feedback,
+        } => {
+            let (kind, ratings, applied, comment) = match feedback {
+                Feedback::Immediate {
+                    organisation,
+                    content,
+                    trainer,
+                    usefulness,
+                    methods,
+                } => (
+                    "IMMEDIATE",
+                    Some([organisation, content, trainer, usefulness, methods]),
+                    None,
+                    None,
+                ),
+                Feedback::FollowUp {
+                    applied_at_work,
+                    comment,
+                } => ("FOLLOW_UP", None, Some(applied_at_work), comment),
+            };
+            let rating = |i: usize| ratings.map(|r| r[i]);
+            sqlx::query(
+                "INSERT INTO rm_feedback (offering_id, employee_id, kind, organisation, content, trainer, usefulness,
+                                          methods, applied_at_work, comment)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(offering_id)
+            .bind(employee_id)
+            .bind(kind)
+            .bind(rating(0))
+            .bind(rating(1))
+            .bind(rating(2))
+            .bind(rating(3))
+            .bind(rating(4))
+            .bind(applied)
+            .bind(comment)
+            .execute(&mut *tx)
+            .await?;
         }
         // Money is the training-budget projection's business.
         E::TrainingCostCommitted(_) | E::TrainingCostReleased(_) | E::TrainingCostSpent(_) => {}
