@@ -321,3 +321,70 @@ async fn a_hundred_racing_requests_never_exceed_capacity() {
     assert_eq!(distinct.len(), 100, "nobody holds two places");
     s.shut_down().await;
 }
+
+#[tokio::test]
+async fn offering_and_transcript_subscriptions_fire_after_the_projection_commits() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let s = start().await;
+    let (vid, course) = setup(&s, "Valsts zemes dienests").await;
+    let anna = hire(&s, &vid, "Anna Liepa").await;
+    let offering = schedule(&s, &course, 2).await;
+    let mut request = format!("ws://{}/graphql", s.addr).into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let send = |v: Value| Message::Text(v.to_string().into());
+    ws.send(send(json!({ "type": "connection_init" }))).await.unwrap();
+    assert_eq!(common::server::next_json(&mut ws).await["type"], "connection_ack");
+    ws.send(send(json!({ "id": "o", "type": "subscribe", "payload": { "query":
+        format!("subscription {{ offeringUpdated(offeringId: \"{offering}\") {{ position offering {{ roster {{ status }} }} }} }}") } })))
+        .await
+        .unwrap();
+    ws.send(send(json!({ "id": "t", "type": "subscribe", "payload": { "query":
+        format!("subscription {{ employeeTranscriptUpdated(employeeId: \"{anna}\") {{ position transcript {{ totalMinutes }} }} }}") } })))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let requested = place(&s, "requestPlace", &offering, &anna, json!({})).await;
+    let first = common::server::next_json(&mut ws).await;
+    assert_eq!(first["id"], "o");
+    assert_eq!(
+        first["payload"]["data"]["offeringUpdated"]["position"],
+        requested["position"]
+    );
+    assert_eq!(
+        first["payload"]["data"]["offeringUpdated"]["offering"]["roster"],
+        json!([{ "status": "REQUESTED" }])
+    );
+
+    place(&s, "approvePlace", &offering, &anna, json!({})).await;
+    place(
+        &s,
+        "recordAttendance",
+        &offering,
+        &anna,
+        json!({ "attendance": "ATTENDED" }),
+    )
+    .await;
+    let done = json!({ "passed": true, "minutes": 240, "completedOn": "2035-03-02" });
+    let completed = place(&s, "recordCompletion", &offering, &anna, done).await;
+    // Approval (enrolment and its cost) and attendance (and its spend) each
+    // update the offering; the completion updates both.
+    let mut transcript = None;
+    while transcript.is_none() {
+        let msg = common::server::next_json(&mut ws).await;
+        if msg["id"] == "t" {
+            transcript = Some(msg);
+        }
+    }
+    let t = &transcript.unwrap()["payload"]["data"]["employeeTranscriptUpdated"];
+    assert_eq!(t["position"], completed["position"]);
+    assert_eq!(t["transcript"]["totalMinutes"], 240);
+    ws.close(None).await.unwrap();
+    s.shut_down().await;
+}

@@ -224,12 +224,16 @@ pub struct FeedbackSummary {
 }
 
 async fn offering_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Offering>> {
+    load_offering(&api(ctx)?.pool, id).await
+}
+
+pub(crate) async fn load_offering(pool: &sqlx::PgPool, id: Uuid) -> async_graphql::Result<Option<Offering>> {
     let row: Option<OfferingRecord> = sqlx::query_as(
         "SELECT id, course_id, starts_on, ends_on, format, capacity, cost_cents, organiser, cancelled, cancel_reason
            FROM rm_offering WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(&api(ctx)?.pool)
+    .fetch_optional(pool)
     .await
     .map_err(db)?;
     row.map(|r| {
@@ -259,6 +263,24 @@ pub struct Transcript {
     pub total_minutes: i64,
 }
 
+pub(crate) async fn load_transcript(pool: &sqlx::PgPool, employee_id: Uuid) -> async_graphql::Result<Transcript> {
+    let rows: Vec<PlaceRecord> = sqlx::query_as(&format!(
+        "SELECT {PLACE_COLUMNS} FROM rm_place
+          WHERE employee_id = $1 AND certificate_number IS NOT NULL AND NOT revoked
+          ORDER BY completed_on DESC, offering_id"
+    ))
+    .bind(employee_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    let completions = rows.into_iter().map(place).collect::<async_graphql::Result<Vec<_>>>()?;
+    let total_minutes = completions.iter().map(|p| i64::from(p.minutes.unwrap_or(0))).sum();
+    Ok(Transcript {
+        completions,
+        total_minutes,
+    })
+}
+
 #[derive(Default)]
 pub struct OfferingQuery;
 
@@ -282,21 +304,7 @@ impl OfferingQuery {
     ) -> async_graphql::Result<Transcript> {
         let api = api(ctx)?;
         api.reach(at_least_position).await?;
-        let rows: Vec<PlaceRecord> = sqlx::query_as(&format!(
-            "SELECT {PLACE_COLUMNS} FROM rm_place
-              WHERE employee_id = $1 AND certificate_number IS NOT NULL AND NOT revoked
-              ORDER BY completed_on DESC, offering_id"
-        ))
-        .bind(employee_id)
-        .fetch_all(&api.pool)
-        .await
-        .map_err(db)?;
-        let completions = rows.into_iter().map(place).collect::<async_graphql::Result<Vec<_>>>()?;
-        let total_minutes = completions.iter().map(|p| i64::from(p.minutes.unwrap_or(0))).sum();
-        Ok(Transcript {
-            completions,
-            total_minutes,
-        })
+        load_transcript(&api.pool, employee_id).await
     }
 
     /// Verifies a certificate number: the completion it stands for, or null.

@@ -8,8 +8,9 @@ use tokio::sync::broadcast::Receiver;
 use uuid::Uuid;
 
 use crate::context::{api, ApiContext};
-use crate::errors::db;
+use crate::errors::{db, internal};
 use crate::model::InstitutionBudget;
+use crate::offering::{load_offering, load_transcript, Offering, Transcript};
 use crate::read::{self, InstitutionFilter};
 
 pub struct SubscriptionRoot;
@@ -29,8 +30,92 @@ struct Feed {
     pending: VecDeque<(i64, i32)>,
 }
 
+#[derive(SimpleObject)]
+pub struct OfferingUpdate {
+    /// The global position of the event that changed the offering.
+    pub position: i64,
+    pub offering: Offering,
+}
+
+#[derive(SimpleObject)]
+pub struct TranscriptUpdate {
+    /// The global position of the event that changed the transcript.
+    pub position: i64,
+    pub transcript: Transcript,
+}
+
+/// The positions of the changes one subscriber wants. When it falls behind
+/// the broadcast, it is handed the runner's position, so that it reloads the
+/// current state rather than silently missing what it skipped.
+struct Watch {
+    changes: Receiver<ChangeNotice>,
+    api: ApiContext,
+    wants: Change,
+}
+
+impl Watch {
+    async fn next(&mut self) -> Option<i64> {
+        loop {
+            match self.changes.recv().await {
+                Ok(notice) if notice.change == self.wants => return Some(notice.position),
+                Ok(_) => {}
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "subscriber fell behind; resending the current state");
+                    return Some(self.api.projections.position());
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
 #[Subscription]
 impl SubscriptionRoot {
+    /// The offering (and through it its roster) each time the offering
+    /// projection has committed a change to it.
+    async fn offering_updated(
+        &self,
+        ctx: &Context<'_>,
+        offering_id: Uuid,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<OfferingUpdate>>> {
+        let api = api(ctx)?.clone();
+        let watch = Watch {
+            changes: api.projections.subscribe(),
+            api,
+            wants: Change::Offering { offering_id },
+        };
+        Ok(futures::stream::unfold(watch, move |mut w| async move {
+            let position = w.next().await?;
+            let item = load_offering(&w.api.pool, offering_id).await.and_then(|o| {
+                o.map(|offering| OfferingUpdate { position, offering })
+                    .ok_or_else(|| internal("the offering is not in the read model"))
+            });
+            Some((item, w))
+        }))
+    }
+
+    /// The employee's transcript each time a completion of theirs is
+    /// recorded or revoked.
+    async fn employee_transcript_updated(
+        &self,
+        ctx: &Context<'_>,
+        employee_id: Uuid,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TranscriptUpdate>>> {
+        let api = api(ctx)?.clone();
+        let watch = Watch {
+            changes: api.projections.subscribe(),
+            api,
+            wants: Change::Transcript { employee_id },
+        };
+        Ok(futures::stream::unfold(watch, move |mut w| async move {
+            let position = w.next().await?;
+            let item = load_transcript(&w.api.pool, employee_id)
+                .await
+                .map(|transcript| TranscriptUpdate { position, transcript });
+            Some((item, w))
+        }))
+    }
+
     /// The institution's budget for a year, each time the budget projection
     /// has committed a change to it. If this subscriber falls behind, it is
     /// sent every year's current budget rather than silently missing updates.

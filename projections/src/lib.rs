@@ -26,11 +26,26 @@ use uuid::Uuid;
 /// subscriptions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    TrainingBudget { institution_id: Uuid, year: i32 },
-    Institution { institution_id: Uuid },
-    Employee { employee_id: Uuid },
-    Course { course_id: Uuid },
-    Offering { offering_id: Uuid },
+    TrainingBudget {
+        institution_id: Uuid,
+        year: i32,
+    },
+    Institution {
+        institution_id: Uuid,
+    },
+    Employee {
+        employee_id: Uuid,
+    },
+    Course {
+        course_id: Uuid,
+    },
+    Offering {
+        offering_id: Uuid,
+    },
+    /// A completion of this employee was recorded or revoked.
+    Transcript {
+        employee_id: Uuid,
+    },
 }
 
 #[derive(Debug, Clone)]

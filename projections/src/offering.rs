@@ -70,12 +70,16 @@ impl Projection for OfferingProjection {
     }
 
     fn changes(&self, event: &RecordedEvent) -> Vec<Change> {
-        match decode(event) {
-            Ok(Some(e)) => vec![Change::Offering {
-                offering_id: offering_of(&e),
-            }],
-            _ => vec![],
+        let Ok(Some(e)) = decode(event) else { return vec![] };
+        let mut changes = vec![Change::Offering {
+            offering_id: offering_of(&e),
+        }];
+        if let OfferingEvent::CompletionRecorded { employee_id, .. }
+        | OfferingEvent::CompletionRevoked { employee_id, .. } = e
+        {
+            changes.push(Change::Transcript { employee_id });
         }
+        changes
     }
 
     fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
