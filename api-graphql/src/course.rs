@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::context::api;
 use crate::errors::{bad_input, db, internal, user_errors};
 use crate::model::{Institution, Resor, StrategicPriority};
-use crate::mutation::{outcome, run, Outcome};
+use crate::mutation::{outcome, replayed, run, stream_uuid, Outcome};
 use crate::read;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -177,6 +177,12 @@ impl CourseMutation {
         ctx: &Context<'_>,
         input: CatalogueCourseInput,
     ) -> async_graphql::Result<CoursePayload> {
+        if let Some(first) = replayed(ctx, input.command_id).await? {
+            return Ok(CoursePayload {
+                course_id: stream_uuid(&first.stream_id),
+                outcome: outcome(&Ok(first)),
+            });
+        }
         let description = match description(ctx, input.description).await? {
             Ok(d) => d,
             Err(e) => return refused(e),
@@ -192,6 +198,12 @@ impl CourseMutation {
     }
 
     async fn revise_course(&self, ctx: &Context<'_>, input: ReviseCourseInput) -> async_graphql::Result<CoursePayload> {
+        if let Some(first) = replayed(ctx, input.command_id).await? {
+            return Ok(CoursePayload {
+                course_id: stream_uuid(&first.stream_id),
+                outcome: outcome(&Ok(first)),
+            });
+        }
         let description = match description(ctx, input.description).await? {
             Ok(d) => d,
             Err(e) => return refused(e),

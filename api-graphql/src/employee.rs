@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::context::api;
 use crate::errors::{bad_input, db, internal, user_errors, UserError};
 use crate::model::Institution;
-use crate::mutation::{outcome, run, Outcome};
+use crate::mutation::{outcome, replayed, run, stream_uuid, Outcome};
 use crate::read;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -335,6 +335,9 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         input: HireEmployeeInput,
     ) -> async_graphql::Result<EmployeePayload> {
+        if let Some(first) = replayed(ctx, input.command_id).await? {
+            return Ok(payload(stream_uuid(&first.stream_id).unwrap_or_default(), Ok(first)));
+        }
         let personal = match PersonalData::new(&input.name, input.email.as_deref(), input.personal_code.as_deref()) {
             Ok(p) => p,
             Err(e) => return refused(e),
@@ -392,6 +395,9 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         input: TransferEmployeeInput,
     ) -> async_graphql::Result<EmployeePayload> {
+        if let Some(first) = replayed(ctx, input.command_id).await? {
+            return Ok(payload(stream_uuid(&first.stream_id).unwrap_or_default(), Ok(first)));
+        }
         if !institution_exists(ctx, input.to_institution_id).await? {
             return refused(DomainError::on(
                 "toInstitutionId",
@@ -419,6 +425,9 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         input: AssignManagerInput,
     ) -> async_graphql::Result<EmployeePayload> {
+        if let Some(first) = replayed(ctx, input.command_id).await? {
+            return Ok(payload(stream_uuid(&first.stream_id).unwrap_or_default(), Ok(first)));
+        }
         let manager_exists = api(ctx)?
             .commands
             .exists::<EmployeeAggregate>(input.manager_id)
@@ -470,6 +479,9 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         input: EraseEmployeePersonalDataInput,
     ) -> async_graphql::Result<EmployeePayload> {
+        if let Some(first) = replayed(ctx, input.command_id).await? {
+            return Ok(payload(stream_uuid(&first.stream_id).unwrap_or_default(), Ok(first)));
+        }
         let api = api(ctx)?;
         if !api
             .commands

@@ -66,6 +66,36 @@ pub(crate) async fn run<D: Decider>(
     }
 }
 
+/// The first result of a command id already executed. Mutations that check
+/// other aggregates before deciding ask this first: those may have changed
+/// since (an employee left, a course retired), and a retry must still answer
+/// as the original did.
+pub(crate) async fn replayed(ctx: &Context<'_>, command_id: Option<Uuid>) -> async_graphql::Result<Option<Accepted>> {
+    let Some(command_id) = command_id else { return Ok(None) };
+    api(ctx)?
+        .commands
+        .store()
+        .command_result(command_id)
+        .await
+        .map(|first| {
+            first.map(|r| Accepted {
+                stream_id: r.stream_id,
+                position: r.last_position,
+                stream_version: r.stream_version,
+                duplicate: true,
+            })
+        })
+        .map_err(|e| {
+            tracing::error!(error = %e, "idempotency lookup failed");
+            crate::errors::internal("the command could not be completed")
+        })
+}
+
+/// The aggregate id in a stream id such as `employee-<uuid>`.
+pub(crate) fn stream_uuid(stream_id: &str) -> Option<Uuid> {
+    stream_id.split_once('-').and_then(|(_, id)| Uuid::parse_str(id).ok())
+}
+
 pub(crate) fn outcome(result: &Result<Accepted, Vec<UserError>>) -> Outcome {
     match result {
         Ok(a) => Outcome::accepted(a),
@@ -209,13 +239,7 @@ impl InstitutionMutation {
         };
         let result = run::<InstitutionAggregate>(ctx, input.command_id, None, id, command).await?;
         // A repeated command answers with the institution it registered first.
-        let institution_id = match &result {
-            Ok(a) => a
-                .stream_id
-                .strip_prefix("institution-")
-                .and_then(|s| Uuid::parse_str(s).ok()),
-            Err(_) => None,
-        };
+        let institution_id = result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id));
         Ok(RegisterInstitutionPayload {
             institution_id,
             outcome: outcome(&result),

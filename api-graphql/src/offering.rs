@@ -17,7 +17,7 @@ use crate::context::api;
 use crate::course::{course_by_id, Course};
 use crate::employee::{employee_by_id, Employee};
 use crate::errors::{db, internal, user_errors};
-use crate::mutation::{outcome, run, Outcome};
+use crate::mutation::{outcome, replayed, run, stream_uuid, Outcome};
 use crate::scalars::Cents;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -258,15 +258,16 @@ pub(crate) async fn load_offering(pool: &sqlx::PgPool, id: Uuid) -> async_graphq
 /// An employee's completed learning.
 #[derive(SimpleObject)]
 pub struct Transcript {
-    /// Completions that count (revoked ones excluded), newest first.
+    /// Completions, passed or failed, revoked ones excluded, newest first.
     pub completions: Vec<Place>,
+    /// Learning time of every completion, passed or not.
     pub total_minutes: i64,
 }
 
 pub(crate) async fn load_transcript(pool: &sqlx::PgPool, employee_id: Uuid) -> async_graphql::Result<Transcript> {
     let rows: Vec<PlaceRecord> = sqlx::query_as(&format!(
         "SELECT {PLACE_COLUMNS} FROM rm_place
-          WHERE employee_id = $1 AND certificate_number IS NOT NULL AND NOT revoked
+          WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked
           ORDER BY completed_on DESC, offering_id"
     ))
     .bind(employee_id)
@@ -312,7 +313,7 @@ impl OfferingQuery {
         let row: Option<PlaceRecord> = sqlx::query_as(&format!(
             "SELECT {PLACE_COLUMNS} FROM rm_place WHERE certificate_number = $1"
         ))
-        .bind(number.trim())
+        .bind(number.trim().to_uppercase())
         .fetch_optional(&api(ctx)?.pool)
         .await
         .map_err(db)?;
@@ -496,6 +497,12 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         input: ScheduleOfferingInput,
     ) -> async_graphql::Result<OfferingPayload> {
+        if let Some(first) = replayed(ctx, input.command_id).await? {
+            return Ok(OfferingPayload {
+                offering_id: stream_uuid(&first.stream_id),
+                outcome: outcome(&Ok(first)),
+            });
+        }
         let (course, _) = api(ctx)?
             .commands
             .state::<CourseAggregate>(input.course_id)
@@ -551,6 +558,12 @@ impl OfferingMutation {
 
     /// An employee (or HR for them) asks for a place; a manager or HR decides.
     async fn request_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
+        if let Some(first) = replayed(ctx, input.command_id).await? {
+            return Ok(OfferingPayload {
+                offering_id: stream_uuid(&first.stream_id),
+                outcome: outcome(&Ok(first)),
+            });
+        }
         let institution_id = match employee_institution(ctx, input.employee_id, "employeeId").await? {
             Ok(i) => i,
             Err(e) => return refused(e),
@@ -594,6 +607,12 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         input: SubstituteParticipantInput,
     ) -> async_graphql::Result<OfferingPayload> {
+        if let Some(first) = replayed(ctx, input.command_id).await? {
+            return Ok(OfferingPayload {
+                offering_id: stream_uuid(&first.stream_id),
+                outcome: outcome(&Ok(first)),
+            });
+        }
         let substitute_institution_id = match employee_institution(ctx, input.substitute_id, "substituteId").await? {
             Ok(i) => i,
             Err(e) => return refused(e),

@@ -160,16 +160,17 @@ pub enum OfferingEvent {
         employee_id: Uuid,
         attendance: Attendance,
     },
+    /// A passed completion comes with a certificate; a failed one has none.
     CompletionRecorded {
         offering_id: Uuid,
         employee_id: Uuid,
         result: Completion,
-        certificate_number: String,
+        certificate_number: Option<String>,
     },
     CompletionRevoked {
         offering_id: Uuid,
         employee_id: Uuid,
-        certificate_number: String,
+        certificate_number: Option<String>,
         reason: String,
     },
     FeedbackGiven {
@@ -295,6 +296,8 @@ pub struct Place {
     pub institution_id: Uuid,
     pub status: PlaceStatus,
     pub attendance: Option<Attendance>,
+    /// A completion is recorded (and not revoked).
+    pub completed: bool,
     pub certificate: Option<String>,
     pub money: Money,
     /// Which kinds of feedback were given: (immediate, follow-up).
@@ -632,7 +635,7 @@ impl Decider for Offering {
                         "a completion needs recorded attendance",
                     ));
                 }
-                if place.certificate.is_some() {
+                if place.completed {
                     return Err(DomainError::on(
                         "employeeId",
                         ErrorCode::AlreadyExists,
@@ -649,7 +652,9 @@ impl Decider for Offering {
                     offering_id,
                     employee_id: *employee_id,
                     result: result.clone(),
-                    certificate_number: Offering::certificate_number(offering_id, *employee_id),
+                    certificate_number: result
+                        .passed
+                        .then(|| Offering::certificate_number(offering_id, *employee_id)),
                 }])
             }
             C::GiveFeedback { employee_id, feedback } => {
@@ -731,17 +736,17 @@ impl Decider for Offering {
                     ));
                 };
                 let place = state.place(*employee_id)?;
-                let Some(certificate_number) = place.certificate.clone() else {
+                if !place.completed {
                     return Err(DomainError::on(
                         "employeeId",
                         ErrorCode::NotFound,
                         "no completion is recorded",
                     ));
-                };
+                }
                 Ok(vec![E::CompletionRevoked {
                     offering_id,
                     employee_id: *employee_id,
-                    certificate_number,
+                    certificate_number: place.certificate.clone(),
                     reason: validate::text("reason", reason, MAX_REASON_CHARS)?,
                 }])
             }
@@ -770,6 +775,7 @@ impl Decider for Offering {
                 institution_id: *institution_id,
                 status: PlaceStatus::Requested,
                 attendance: None,
+                completed: false,
                 certificate: None,
                 money: Money::None,
                 feedback_given: (false, false),
@@ -800,6 +806,7 @@ impl Decider for Offering {
                     institution_id: *institution_id,
                     status: PlaceStatus::Enrolled,
                     attendance: None,
+                    completed: false,
                     certificate: None,
                     money: Money::None,
                     feedback_given: (false, false),
@@ -820,11 +827,13 @@ impl Decider for Offering {
                 ..
             } => {
                 if let Some(p) = state.place_mut(*employee_id) {
-                    p.certificate = Some(certificate_number.clone());
+                    p.completed = true;
+                    p.certificate = certificate_number.clone();
                 }
             }
             E::CompletionRevoked { employee_id, .. } => {
                 if let Some(p) = state.place_mut(*employee_id) {
+                    p.completed = false;
                     p.certificate = None;
                 }
             }
@@ -1029,7 +1038,30 @@ mod tests {
         let E::CompletionRecorded { certificate_number, .. } = &then[0] else {
             panic!("{then:?}")
         };
-        assert_eq!(certificate_number, &Offering::certificate_number(OFFERING, emp(1)));
+        assert_eq!(
+            certificate_number.as_deref(),
+            Some(Offering::certificate_number(OFFERING, emp(1)).as_str())
+        );
+        let mut failed = result(Some(30));
+        failed.passed = false;
+        let then_failed = when(
+            &attended,
+            C::RecordCompletion {
+                employee_id: emp(1),
+                result: failed,
+            },
+        )
+        .unwrap();
+        assert!(
+            matches!(
+                &then_failed[0],
+                E::CompletionRecorded {
+                    certificate_number: None,
+                    ..
+                }
+            ),
+            "no certificate for a failed result"
+        );
         let done = [attended.clone(), then.clone()].concat();
         assert_eq!(refused(when(&done, complete(Some(90)))).0, ErrorCode::AlreadyExists);
         let revoked = when(
