@@ -268,13 +268,43 @@ async fn from_request_to_certificate_with_waitlist_and_substitution() {
     assert_eq!(after["data"]["transcript"]["totalMinutes"], 0);
     assert_eq!(verify(&s, number).await["data"]["certificate"]["revoked"], true);
 
-    // Nothing happens to a cancelled offering.
+    let hours = s
+        .gql(
+            "query($e: UUID!, $i: UUID!) {
+                employeeLearningHours(employeeId: $e, year: 2035) { month minutes meetsTwoHours }
+                institutionLearningHours(institutionId: $i, year: 2035) { month minutes employees minutesPerEmployee meetsTwoHours }
+                trainingActivity(institutionId: $i, year: 2035) { requests enrolments cancellations completions passed learners minutes } }",
+            json!({ "e": ilze, "i": vid }),
+        )
+        .await;
+    let d = &hours["data"];
+    assert_eq!(
+        d["employeeLearningHours"][2],
+        json!({ "month": 3, "minutes": 0, "meetsTwoHours": false }),
+        "revoked"
+    );
+    assert_eq!(d["institutionLearningHours"][2]["employees"], 3);
+    assert_eq!(
+        d["trainingActivity"],
+        json!({ "requests": 3, "enrolments": 1, "cancellations": 1, "completions": 0, "passed": 0, "learners": 0, "minutes": 0 })
+    );
+
+    // An offering that took place cannot be cancelled; nothing happens to a cancelled one.
+    let cancel = "mutation($i: CancelOfferingInput!) { cancelOffering(input: $i) { userErrors { code message } } }";
+    let took_place = s
+        .mutate(cancel, json!({ "i": { "offeringId": offering, "reason": "x" } }))
+        .await;
+    assert_eq!(
+        took_place["userErrors"][0]["message"],
+        "attendance is recorded: the offering has taken place"
+    );
+    let other_offering = schedule(&s, &course, 3).await;
     s.mutate(
-        "mutation($i: CancelOfferingInput!) { cancelOffering(input: $i) { userErrors { code } } }",
-        json!({ "i": { "offeringId": offering, "reason": "lektors saslima" } }),
+        cancel,
+        json!({ "i": { "offeringId": other_offering, "reason": "lektors saslima" } }),
     )
     .await;
-    let late = place(&s, "requestPlace", &offering, &anna, json!({})).await;
+    let late = place(&s, "requestPlace", &other_offering, &anna, json!({})).await;
     assert_eq!(late["userErrors"][0]["message"], "the offering is cancelled");
     s.shut_down().await;
 }
@@ -387,6 +417,16 @@ async fn offering_and_transcript_subscriptions_fire_after_the_projection_commits
     let t = &transcript.unwrap()["payload"]["data"]["employeeTranscriptUpdated"];
     assert_eq!(t["position"], completed["position"]);
     assert_eq!(t["transcript"]["totalMinutes"], 240);
+    let hours = s
+        .gql(
+            "query($e: UUID!) { employeeLearningHours(employeeId: $e, year: 2035) { month minutes meetsTwoHours } }",
+            json!({ "e": anna }),
+        )
+        .await;
+    assert_eq!(
+        hours["data"]["employeeLearningHours"][2],
+        json!({ "month": 3, "minutes": 240, "meetsTwoHours": true })
+    );
     ws.close(None).await.unwrap();
     s.shut_down().await;
 }

@@ -1,6 +1,7 @@
 //! The one GraphQL API: commands as mutations, read models as queries, and
 //! projection changes as subscriptions over graphql-ws.
 
+mod activity;
 mod context;
 mod course;
 mod employee;
@@ -25,6 +26,7 @@ pub struct QueryRoot(
     employee::EmployeeQuery,
     course::CourseQuery,
     offering::OfferingQuery,
+    activity::ActivityQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -447,6 +447,13 @@ impl Decider for Offering {
             }
             C::Cancel { reason } => {
                 let (offering_id, _) = state.open()?;
+                if state.places.iter().any(|p| p.attendance.is_some()) {
+                    return Err(DomainError::on(
+                        "offeringId",
+                        ErrorCode::InvalidValue,
+                        "attendance is recorded: the offering has taken place",
+                    ));
+                }
                 let mut events = vec![E::OfferingCancelled {
                     offering_id,
                     reason: validate::text("reason", reason, MAX_REASON_CHARS)?,
@@ -1148,8 +1155,8 @@ mod tests {
             },
         );
         assert_eq!(refused(late).0, ErrorCode::InvalidValue);
-        let whole = when(&given, C::Cancel { reason: "x".into() }).unwrap();
-        assert_eq!(whole.len(), 1, "nothing committed is left to release");
+        let whole = when(&given, C::Cancel { reason: "x".into() });
+        assert_eq!(refused(whole).0, ErrorCode::InvalidValue, "it took place");
     }
 
     #[test]
