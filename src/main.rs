@@ -110,6 +110,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                     institutions = loaded.institutions,
                     courses = loaded.courses,
                     employees = loaded.employees,
+                    offerings = loaded.offerings,
                     commands = loaded.commands,
                     already_loaded = loaded.already_loaded,
                     last_position = loaded.last_position,

@@ -67,6 +67,23 @@ async fn the_demo_lands_in_every_status_and_loads_once() {
         .await
         .unwrap();
     assert_eq!(priorities, 5, "the catalogue covers all five priorities");
+    let (cancelled, no_shows, failed, passed): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM rm_offering WHERE cancelled),
+                count(*) FILTER (WHERE attendance LIKE 'NO_SHOW%'),
+                count(*) FILTER (WHERE passed = false), count(*) FILTER (WHERE passed)
+           FROM rm_place",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(
+        cancelled > 0 && no_shows > 0 && failed > 0,
+        "cancellations, no-shows and failures all occur"
+    );
+    assert!(
+        passed > 5 * failed,
+        "most pass (about 90 %): {passed} passed, {failed} failed"
+    );
 
     let again = demo::load(&commands, &vault).await.unwrap();
     assert_eq!(again.already_loaded, again.commands, "a second load writes nothing");

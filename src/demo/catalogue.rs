@@ -226,7 +226,9 @@ fn owner(n: usize, vid: Uuid) -> CourseOwner {
     }
 }
 
-pub(super) async fn load(commands: &CommandHandler, loaded: &mut Loaded) -> Result<(), CommandError> {
+/// Catalogues the courses; returns each one's id and duration in minutes.
+pub(super) async fn load(commands: &CommandHandler, loaded: &mut Loaded) -> Result<Vec<(Uuid, i32)>, CommandError> {
+    let mut catalogued = Vec::new();
     let vid = Uuid::new_v5(&NAMESPACE, "Valsts ieņēmumu dienests".as_bytes());
     for (n, (title, priority, measures, course_type, test, minutes, competencies)) in COURSES.iter().enumerate() {
         let course_id = Uuid::new_v5(&NAMESPACE, format!("course:{title}").as_bytes());
@@ -247,6 +249,7 @@ pub(super) async fn load(commands: &CommandHandler, loaded: &mut Loaded) -> Resu
         let ctx = CommandContext::new(course_id, ACTOR);
         loaded.count(&commands.execute::<Course>(&ctx, course_id, &command).await?);
         loaded.courses += 1;
+        catalogued.push((course_id, *minutes));
     }
-    Ok(())
+    Ok(catalogued)
 }

@@ -5,6 +5,7 @@
 
 mod budget;
 mod catalogue;
+mod offerings;
 mod people;
 
 use prasme_commands::{Accepted, CommandError, CommandHandler, Vault};
@@ -21,6 +22,7 @@ pub struct Loaded {
     pub institutions: usize,
     pub courses: usize,
     pub employees: usize,
+    pub offerings: usize,
     pub commands: usize,
     /// Commands that had been loaded before and wrote nothing this time.
     pub already_loaded: usize,
@@ -46,7 +48,8 @@ pub enum DemoError {
 pub async fn load(commands: &CommandHandler, vault: &Vault) -> Result<Loaded, DemoError> {
     let mut loaded = Loaded::default();
     budget::load(commands, &mut loaded).await?;
-    catalogue::load(commands, &mut loaded).await?;
-    people::load(commands, vault, &mut loaded).await?;
+    let courses = catalogue::load(commands, &mut loaded).await?;
+    let staff = people::load(commands, vault, &mut loaded).await?;
+    offerings::load(commands, &courses, &staff, &mut loaded).await?;
     Ok(loaded)
 }

@@ -156,7 +156,12 @@ fn person(rng: &mut SmallRng, institution: Uuid, kind: InstitutionKind, n: usize
     })
 }
 
-pub(super) async fn load(commands: &CommandHandler, vault: &Vault, loaded: &mut Loaded) -> Result<(), DemoError> {
+/// Hires the demo's employees; returns each one's id and institution.
+pub(super) async fn load(
+    commands: &CommandHandler,
+    vault: &Vault,
+    loaded: &mut Loaded,
+) -> Result<Vec<(Uuid, Uuid)>, DemoError> {
     let mut rng = SmallRng::seed_from_u64(SEED);
     let mut hires = Vec::new();
     for demo in institutions() {
@@ -165,6 +170,7 @@ pub(super) async fn load(commands: &CommandHandler, vault: &Vault, loaded: &mut 
             hires.push(person(&mut rng, institution_id(&demo), demo.kind, n)?);
         }
     }
+    let staff: Vec<(Uuid, Uuid)> = hires.iter().map(|h| (h.employee_id, h.institution_id)).collect();
     let results: Vec<_> = stream::iter(hires)
         .map(|hire| async move {
             let command = EmployeeCommand::Hire {
@@ -186,5 +192,5 @@ pub(super) async fn load(commands: &CommandHandler, vault: &Vault, loaded: &mut 
         loaded.count(accepted);
     }
     loaded.employees += results.len();
-    Ok(())
+    Ok(staff)
 }
