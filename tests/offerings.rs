@@ -93,14 +93,15 @@ async fn verify(s: &Server, number: String) -> Value {
 async fn roster(s: &Server, offering: &str, at: &Value) -> Vec<(String, String)> {
     let q = s
         .gql(
-            "query($o: UUID!, $p: Int) { offering(id: $o, atLeastPosition: $p) { roster { status employee { id } } } }",
+            "query($o: UUID!, $p: Int) { offering(id: $o, atLeastPosition: $p) { roster(first: 500) { edges { node { status employee { id } } } } } }",
             json!({ "o": offering, "p": at }),
         )
         .await;
-    q["data"]["offering"]["roster"]
+    q["data"]["offering"]["roster"]["edges"]
         .as_array()
         .unwrap()
         .iter()
+        .map(|e| &e["node"])
         .map(|p| {
             (
                 p["status"].as_str().unwrap().to_owned(),
@@ -238,14 +239,15 @@ async fn from_request_to_certificate_with_waitlist_and_substitution() {
     let transcript = s
         .gql(
             "query($e: UUID!, $p: Int) { transcript(employeeId: $e, atLeastPosition: $p) { totalMinutes
-                completions { certificateNumber score offering { course { title } } } } }",
+                completions { edges { node { certificateNumber score offering { course { title } } } } } } }",
             json!({ "e": ilze, "p": p["position"] }),
         )
         .await;
     let t = &transcript["data"]["transcript"];
     assert_eq!(t["totalMinutes"], 480);
-    assert_eq!(t["completions"][0]["offering"]["course"]["title"], "Digitālās prasmes");
-    let number = t["completions"][0]["certificateNumber"].as_str().unwrap().to_owned();
+    let first_completion = &t["completions"]["edges"][0]["node"];
+    assert_eq!(first_completion["offering"]["course"]["title"], "Digitālās prasmes");
+    let number = first_completion["certificateNumber"].as_str().unwrap().to_owned();
     assert_eq!(
         verify(&s, number.clone()).await["data"]["certificate"],
         json!({ "revoked": false, "employee": { "id": ilze } })
@@ -371,7 +373,7 @@ async fn offering_and_transcript_subscriptions_fire_after_the_projection_commits
     ws.send(send(json!({ "type": "connection_init" }))).await.unwrap();
     assert_eq!(common::server::next_json(&mut ws).await["type"], "connection_ack");
     ws.send(send(json!({ "id": "o", "type": "subscribe", "payload": { "query":
-        format!("subscription {{ offeringUpdated(offeringId: \"{offering}\") {{ position offering {{ roster {{ status }} }} }} }}") } })))
+        format!("subscription {{ offeringUpdated(offeringId: \"{offering}\") {{ position offering {{ roster {{ edges {{ node {{ status }} }} }} }} }} }}") } })))
         .await
         .unwrap();
     ws.send(send(json!({ "id": "t", "type": "subscribe", "payload": { "query":
@@ -390,8 +392,8 @@ async fn offering_and_transcript_subscriptions_fire_after_the_projection_commits
     };
     assert_eq!(first["id"], "o");
     assert_eq!(
-        first["payload"]["data"]["offeringUpdated"]["offering"]["roster"],
-        json!([{ "status": "REQUESTED" }])
+        first["payload"]["data"]["offeringUpdated"]["offering"]["roster"]["edges"],
+        json!([{ "node": { "status": "REQUESTED" } }])
     );
 
     place(&s, "approvePlace", &offering, &anna, json!({})).await;

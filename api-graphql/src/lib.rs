@@ -9,6 +9,7 @@ mod errors;
 mod model;
 mod mutation;
 mod offering;
+mod paging;
 mod query;
 mod read;
 mod router;

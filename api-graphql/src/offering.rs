@@ -1,6 +1,7 @@
 //! Offerings and the enrolment lifecycle over GraphQL, with rosters,
 //! transcripts and certificate verification.
 
+use async_graphql::connection::Connection;
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{NaiveDate, Utc};
 use prasme_commands::CommandError;
@@ -18,6 +19,7 @@ use crate::course::{course_by_id, Course};
 use crate::employee::{employee_by_id, Employee};
 use crate::errors::{db, internal, user_errors};
 use crate::mutation::{outcome, replayed, run, stream_uuid, Outcome};
+use crate::paging::offset_page;
 use crate::scalars::Cents;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -105,7 +107,7 @@ struct PlaceRecord {
     revoked: bool,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct Place {
     pub status: PlaceStatus,
@@ -194,7 +196,12 @@ impl Offering {
     }
 
     /// Every place: enrolled first, then the waitlist in its order, then the rest.
-    async fn roster(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Place>> {
+    async fn roster(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Place>> {
         let rows: Vec<PlaceRecord> = sqlx::query_as(&format!(
             "SELECT {PLACE_COLUMNS} FROM rm_place WHERE offering_id = $1
               ORDER BY CASE status WHEN 'ENROLLED' THEN 0 WHEN 'WAITLISTED' THEN 1 WHEN 'REQUESTED' THEN 2 ELSE 3 END,
@@ -204,7 +211,8 @@ impl Offering {
         .fetch_all(&api(ctx)?.pool)
         .await
         .map_err(db)?;
-        rows.into_iter().map(place).collect()
+        let places = rows.into_iter().map(place).collect::<async_graphql::Result<Vec<_>>>()?;
+        offset_page(places, first, after)
     }
 }
 
@@ -257,11 +265,24 @@ pub(crate) async fn load_offering(pool: &sqlx::PgPool, id: Uuid) -> async_graphq
 
 /// An employee's completed learning.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Transcript {
-    /// Completions, passed or failed, revoked ones excluded, newest first.
-    pub completions: Vec<Place>,
+    #[graphql(skip)]
+    pub all: Vec<Place>,
     /// Learning time of every completion, passed or not.
     pub total_minutes: i64,
+}
+
+#[ComplexObject]
+impl Transcript {
+    /// Completions, passed or failed, revoked ones excluded, newest first.
+    async fn completions(
+        &self,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Place>> {
+        offset_page(self.all.clone(), first, after)
+    }
 }
 
 pub(crate) async fn load_transcript(pool: &sqlx::PgPool, employee_id: Uuid) -> async_graphql::Result<Transcript> {
@@ -277,7 +298,7 @@ pub(crate) async fn load_transcript(pool: &sqlx::PgPool, employee_id: Uuid) -> a
     let completions = rows.into_iter().map(place).collect::<async_graphql::Result<Vec<_>>>()?;
     let total_minutes = completions.iter().map(|p| i64::from(p.minutes.unwrap_or(0))).sum();
     Ok(Transcript {
-        completions,
+        all: completions,
         total_minutes,
     })
 }
@@ -347,6 +368,7 @@ pub struct CancelOfferingInput {
 #[derive(InputObject)]
 pub struct PlaceInput {
     pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
     pub offering_id: Uuid,
     pub employee_id: Uuid,
     /// With rejectPlace, cancelPlace and revokeCompletion.
@@ -356,6 +378,7 @@ pub struct PlaceInput {
 #[derive(InputObject)]
 pub struct SubstituteParticipantInput {
     pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
     pub offering_id: Uuid,
     pub employee_id: Uuid,
     pub substitute_id: Uuid,
@@ -364,6 +387,7 @@ pub struct SubstituteParticipantInput {
 #[derive(InputObject)]
 pub struct RecordAttendanceInput {
     pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
     pub offering_id: Uuid,
     pub employee_id: Uuid,
     pub attendance: Attendance,
@@ -372,6 +396,7 @@ pub struct RecordAttendanceInput {
 #[derive(InputObject)]
 pub struct RecordCompletionInput {
     pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
     pub offering_id: Uuid,
     pub employee_id: Uuid,
     pub passed: bool,
@@ -406,6 +431,7 @@ pub struct FollowUpFeedbackInput {
 #[derive(InputObject)]
 pub struct GiveFeedbackInput {
     pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
     pub offering_id: Uuid,
     pub employee_id: Uuid,
     pub immediate: Option<ImmediateFeedbackInput>,
@@ -573,7 +599,14 @@ impl OfferingMutation {
             institution_id,
             today: Utc::now().date_naive(),
         };
-        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+        on_offering(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.offering_id,
+            command,
+        )
+        .await
     }
 
     /// Enrols the requester, or waitlists them when the offering is full.
@@ -581,7 +614,14 @@ impl OfferingMutation {
         let command = OfferingCommand::Approve {
             employee_id: input.employee_id,
         };
-        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+        on_offering(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.offering_id,
+            command,
+        )
+        .await
     }
 
     async fn reject_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
@@ -589,7 +629,14 @@ impl OfferingMutation {
             employee_id: input.employee_id,
             reason: reason(&input),
         };
-        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+        on_offering(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.offering_id,
+            command,
+        )
+        .await
     }
 
     /// Frees the seat; the first on the waitlist is promoted.
@@ -598,7 +645,14 @@ impl OfferingMutation {
             employee_id: input.employee_id,
             reason: reason(&input),
         };
-        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+        on_offering(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.offering_id,
+            command,
+        )
+        .await
     }
 
     /// HR gives a participant's seat to a colleague of the same institution.
@@ -622,7 +676,14 @@ impl OfferingMutation {
             substitute_id: input.substitute_id,
             substitute_institution_id,
         };
-        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+        on_offering(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.offering_id,
+            command,
+        )
+        .await
     }
 
     async fn record_attendance(
@@ -634,7 +695,14 @@ impl OfferingMutation {
             employee_id: input.employee_id,
             attendance: input.attendance.into(),
         };
-        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+        on_offering(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.offering_id,
+            command,
+        )
+        .await
     }
 
     /// Records the result and issues a certificate with a verifiable number.
@@ -653,7 +721,14 @@ impl OfferingMutation {
                 completed_on: input.completed_on,
             },
         };
-        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+        on_offering(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.offering_id,
+            command,
+        )
+        .await
     }
 
     /// Impact evaluation: each participant who attended gives each kind once.
@@ -686,7 +761,14 @@ impl OfferingMutation {
             employee_id: input.employee_id,
             feedback,
         };
-        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+        on_offering(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.offering_id,
+            command,
+        )
+        .await
     }
 
     /// Corrects a wrong completion; the certificate is marked revoked.
@@ -695,6 +777,13 @@ impl OfferingMutation {
             employee_id: input.employee_id,
             reason: reason(&input),
         };
-        on_offering(ctx, input.command_id, None, input.offering_id, command).await
+        on_offering(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.offering_id,
+            command,
+        )
+        .await
     }
 }
