@@ -34,15 +34,10 @@ impl Projection for TrainingBudgetProjection {
             if let Some((column, cost, sign)) = seat_cost(event)? {
                 return move_money(tx, column, &cost, sign, event.position).await;
             }
-            if !InstitutionEvent::handles(&event.event_type) {
-                return Ok(());
+            match crate::decode::<InstitutionEvent>(event)? {
+                Some(decoded) => apply(tx, event, decoded).await,
+                None => Ok(()),
             }
-            let decoded = InstitutionEvent::from_stored(&event.event_type, event.schema_version, &event.payload)
-                .map_err(|e| ProjectionError::BadEvent {
-                    position: event.position,
-                    reason: e.to_string(),
-                })?;
-            apply(tx, event, decoded).await
         }
         .boxed()
     }
@@ -214,12 +209,9 @@ fn seat_cost(event: &RecordedEvent) -> Result<Option<(&'static str, SeatCost, i6
     ) {
         return Ok(None);
     }
-    let decoded = OfferingEvent::from_stored(&event.event_type, event.schema_version, &event.payload).map_err(|e| {
-        ProjectionError::BadEvent {
-            position: event.position,
-            reason: e.to_string(),
-        }
-    })?;
+    let Some(decoded) = crate::decode::<OfferingEvent>(event)? else {
+        return Ok(None);
+    };
     Ok(match decoded {
         OfferingEvent::TrainingCostCommitted(c) => Some(("committed", c, 1)),
         OfferingEvent::TrainingCostReleased(c) => Some(("committed", c, -1)),

@@ -4,7 +4,6 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use prasme_domain::course::{CourseDescription, CourseEvent, CourseOwner};
 use prasme_domain::reference::wire_name as wire;
-use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -18,15 +17,7 @@ impl CourseProjection {
 }
 
 fn decode(event: &RecordedEvent) -> Result<Option<CourseEvent>, ProjectionError> {
-    if !CourseEvent::handles(&event.event_type) {
-        return Ok(None);
-    }
-    CourseEvent::from_stored(&event.event_type, event.schema_version, &event.payload)
-        .map(Some)
-        .map_err(|e| ProjectionError::BadEvent {
-            position: event.position,
-            reason: e.to_string(),
-        })
+    crate::decode(event)
 }
 
 impl Projection for CourseProjection {

@@ -5,7 +5,6 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use prasme_domain::employee::EmployeeEvent;
 use prasme_domain::reference::wire_name as wire;
-use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
 use sqlx::PgConnection;
 
@@ -18,15 +17,7 @@ impl EmployeeProjection {
 }
 
 fn decode(event: &RecordedEvent) -> Result<Option<EmployeeEvent>, ProjectionError> {
-    if !EmployeeEvent::handles(&event.event_type) {
-        return Ok(None);
-    }
-    EmployeeEvent::from_stored(&event.event_type, event.schema_version, &event.payload)
-        .map(Some)
-        .map_err(|e| ProjectionError::BadEvent {
-            position: event.position,
-            reason: e.to_string(),
-        })
+    crate::decode(event)
 }
 
 fn wires<T: serde::Serialize>(items: &[T]) -> Vec<String> {

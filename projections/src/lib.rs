@@ -17,6 +17,7 @@ pub use rebuild::rebuild;
 pub use runner::{Lagging, ProjectionRunner, Runner};
 
 use futures::future::BoxFuture;
+use prasme_domain::DomainEvent;
 use prasme_eventstore::{RecordedEvent, StoreError};
 use sqlx::PgConnection;
 use thiserror::Error;
@@ -84,6 +85,20 @@ pub trait Projection: Send + Sync + 'static {
 
     /// Empties the read model, inside the caller's transaction, for a rebuild.
     fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>>;
+}
+
+/// The event as `E`, if it is one of `E`'s; an event of `E`'s type that does
+/// not decode is an error (the runner retries, never skips it).
+pub(crate) fn decode<E: DomainEvent>(event: &RecordedEvent) -> Result<Option<E>, ProjectionError> {
+    if !E::handles(&event.event_type) {
+        return Ok(None);
+    }
+    E::from_stored(&event.event_type, event.schema_version, &event.payload)
+        .map(Some)
+        .map_err(|e| ProjectionError::BadEvent {
+            position: event.position,
+            reason: e.to_string(),
+        })
 }
 
 /// The checkpoint row, locked until the caller's transaction ends so that two

@@ -5,7 +5,6 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use prasme_domain::offering::{Feedback, OfferingEvent};
 use prasme_domain::reference::wire_name as wire;
-use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -19,15 +18,7 @@ impl OfferingProjection {
 }
 
 fn decode(event: &RecordedEvent) -> Result<Option<OfferingEvent>, ProjectionError> {
-    if !OfferingEvent::handles(&event.event_type) {
-        return Ok(None);
-    }
-    OfferingEvent::from_stored(&event.event_type, event.schema_version, &event.payload)
-        .map(Some)
-        .map_err(|e| ProjectionError::BadEvent {
-            position: event.position,
-            reason: e.to_string(),
-        })
+    crate::decode(event)
 }
 
 fn offering_of(event: &OfferingEvent) -> Uuid {
