@@ -351,6 +351,24 @@ async fn a_hundred_racing_requests_never_exceed_capacity() {
     assert_eq!((enrolled, waitlisted), (5, 95));
     let distinct: std::collections::HashSet<_> = roster.iter().map(|(_, e)| e).collect();
     assert_eq!(distinct.len(), 100, "nobody holds two places");
+    let capacity = "mutation($i: ChangeOfferingCapacityInput!) { changeOfferingCapacity(input: $i) {
+        position userErrors { code field } } }";
+    let below = s
+        .mutate(capacity, json!({ "i": { "offeringId": offering, "capacity": 4 } }))
+        .await;
+    assert_eq!(
+        below["userErrors"],
+        json!([{ "code": "OUT_OF_RANGE", "field": ["input", "capacity"] }])
+    );
+    let more = s
+        .mutate(capacity, json!({ "i": { "offeringId": offering, "capacity": 7 } }))
+        .await;
+    let after = self::roster(&s, &offering, &more["position"]).await;
+    assert_eq!(
+        after.iter().filter(|(s, _)| s == "ENROLLED").count(),
+        7,
+        "two more seats, taken from the waitlist"
+    );
     s.shut_down().await;
 }
 

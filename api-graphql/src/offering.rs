@@ -357,6 +357,15 @@ pub struct ScheduleOfferingInput {
 }
 
 #[derive(InputObject)]
+pub struct ChangeOfferingCapacityInput {
+    pub command_id: Option<Uuid>,
+    pub expected_version: Option<i64>,
+    pub offering_id: Uuid,
+    /// Never below the participants already enrolled; new seats go to the waitlist first.
+    pub capacity: i32,
+}
+
+#[derive(InputObject)]
 pub struct CancelOfferingInput {
     pub command_id: Option<Uuid>,
     pub expected_version: Option<i64>,
@@ -563,6 +572,24 @@ impl OfferingMutation {
             },
         };
         on_offering(ctx, Some(command_id), None, offering_id, command).await
+    }
+
+    async fn change_offering_capacity(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeOfferingCapacityInput,
+    ) -> async_graphql::Result<OfferingPayload> {
+        let command = OfferingCommand::ChangeCapacity {
+            capacity: input.capacity,
+        };
+        on_offering(
+            ctx,
+            input.command_id,
+            input.expected_version,
+            input.offering_id,
+            command,
+        )
+        .await
     }
 
     /// Releases every seat.

@@ -43,6 +43,10 @@ pub struct Schedule {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OfferingCommand {
+    /// Never below the seats already taken.
+    ChangeCapacity {
+        capacity: i32,
+    },
     /// Impact evaluation (seed 000 §5.3): each participant gives each kind once.
     GiveFeedback {
         employee_id: Uuid,
@@ -113,6 +117,10 @@ pub enum OfferingEvent {
     OfferingScheduled {
         offering_id: Uuid,
         schedule: Schedule,
+    },
+    CapacityChanged {
+        offering_id: Uuid,
+        capacity: i32,
     },
     /// Releases every seat.
     OfferingCancelled {
@@ -238,6 +246,7 @@ impl DomainEvent for OfferingEvent {
         use OfferingEvent as E;
         match self {
             E::OfferingScheduled { .. } => "OfferingScheduled",
+            E::CapacityChanged { .. } => "CapacityChanged",
             E::OfferingCancelled { .. } => "OfferingCancelled",
             E::PlaceRequested { .. } => "PlaceRequested",
             E::RequestRejected { .. } => "RequestRejected",
@@ -260,6 +269,7 @@ impl DomainEvent for OfferingEvent {
         matches!(
             event_type,
             "OfferingScheduled"
+                | "CapacityChanged"
                 | "OfferingCancelled"
                 | "PlaceRequested"
                 | "RequestRejected"
@@ -444,6 +454,50 @@ impl Decider for Offering {
                         ..schedule.clone()
                     },
                 }])
+            }
+            C::ChangeCapacity { capacity } => {
+                let (offering_id, schedule) = state.open()?;
+                if !(1..=10_000).contains(capacity) {
+                    return Err(DomainError::on(
+                        "capacity",
+                        ErrorCode::OutOfRange,
+                        "capacity is 1 to 10 000 seats",
+                    ));
+                }
+                let enrolled = state.enrolled();
+                if (*capacity as usize) < enrolled {
+                    return Err(DomainError::on(
+                        "capacity",
+                        ErrorCode::OutOfRange,
+                        format!("{enrolled} participants are enrolled; capacity cannot be lower"),
+                    ));
+                }
+                if *capacity == schedule.capacity {
+                    return Err(DomainError::on(
+                        "capacity",
+                        ErrorCode::NothingToChange,
+                        "the capacity is unchanged",
+                    ));
+                }
+                let mut events = vec![E::CapacityChanged {
+                    offering_id,
+                    capacity: *capacity,
+                }];
+                // New seats go to the waitlist first, in its order.
+                let free = *capacity as usize - enrolled;
+                for next in state
+                    .places
+                    .iter()
+                    .filter(|p| p.status == PlaceStatus::Waitlisted)
+                    .take(free)
+                {
+                    events.push(E::WaitlistedParticipantPromoted {
+                        offering_id,
+                        employee_id: next.employee_id,
+                    });
+                    events.extend(state.commit(offering_id, next));
+                }
+                Ok(events)
             }
             C::Cancel { reason } => {
                 let (offering_id, _) = state.open()?;
@@ -771,6 +825,11 @@ impl Decider for Offering {
             E::OfferingScheduled { offering_id, schedule } => {
                 state.id = Some(*offering_id);
                 state.schedule = Some(schedule.clone());
+            }
+            E::CapacityChanged { capacity, .. } => {
+                if let Some(schedule) = state.schedule.as_mut() {
+                    schedule.capacity = *capacity;
+                }
             }
             E::OfferingCancelled { .. } => state.cancelled = true,
             E::PlaceRequested {
@@ -1230,6 +1289,35 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn capacity_never_drops_below_enrolment_and_new_seats_go_to_the_waitlist() {
+        let waitlisted = |n| E::ParticipantWaitlisted {
+            offering_id: OFFERING,
+            employee_id: emp(n),
+            institution_id: VID,
+        };
+        let given = [
+            scheduled(2),
+            requested(1),
+            requested(2),
+            requested(3),
+            enrolled(1),
+            enrolled(2),
+            waitlisted(3),
+        ];
+        let lower = when(&given, C::ChangeCapacity { capacity: 1 });
+        assert_eq!(refused(lower), (ErrorCode::OutOfRange, Some("capacity")));
+        let then = when(&given, C::ChangeCapacity { capacity: 3 }).unwrap();
+        assert_eq!(
+            then[1],
+            E::WaitlistedParticipantPromoted {
+                offering_id: OFFERING,
+                employee_id: emp(3)
+            }
+        );
+        assert_eq!(Offering::fold(given.iter().chain(then.iter())).enrolled(), 3);
     }
 
     #[test]

@@ -25,6 +25,7 @@ fn offering_of(event: &OfferingEvent) -> Uuid {
     use OfferingEvent as E;
     match event {
         E::OfferingScheduled { offering_id, .. }
+        | E::CapacityChanged { offering_id, .. }
         | E::OfferingCancelled { offering_id, .. }
         | E::PlaceRequested { offering_id, .. }
         | E::RequestRejected { offering_id, .. }
@@ -112,6 +113,13 @@ async fn apply(tx: &mut PgConnection, position: i64, event: OfferingEvent) -> Re
             .bind(schedule.organiser)
             .execute(&mut *tx)
             .await?;
+        }
+        E::CapacityChanged { offering_id, capacity } => {
+            sqlx::query("UPDATE rm_offering SET capacity = $2 WHERE id = $1")
+                .bind(offering_id)
+                .bind(capacity)
+                .execute(&mut *tx)
+                .await?;
         }
         E::OfferingCancelled { offering_id, reason } => {
             sqlx::query("UPDATE rm_offering SET cancelled = true, cancel_reason = $2 WHERE id = $1")
