@@ -192,7 +192,7 @@ impl CourseMutation {
         let command = CourseCommand::Catalogue { course_id, description };
         let result = run::<CourseAggregate>(ctx, Some(command_id), None, course_id, command).await?;
         Ok(CoursePayload {
-            course_id: result.is_ok().then_some(course_id),
+            course_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
             outcome: outcome(&result),
         })
     }
@@ -212,7 +212,7 @@ impl CourseMutation {
         let result =
             run::<CourseAggregate>(ctx, input.command_id, input.expected_version, input.course_id, command).await?;
         Ok(CoursePayload {
-            course_id: result.is_ok().then_some(input.course_id),
+            course_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
             outcome: outcome(&result),
         })
     }
@@ -223,7 +223,7 @@ impl CourseMutation {
         let result =
             run::<CourseAggregate>(ctx, input.command_id, input.expected_version, input.course_id, command).await?;
         Ok(CoursePayload {
-            course_id: result.is_ok().then_some(input.course_id),
+            course_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
             outcome: outcome(&result),
         })
     }

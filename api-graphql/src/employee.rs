@@ -293,9 +293,10 @@ impl EmployeePayload {
     }
 }
 
-fn payload(employee_id: Uuid, result: Result<prasme_commands::Accepted, Vec<UserError>>) -> EmployeePayload {
+/// A reused command id answers with its first result, whichever stream that was.
+fn payload(result: Result<prasme_commands::Accepted, Vec<UserError>>) -> EmployeePayload {
     EmployeePayload {
-        employee_id: result.is_ok().then_some(employee_id),
+        employee_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
         outcome: outcome(&result),
     }
 }
@@ -336,7 +337,7 @@ impl EmployeeMutation {
         input: HireEmployeeInput,
     ) -> async_graphql::Result<EmployeePayload> {
         if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(payload(stream_uuid(&first.stream_id).unwrap_or_default(), Ok(first)));
+            return Ok(payload(Ok(first)));
         }
         let personal = match PersonalData::new(&input.name, input.email.as_deref(), input.personal_code.as_deref()) {
             Ok(p) => p,
@@ -365,7 +366,7 @@ impl EmployeeMutation {
             hired_on: input.hired_on,
         };
         let result = run::<EmployeeAggregate>(ctx, Some(command_id), None, employee_id, command).await?;
-        Ok(payload(employee_id, result))
+        Ok(payload(result))
     }
 
     async fn change_employee_role(
@@ -387,7 +388,7 @@ impl EmployeeMutation {
             command,
         )
         .await?;
-        Ok(payload(input.employee_id, result))
+        Ok(payload(result))
     }
 
     async fn transfer_employee(
@@ -396,7 +397,7 @@ impl EmployeeMutation {
         input: TransferEmployeeInput,
     ) -> async_graphql::Result<EmployeePayload> {
         if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(payload(stream_uuid(&first.stream_id).unwrap_or_default(), Ok(first)));
+            return Ok(payload(Ok(first)));
         }
         if !institution_exists(ctx, input.to_institution_id).await? {
             return refused(DomainError::on(
@@ -417,7 +418,7 @@ impl EmployeeMutation {
             command,
         )
         .await?;
-        Ok(payload(input.employee_id, result))
+        Ok(payload(result))
     }
 
     async fn assign_manager(
@@ -426,7 +427,7 @@ impl EmployeeMutation {
         input: AssignManagerInput,
     ) -> async_graphql::Result<EmployeePayload> {
         if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(payload(stream_uuid(&first.stream_id).unwrap_or_default(), Ok(first)));
+            return Ok(payload(Ok(first)));
         }
         let manager_exists = api(ctx)?
             .commands
@@ -451,7 +452,7 @@ impl EmployeeMutation {
             command,
         )
         .await?;
-        Ok(payload(input.employee_id, result))
+        Ok(payload(result))
     }
 
     async fn record_employee_left(
@@ -468,7 +469,7 @@ impl EmployeeMutation {
             command,
         )
         .await?;
-        Ok(payload(input.employee_id, result))
+        Ok(payload(result))
     }
 
     /// Lawful erasure: destroys the employee's key, so their personal data is
@@ -480,7 +481,7 @@ impl EmployeeMutation {
         input: EraseEmployeePersonalDataInput,
     ) -> async_graphql::Result<EmployeePayload> {
         if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(payload(stream_uuid(&first.stream_id).unwrap_or_default(), Ok(first)));
+            return Ok(payload(Ok(first)));
         }
         let api = api(ctx)?;
         if !api
@@ -509,6 +510,6 @@ impl EmployeeMutation {
             EmployeeCommand::ErasePersonalData,
         )
         .await?;
-        Ok(payload(input.employee_id, result))
+        Ok(payload(result))
     }
 }

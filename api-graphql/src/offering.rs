@@ -512,8 +512,9 @@ async fn on_offering(
     command: OfferingCommand,
 ) -> async_graphql::Result<OfferingPayload> {
     let result = run::<OfferingAggregate>(ctx, command_id, expected_version, offering_id, command).await?;
+    // A reused command id answers with its first result, whichever stream that was.
     Ok(OfferingPayload {
-        offering_id: result.is_ok().then_some(offering_id),
+        offering_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
         outcome: outcome(&result),
     })
 }

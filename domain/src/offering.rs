@@ -672,6 +672,13 @@ impl Decider for Offering {
             } => {
                 let (offering_id, _) = state.open()?;
                 let place = state.holding(*employee_id, PlaceStatus::Enrolled, "enrolled")?;
+                if place.completed {
+                    return Err(DomainError::on(
+                        "employeeId",
+                        ErrorCode::InvalidValue,
+                        "a completion is recorded; revoke it before changing attendance",
+                    ));
+                }
                 let mut events = vec![E::AttendanceRecorded {
                     offering_id,
                     employee_id: *employee_id,
@@ -744,7 +751,11 @@ impl Decider for Offering {
                 };
                 if already {
                     return Err(DomainError::on(
-                        "feedback",
+                        if feedback.is_immediate() {
+                            "immediate"
+                        } else {
+                            "followUp"
+                        },
                         ErrorCode::AlreadyExists,
                         "this participant already gave this kind of feedback",
                     ));
@@ -758,11 +769,11 @@ impl Decider for Offering {
                         methods,
                     } => {
                         for (field, rating) in [
-                            ("feedback.organisation", organisation),
-                            ("feedback.content", content),
-                            ("feedback.trainer", trainer),
-                            ("feedback.usefulness", usefulness),
-                            ("feedback.methods", methods),
+                            ("immediate.organisation", organisation),
+                            ("immediate.content", content),
+                            ("immediate.trainer", trainer),
+                            ("immediate.usefulness", usefulness),
+                            ("immediate.methods", methods),
                         ] {
                             if !(1..=5).contains(rating) {
                                 return Err(DomainError::on(field, ErrorCode::OutOfRange, "a rating is 1 to 5"));
@@ -778,7 +789,7 @@ impl Decider for Offering {
                         comment: comment
                             .as_deref()
                             .filter(|c| !c.trim().is_empty())
-                            .map(|c| validate::text("feedback.comment", c, MAX_REASON_CHARS))
+                            .map(|c| validate::text("followUp.comment", c, MAX_REASON_CHARS))
                             .transpose()?,
                     },
                 };
@@ -1129,6 +1140,11 @@ mod tests {
             "no certificate for a failed result"
         );
         let done = [attended.clone(), then.clone()].concat();
+        let change = C::RecordAttendance {
+            employee_id: emp(1),
+            attendance: Attendance::NoShowUnjustified,
+        };
+        assert_eq!(refused(when(&done, change)).0, ErrorCode::InvalidValue, "revoke first");
         assert_eq!(refused(when(&done, complete(Some(90)))).0, ErrorCode::AlreadyExists);
         let revoked = when(
             &done,
@@ -1266,13 +1282,13 @@ mod tests {
         );
         assert_eq!(
             refused(when(&given, immediate(6))),
-            (ErrorCode::OutOfRange, Some("feedback.trainer"))
+            (ErrorCode::OutOfRange, Some("immediate.trainer"))
         );
         let then = when(&given, immediate(5)).unwrap();
         let after = [given.to_vec(), then].concat();
         assert_eq!(
             refused(when(&after, immediate(3))),
-            (ErrorCode::AlreadyExists, Some("feedback"))
+            (ErrorCode::AlreadyExists, Some("immediate"))
         );
         let follow_up = C::GiveFeedback {
             employee_id: emp(1),
