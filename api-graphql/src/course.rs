@@ -2,7 +2,6 @@
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
-use prasme_commands::CommandError;
 use prasme_domain::course::{self as domain, Course as CourseAggregate, CourseCommand, CourseDescription, CourseOwner};
 use prasme_domain::institution::Institution as InstitutionAggregate;
 use prasme_domain::reference::{from_wire_name, wire_name, StrategicPriority as DomainPriority};
@@ -10,9 +9,9 @@ use prasme_domain::{DomainError, ErrorCode};
 use uuid::Uuid;
 
 use crate::context::api;
-use crate::errors::{bad_input, db, internal, user_errors};
+use crate::errors::{bad_input, db, internal};
 use crate::model::{Institution, Resor, StrategicPriority};
-use crate::mutation::{outcome, replayed, run, stream_uuid, Outcome};
+use crate::mutation::{exists, outcome, replayed, run, stream_uuid, Outcome};
 use crate::read;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -102,12 +101,7 @@ async fn description(
         (CourseOwnerLevel::Resor, Some(r), ..) => CourseOwner::Resor { resor: r.into() },
         (CourseOwnerLevel::Resor, None, ..) => return Ok(Err(owner_field("owner.resor", "a resor"))),
         (CourseOwnerLevel::Institution, _, Some(id), _) => {
-            let exists = api(ctx)?
-                .commands
-                .exists::<InstitutionAggregate>(id)
-                .await
-                .map_err(|_| internal("the command could not be completed"))?;
-            if !exists {
+            if !exists::<InstitutionAggregate>(ctx, id).await? {
                 return Ok(Err(DomainError::on(
                     "owner.institutionId",
                     ErrorCode::NotFound,
@@ -160,10 +154,7 @@ impl CoursePayload {
 fn refused(error: DomainError) -> async_graphql::Result<CoursePayload> {
     Ok(CoursePayload {
         course_id: None,
-        outcome: Outcome {
-            user_errors: user_errors(CommandError::Rejected(error))?,
-            ..Default::default()
-        },
+        outcome: Outcome::rejected(error)?,
     })
 }
 

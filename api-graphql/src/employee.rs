@@ -5,7 +5,6 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
-use prasme_commands::CommandError;
 use prasme_domain::employee::{self as domain, Employee as EmployeeAggregate, EmployeeCommand, PersonalData};
 use prasme_domain::institution::Institution as InstitutionAggregate;
 use prasme_domain::reference::from_wire_name;
@@ -13,9 +12,9 @@ use prasme_domain::{DomainError, ErrorCode};
 use uuid::Uuid;
 
 use crate::context::api;
-use crate::errors::{bad_input, db, internal, user_errors, UserError};
+use crate::errors::{bad_input, db, internal, UserError};
 use crate::model::Institution;
-use crate::mutation::{outcome, replayed, run, stream_uuid, Outcome};
+use crate::mutation::{exists, outcome, replayed, run, stream_uuid, Outcome};
 use crate::read;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -304,22 +303,8 @@ fn payload(result: Result<prasme_commands::Accepted, Vec<UserError>>) -> Employe
 fn refused(error: DomainError) -> async_graphql::Result<EmployeePayload> {
     Ok(EmployeePayload {
         employee_id: None,
-        outcome: Outcome {
-            user_errors: user_errors(CommandError::Rejected(error))?,
-            ..Default::default()
-        },
+        outcome: Outcome::rejected(error)?,
     })
-}
-
-async fn institution_exists(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
-    api(ctx)?
-        .commands
-        .exists::<InstitutionAggregate>(id)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "existence check failed");
-            internal("the command could not be completed")
-        })
 }
 
 fn sorted<D: Ord, G: Copy + Into<D>>(items: &[G]) -> Vec<D> {
@@ -343,7 +328,7 @@ impl EmployeeMutation {
             Ok(p) => p,
             Err(e) => return refused(e),
         };
-        if !institution_exists(ctx, input.institution_id).await? {
+        if !exists::<InstitutionAggregate>(ctx, input.institution_id).await? {
             return refused(DomainError::on(
                 "institutionId",
                 ErrorCode::NotFound,
@@ -399,7 +384,7 @@ impl EmployeeMutation {
         if let Some(first) = replayed(ctx, input.command_id).await? {
             return Ok(payload(Ok(first)));
         }
-        if !institution_exists(ctx, input.to_institution_id).await? {
+        if !exists::<InstitutionAggregate>(ctx, input.to_institution_id).await? {
             return refused(DomainError::on(
                 "toInstitutionId",
                 ErrorCode::NotFound,
@@ -429,12 +414,7 @@ impl EmployeeMutation {
         if let Some(first) = replayed(ctx, input.command_id).await? {
             return Ok(payload(Ok(first)));
         }
-        let manager_exists = api(ctx)?
-            .commands
-            .exists::<EmployeeAggregate>(input.manager_id)
-            .await
-            .map_err(|_| internal("the command could not be completed"))?;
-        if !manager_exists {
+        if !exists::<EmployeeAggregate>(ctx, input.manager_id).await? {
             return refused(DomainError::on(
                 "managerId",
                 ErrorCode::NotFound,
@@ -484,12 +464,7 @@ impl EmployeeMutation {
             return Ok(payload(Ok(first)));
         }
         let api = api(ctx)?;
-        if !api
-            .commands
-            .exists::<EmployeeAggregate>(input.employee_id)
-            .await
-            .map_err(|_| internal("the command could not be completed"))?
-        {
+        if !exists::<EmployeeAggregate>(ctx, input.employee_id).await? {
             return refused(DomainError::on(
                 "employeeId",
                 ErrorCode::NotFound,

@@ -3,9 +3,10 @@
 //! nothing) and an optional `expectedVersion` of the institution's stream.
 
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
+use prasme_commands::CommandError;
 use prasme_commands::{Accepted, CommandContext};
 use prasme_domain::institution::{Institution as InstitutionAggregate, InstitutionCommand};
-use prasme_domain::Decider;
+use prasme_domain::{Decider, DomainError};
 use uuid::Uuid;
 
 use crate::context::{actor, api};
@@ -47,6 +48,20 @@ impl Outcome {
             ..Default::default()
         }
     }
+
+    /// A refusal found before the command ran (a check on another aggregate).
+    pub(crate) fn rejected(error: DomainError) -> async_graphql::Result<Self> {
+        Ok(Self::refused(user_errors(CommandError::Rejected(error))?))
+    }
+}
+
+/// Whether the aggregate `D` with this id exists: the check a command makes
+/// on another aggregate it refers to.
+pub(crate) async fn exists<D: Decider>(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
+    api(ctx)?.commands.exists::<D>(id).await.map_err(|e| {
+        tracing::error!(error = %e, "existence check failed");
+        crate::errors::internal("the command could not be completed")
+    })
 }
 
 /// Runs a command on the aggregate `D`: accepted, or refused with user errors.

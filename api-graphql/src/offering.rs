@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::context::api;
 use crate::course::{course_by_id, Course};
 use crate::employee::{employee_by_id, Employee};
-use crate::errors::{db, internal, user_errors};
+use crate::errors::{db, internal};
 use crate::mutation::{outcome, replayed, run, stream_uuid, Outcome};
 use crate::paging::offset_page;
 use crate::scalars::Cents;
@@ -470,10 +470,7 @@ impl OfferingPayload {
 fn refused(error: DomainError) -> async_graphql::Result<OfferingPayload> {
     Ok(OfferingPayload {
         offering_id: None,
-        outcome: Outcome {
-            user_errors: user_errors(CommandError::Rejected(error))?,
-            ..Default::default()
-        },
+        outcome: Outcome::rejected(error)?,
     })
 }
 
