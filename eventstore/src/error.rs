@@ -6,6 +6,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("the append committed but could not be confirmed durable: {0}")]
+    NotKnownDurable(String),
     #[error("the event store writer has stopped")]
     WriterStopped,
     #[error("stored event at position {position} cannot be decoded: {reason}")]

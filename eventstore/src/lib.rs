@@ -3,10 +3,13 @@
 //! commit order), optimistic concurrency per stream, idempotent commands, a
 //! hash chain for tamper evidence and NOTIFY wake-ups for followers.
 
+mod connection;
+mod durability;
 mod error;
 mod follow;
 mod hash;
 mod model;
+mod plan;
 mod read;
 mod schema;
 mod verify;
@@ -37,10 +40,26 @@ pub struct EventStore {
 }
 
 impl EventStore {
-    /// Starts the writer task on the current tokio runtime.
+    /// Starts the writer on a thread of its own, with its own two
+    /// connections to the database of `pool`.
+    ///
+    /// Every append waits for the writer, so its latency is everyone's: on a
+    /// runtime of its own it is woken the moment PostgreSQL answers, not when
+    /// a busy worker of the application's runtime next polls for I/O.
     pub fn new(pool: PgPool) -> Self {
         let (tx, rx) = mpsc::channel(writer::QUEUE_CAPACITY);
-        tokio::spawn(writer::run(pool.clone(), rx));
+        let options = (*pool.connect_options()).clone();
+        let started = std::thread::Builder::new().name("prasme-writer".into()).spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            match runtime {
+                Ok(runtime) => runtime.block_on(writer::run(options, rx)),
+                // Dropping `rx` makes every append fail with WriterStopped.
+                Err(e) => tracing::error!(error = %e, "cannot start the event store writer"),
+            }
+        });
+        if let Err(e) = started {
+            tracing::error!(error = %e, "cannot start the event store writer thread");
+        }
         Self { pool, writer: tx }
     }
 

@@ -1,7 +1,9 @@
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::postgres::PgPoolOptions;
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
 use crate::StoreError;
@@ -10,10 +12,15 @@ use crate::StoreError;
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
+    // An append is one autocommit statement that takes the writer lock and
+    // then reads the log; only under READ COMMITTED does that read see what
+    // the lock's previous holder committed (`events_writer_lock` refuses
+    // anything else), so set it whatever the server's default.
+    let options = PgConnectOptions::from_str(url)?.options([("default_transaction_isolation", r"read\ committed")]);
     Ok(PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
-        .connect(url)
+        .connect_with(options)
         .await?)
 }
 

@@ -1,0 +1,55 @@
+//! Answers appends only once they are durable.
+//!
+//! An appending transaction commits without waiting for its WAL to reach
+//! disk (`synchronous_commit = off`, set by `append_events` for that
+//! transaction alone), so the store's lock passes to the next batch as soon
+//! as the commit is visible instead of after an fsync. Nobody is told "done"
+//! before the flush, though: this task forces it and only then replies. The
+//! flush is forced by committing a transaction that has an id: PostgreSQL
+//! flushes the WAL up to that commit record, which lies after the records of
+//! every batch committed before it, and one such flush serves every batch
+//! that is waiting. Anything else that depends on an append (a later append,
+//! a projection's checkpoint) commits after it in the WAL too, so it cannot
+//! survive a crash that the append does not; docs/architecture.md has the
+//! argument and its one window.
+
+use tokio::sync::mpsc;
+
+use crate::connection::Dedicated;
+use crate::plan::Outcome;
+use crate::writer::Pending;
+use crate::{AppendError, StoreError};
+
+/// A batch whose transaction has committed, with each request's answer.
+pub(crate) type Committed = Vec<(Pending, Outcome)>;
+
+pub(crate) async fn run(mut connection: Dedicated, mut committed: mpsc::UnboundedReceiver<Committed>) {
+    while let Some(first) = committed.recv().await {
+        let mut waiting = vec![first];
+        while let Ok(more) = committed.try_recv() {
+            waiting.push(more);
+        }
+        let flushed = flush(&mut connection).await;
+        for (pending, outcome) in waiting.into_iter().flatten() {
+            let outcome = match &flushed {
+                Ok(_) => outcome,
+                // Committed but not known to be on disk: say so. A retry with
+                // the same command id answers with the stored result if the
+                // events survived, and appends them if they did not.
+                Err(e) => Err(AppendError::Store(StoreError::NotKnownDurable(e.to_string()))),
+            };
+            // The caller may have gone away (request cancelled); its events are
+            // committed regardless, and a retry with the same command id finds them.
+            let _ = pending.reply.send(outcome);
+        }
+    }
+}
+
+/// Commits a transaction with an id, which PostgreSQL makes durable, with
+/// everything logged before it, before it answers.
+async fn flush(connection: &mut Dedicated) -> Result<(), sqlx::Error> {
+    let result = sqlx::query("SELECT pg_current_xact_id()")
+        .execute(connection.get().await?)
+        .await;
+    connection.check(result).map(drop)
+}

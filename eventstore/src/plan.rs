@@ -1,0 +1,268 @@
+//! Planning a batch: given what is known (or believed) about the log, decide
+//! each request's outcome and compute the rows to write, with their
+//! positions, stream versions and chained hashes. Pure, so that the same plan
+//! can be checked and written by the database in one statement.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::hash::{event_hash, HashInput, GENESIS_HASH};
+use crate::model::{AppendResult, ExpectedVersion};
+use crate::writer::Pending;
+use crate::AppendError;
+
+pub(crate) type Outcome = Result<AppendResult, AppendError>;
+
+/// The newest event of the log, which a batch chains on to.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Head {
+    pub position: i64,
+    pub hash: Vec<u8>,
+    /// Never go below it: a clock stepping back (or another process's clock
+    /// running behind) must not make knowledge time run backwards along
+    /// positions, so "recorded by T" stays a prefix of the log.
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl Head {
+    pub fn genesis() -> Self {
+        Head {
+            position: 0,
+            hash: GENESIS_HASH.to_vec(),
+            recorded_at: DateTime::<Utc>::MIN_UTC,
+        }
+    }
+}
+
+/// What a batch is planned on: read under the lock, returned by a failed
+/// append, or predicted by the writer.
+#[derive(Debug, Clone)]
+pub(crate) struct Known {
+    pub head: Head,
+    /// Earlier results of command ids that have been appended before.
+    pub earlier: HashMap<Uuid, AppendResult>,
+    /// The current version of every stream the batch touches (0: no stream).
+    pub versions: HashMap<String, i64>,
+}
+
+impl Known {
+    /// Decodes `events_known(...)`.
+    pub fn from_json(value: Value) -> Result<Self, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            head: Option<(i64, String, i64)>,
+            earlier: Vec<(Uuid, String, i64, i64, i64)>,
+            versions: Vec<(String, i64)>,
+        }
+        let raw: Raw = serde_json::from_value(value)?;
+        let head = match raw.head {
+            None => Head::genesis(),
+            Some((position, hash, micros)) => Head {
+                position,
+                hash: hex::decode(hash).map_err(serde::de::Error::custom)?,
+                recorded_at: DateTime::from_timestamp_micros(micros)
+                    .ok_or_else(|| serde::de::Error::custom("recorded_at out of range"))?,
+            },
+        };
+        let earlier = raw
+            .earlier
+            .into_iter()
+            .map(
+                |(command_id, stream_id, first_position, last_position, stream_version)| {
+                    let result = AppendResult {
+                        stream_id,
+                        first_position,
+                        last_position,
+                        stream_version,
+                        duplicate: true,
+                    };
+                    (command_id, result)
+                },
+            )
+            .collect();
+        Ok(Known {
+            head,
+            earlier,
+            versions: raw.versions.into_iter().collect(),
+        })
+    }
+
+    /// The writer's guess, without asking the database: the head it last
+    /// wrote or saw, no command id seen before, and each stream at the
+    /// version it last wrote or saw, or else at the version the batch's
+    /// first request for it expects. A wrong guess costs one round trip:
+    /// `append_events` refuses it and returns the truth.
+    pub fn predict(head: &Head, versions: &HashMap<String, i64>, batch: &[Pending]) -> Self {
+        let mut predicted = HashMap::new();
+        for p in batch {
+            predicted.entry(p.stream_id.clone()).or_insert_with(|| {
+                versions.get(&p.stream_id).copied().unwrap_or(match p.expected {
+                    ExpectedVersion::Exact(v) => v,
+                    ExpectedVersion::Any | ExpectedVersion::NoStream => 0,
+                })
+            });
+        }
+        Known {
+            head: head.clone(),
+            earlier: HashMap::new(),
+            versions: predicted,
+        }
+    }
+}
+
+/// Column vectors for one multi-row INSERT ... SELECT FROM UNNEST.
+#[derive(Default)]
+pub(crate) struct Rows {
+    pub position: Vec<i64>,
+    pub stream_id: Vec<String>,
+    pub stream_version: Vec<i64>,
+    pub event_id: Vec<Uuid>,
+    pub event_type: Vec<String>,
+    pub schema_version: Vec<i32>,
+    pub payload: Vec<Value>,
+    pub extra: Vec<Value>,
+    pub actor: Vec<String>,
+    pub command_id: Vec<Uuid>,
+    pub correlation_id: Vec<Uuid>,
+    pub causation_id: Vec<Uuid>,
+    pub occurred_at: Vec<DateTime<Utc>>,
+    pub recorded_at: Vec<DateTime<Utc>>,
+    pub prev_hash: Vec<Vec<u8>>,
+    pub hash: Vec<Vec<u8>>,
+}
+
+/// A batch planned on some `Known`: valid exactly when that `Known` is true.
+pub(crate) struct Plan {
+    /// The assumptions `append_events` checks under the lock.
+    pub assumed_head: Head,
+    pub new_command_ids: Vec<Uuid>,
+    pub stream_ids: Vec<String>,
+    pub assumed_versions: Vec<i64>,
+    pub rows: Rows,
+    pub outcomes: Vec<Outcome>,
+    /// The log's head and the streams' versions once the plan is written.
+    pub head_after: Head,
+    pub versions_after: HashMap<String, i64>,
+}
+
+pub(crate) fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    // PostgreSQL keeps microseconds; hash exactly what it will store.
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan {
+    let Known {
+        head,
+        mut earlier,
+        mut versions,
+    } = known;
+    let mut new_command_ids: Vec<Uuid> = batch
+        .iter()
+        .map(|p| p.metadata.command_id)
+        .filter(|id| !earlier.contains_key(id))
+        .collect();
+    new_command_ids.sort_unstable();
+    new_command_ids.dedup();
+    let mut stream_ids: Vec<String> = batch.iter().map(|p| p.stream_id.clone()).collect();
+    stream_ids.sort_unstable();
+    stream_ids.dedup();
+    let assumed_versions = stream_ids
+        .iter()
+        .map(|s| versions.get(s).copied().unwrap_or(0))
+        .collect();
+
+    let recorded_at = to_micros(now).max(head.recorded_at);
+    let mut position = head.position;
+    let mut prev_hash = head.hash.clone();
+    let mut rows = Rows::default();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for p in batch {
+        if let Some(first) = earlier.get(&p.metadata.command_id) {
+            outcomes.push(Ok(AppendResult {
+                duplicate: true,
+                ..first.clone()
+            }));
+            continue;
+        }
+        let actual = versions.get(&p.stream_id).copied().unwrap_or(0);
+        if !p.expected.admits(actual) {
+            outcomes.push(Err(AppendError::WrongExpectedVersion {
+                expected: p.expected.describe(),
+                actual,
+            }));
+            continue;
+        }
+        let first_position = position + 1;
+        let mut version = actual;
+        for e in &p.events {
+            position += 1;
+            version += 1;
+            let occurred_at = to_micros(e.occurred_at);
+            let hash = event_hash(
+                &prev_hash,
+                &HashInput {
+                    position,
+                    stream_id: &p.stream_id,
+                    stream_version: version,
+                    event_id: e.event_id,
+                    event_type: &e.event_type,
+                    schema_version: e.schema_version,
+                    payload: &e.payload,
+                    metadata: &p.metadata,
+                    occurred_at,
+                    recorded_at,
+                },
+            );
+            rows.position.push(position);
+            rows.stream_id.push(p.stream_id.clone());
+            rows.stream_version.push(version);
+            rows.event_id.push(e.event_id);
+            rows.event_type.push(e.event_type.clone());
+            rows.schema_version.push(e.schema_version);
+            rows.payload.push(e.payload.clone());
+            rows.extra.push(p.metadata.extra.clone());
+            rows.actor.push(p.metadata.actor.clone());
+            rows.command_id.push(p.metadata.command_id);
+            rows.correlation_id.push(p.metadata.correlation_id);
+            rows.causation_id.push(p.metadata.causation_id);
+            rows.occurred_at.push(occurred_at);
+            rows.recorded_at.push(recorded_at);
+            rows.prev_hash.push(std::mem::replace(&mut prev_hash, hash.clone()));
+            rows.hash.push(hash);
+        }
+        versions.insert(p.stream_id.clone(), version);
+        let result = AppendResult {
+            stream_id: p.stream_id.clone(),
+            first_position,
+            last_position: position,
+            stream_version: version,
+            duplicate: false,
+        };
+        // A second request with the same command id in this batch is a duplicate of this one.
+        earlier.insert(p.metadata.command_id, result.clone());
+        outcomes.push(Ok(result));
+    }
+    let head_after = if rows.position.is_empty() {
+        head.clone()
+    } else {
+        Head {
+            position,
+            hash: prev_hash,
+            recorded_at,
+        }
+    };
+    Plan {
+        assumed_head: head,
+        new_command_ids,
+        stream_ids,
+        assumed_versions,
+        rows,
+        outcomes,
+        head_after,
+        versions_after: versions,
+    }
+}
