@@ -56,7 +56,7 @@ enum Command {
     Bench {
         #[arg(long, default_value_t = 64)]
         writers: usize,
-        #[arg(long, default_value_t = 500)]
+        #[arg(long, default_value_t = 2000)]
         appends_per_writer: usize,
         #[arg(long, default_value_t = 8)]
         hot_streams: usize,
