@@ -13,6 +13,7 @@ use prasme_eventstore::{
 };
 use serde_json::json;
 use sqlx::postgres::PgListener;
+use sqlx::Connection;
 use uuid::Uuid;
 
 fn event(n: i64) -> NewEvent {
@@ -389,5 +390,94 @@ async fn payloads_with_fractions_are_refused_before_they_can_break_the_chain() {
         .await
         .unwrap();
     assert!(verify_chain(&db.pool, |_| {}).await.unwrap().first_break.is_none());
+    db.drop_db().await;
+}
+
+/// Each writer plans a batch on what it last saw of the log; here two
+/// stores (as two server processes would) keep making each other's view
+/// stale, and one caller expects a version the stream has not reached.
+#[tokio::test]
+async fn two_writers_taking_turns_keep_one_gap_free_chain() {
+    let db = common::fresh_db().await;
+    let a = EventStore::new(db.pool.clone());
+    let b = EventStore::new(db.pool.clone());
+    let mut shared_version = 0;
+    let mut positions = Vec::new();
+    for round in 0..10 {
+        for (store, own) in [(&a, "a-own"), (&b, "b-own")] {
+            let written = store
+                .append(own, ExpectedVersion::Exact(round), meta(), vec![event(round)])
+                .await
+                .unwrap();
+            positions.push(written.first_position);
+            let written = store
+                .append(
+                    "shared",
+                    ExpectedVersion::Exact(shared_version),
+                    meta(),
+                    vec![event(round)],
+                )
+                .await
+                .unwrap();
+            shared_version = written.stream_version;
+            positions.push(written.first_position);
+        }
+    }
+    assert_eq!(positions, (1..=40).collect::<Vec<i64>>());
+
+    // A command id that the other writer stored is answered, not appended again.
+    let repeated = meta();
+    let first = a.append("a-own", ExpectedVersion::Exact(10), repeated.clone(), vec![event(99)]);
+    let first = first.await.unwrap();
+    let again = b.append("b-own", ExpectedVersion::Exact(10), repeated, vec![event(99)]);
+    let again = again.await.unwrap();
+    assert!(again.duplicate);
+    assert_eq!(
+        (again.stream_id.as_str(), again.first_position),
+        ("a-own", first.first_position)
+    );
+
+    // Expecting more than the stream holds is refused, and leaves no gap.
+    let ahead = b.append(
+        "shared",
+        ExpectedVersion::Exact(shared_version + 5),
+        meta(),
+        vec![event(0)],
+    );
+    match ahead.await {
+        Err(AppendError::WrongExpectedVersion { actual, .. }) => assert_eq!(actual, shared_version),
+        other => panic!("expected WrongExpectedVersion, got {other:?}"),
+    }
+    let next = a.append("shared", ExpectedVersion::Exact(shared_version), meta(), vec![event(0)]);
+    assert_eq!(next.await.unwrap().first_position, 42);
+
+    let report = verify_chain(&db.pool, |_| {}).await.unwrap();
+    assert_eq!((report.events_checked, report.first_break), (42, None));
+    db.drop_db().await;
+}
+
+/// Under REPEATABLE READ an append would plan on a snapshot taken before it
+/// held the lock; the store refuses it, and its own connections ask for
+/// READ COMMITTED whatever the database's default.
+#[tokio::test]
+async fn appends_run_under_read_committed_whatever_the_default() {
+    let db = common::fresh_db().await;
+    let sql = format!(
+        "ALTER DATABASE \"{}\" SET default_transaction_isolation = 'repeatable read'",
+        db.name
+    );
+    sqlx::query(&sql).execute(&db.pool).await.unwrap();
+
+    let mut plain = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let refused = sqlx::query("SELECT events_writer_lock()").execute(&mut plain).await;
+    let refused = refused.expect_err("the lock must refuse REPEATABLE READ");
+    assert!(refused.to_string().contains("READ COMMITTED"), "{refused}");
+    plain.close().await.unwrap();
+
+    let pool = prasme_eventstore::connect(&db.url, 2).await.unwrap();
+    let store = EventStore::new(pool.clone());
+    let written = store.append("s", ExpectedVersion::NoStream, meta(), vec![event(1)]);
+    assert_eq!(written.await.unwrap().stream_version, 1);
+    pool.close().await;
     db.drop_db().await;
 }
