@@ -13,6 +13,8 @@
 //! survive a crash that the append does not; docs/architecture.md has the
 //! argument and its one window.
 
+use futures::stream::{FuturesUnordered, StreamExt};
+use sqlx::postgres::PgConnectOptions;
 use tokio::sync::mpsc;
 
 use crate::connection::Dedicated;
@@ -23,25 +25,51 @@ use crate::{AppendError, StoreError};
 /// A batch whose transaction has committed, with each request's answer.
 pub(crate) type Committed = Vec<(Pending, Outcome)>;
 
-pub(crate) async fn run(mut connection: Dedicated, mut committed: mpsc::UnboundedReceiver<Committed>) {
-    while let Some(first) = committed.recv().await {
-        let mut waiting = vec![first];
-        while let Ok(more) = committed.try_recv() {
-            waiting.push(more);
+/// Flushes under way at once. A batch that commits while a flush is under
+/// way need not wait for it to end before its own starts; PostgreSQL joins
+/// flushes that meet.
+const FLUSHES: usize = 2;
+
+pub(crate) async fn run(options: PgConnectOptions, mut committed: mpsc::UnboundedReceiver<Committed>) {
+    let mut idle: Vec<Dedicated> = (0..FLUSHES).map(|_| Dedicated::new(options.clone())).collect();
+    let mut under_way = FuturesUnordered::new();
+    let mut open = true;
+    loop {
+        tokio::select! {
+            first = committed.recv(), if open && !idle.is_empty() => {
+                let Some(first) = first else {
+                    open = false;
+                    continue;
+                };
+                let mut waiting = vec![first];
+                while let Ok(more) = committed.try_recv() {
+                    waiting.push(more);
+                }
+                let Some(mut connection) = idle.pop() else { continue };
+                under_way.push(async move {
+                    let flushed = flush(&mut connection).await;
+                    answer(waiting, flushed);
+                    connection
+                });
+            }
+            Some(connection) = under_way.next(), if !under_way.is_empty() => idle.push(connection),
+            else => return,
         }
-        let flushed = flush(&mut connection).await;
-        for (pending, outcome) in waiting.into_iter().flatten() {
-            let outcome = match &flushed {
-                Ok(_) => outcome,
-                // Committed but not known to be on disk: say so. A retry with
-                // the same command id answers with the stored result if the
-                // events survived, and appends them if they did not.
-                Err(e) => Err(AppendError::Store(StoreError::NotKnownDurable(e.to_string()))),
-            };
-            // The caller may have gone away (request cancelled); its events are
-            // committed regardless, and a retry with the same command id finds them.
-            let _ = pending.reply.send(outcome);
-        }
+    }
+}
+
+fn answer(waiting: Vec<Committed>, flushed: Result<(), sqlx::Error>) {
+    for (pending, outcome) in waiting.into_iter().flatten() {
+        let outcome = match &flushed {
+            Ok(_) => outcome,
+            // Committed but not known to be on disk: say so. A retry with
+            // the same command id answers with the stored result if the
+            // events survived, and appends them if they did not.
+            Err(e) => Err(AppendError::Store(StoreError::NotKnownDurable(e.to_string()))),
+        };
+        // The caller may have gone away (request cancelled); its events are
+        // committed regardless, and a retry with the same command id finds them.
+        let _ = pending.reply.send(outcome);
     }
 }
 

@@ -60,7 +60,7 @@ impl Belief {
 
 pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pending>) {
     let (committed, durable) = mpsc::unbounded_channel();
-    tokio::spawn(durability::run(Dedicated::new(options.clone()), durable));
+    tokio::spawn(durability::run(options.clone(), durable));
     let mut connection = Dedicated::new(options);
     let mut belief = Belief {
         head: Head::genesis(),
