@@ -5,6 +5,7 @@
 use async_graphql::{Enum, ErrorExtensions, SimpleObject};
 use prasme_commands::CommandError;
 use prasme_domain::ErrorCode;
+use prasme_eventstore::StoreError;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum UserErrorCode {
@@ -63,6 +64,15 @@ pub(crate) fn user_errors(e: CommandError) -> async_graphql::Result<Vec<UserErro
             expected_version: Some(expected),
             actual_version: Some(actual),
         }]),
+        CommandError::Store(StoreError::NotKnownDurable(detail)) => {
+            // Committed, but the flush could not be confirmed: the caller
+            // must not assume either outcome, and a retry is safe.
+            tracing::error!(%detail, "append committed but not confirmed durable");
+            Err(async_graphql::Error::new(
+                "the command may or may not have been recorded; send it again with the same commandId to learn which",
+            )
+            .extend_with(|_, e| e.set("code", "OUTCOME_UNKNOWN")))
+        }
         other => {
             tracing::error!(error = %other, "command failed");
             Err(internal("the command could not be completed"))
@@ -83,4 +93,18 @@ pub(crate) fn internal(message: &str) -> async_graphql::Error {
 pub(crate) fn db(e: sqlx::Error) -> async_graphql::Error {
     tracing::error!(error = %e, "read model query failed");
     internal("the read model could not be read")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_append_not_confirmed_durable_tells_the_client_to_retry_with_the_same_command_id() {
+        let failure = CommandError::Store(StoreError::NotKnownDurable("connection reset".into()));
+        let error = user_errors(failure).expect_err("not a user error");
+        let code = error.extensions.as_ref().and_then(|x| x.get("code")).cloned();
+        assert_eq!(code, Some(async_graphql::Value::from("OUTCOME_UNKNOWN")));
+        assert!(error.message.contains("same commandId"), "{}", error.message);
+    }
 }
