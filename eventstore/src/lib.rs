@@ -40,8 +40,8 @@ pub struct EventStore {
 }
 
 impl EventStore {
-    /// Starts the writer on a thread of its own, with its own two
-    /// connections to the database of `pool`.
+    /// Starts the writer on a thread of its own, with connections of its own
+    /// to the database of `pool`: one to append, two to force WAL flushes.
     ///
     /// Every append waits for the writer, so its latency is everyone's: on a
     /// runtime of its own it is woken the moment PostgreSQL answers, not when

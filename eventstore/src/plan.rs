@@ -266,3 +266,122 @@ pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan 
         versions_after: versions,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EventMetadata, NewEvent};
+    use serde_json::json;
+    use tokio::sync::oneshot;
+
+    fn request(stream: &str, expected: ExpectedVersion, command_id: Uuid) -> Pending {
+        let event = NewEvent {
+            event_id: Uuid::now_v7(),
+            event_type: "TestHappened".into(),
+            schema_version: 1,
+            payload: json!({ "n": 1 }),
+            occurred_at: Utc::now(),
+        };
+        Pending {
+            stream_id: stream.into(),
+            expected,
+            metadata: EventMetadata::for_command("tester", command_id),
+            events: vec![event],
+            reply: oneshot::channel().0,
+        }
+    }
+
+    fn known(head: Head, versions: &[(&str, i64)]) -> Known {
+        Known {
+            head,
+            earlier: HashMap::new(),
+            versions: versions.iter().map(|(s, v)| (s.to_string(), *v)).collect(),
+        }
+    }
+
+    #[test]
+    fn given_a_head_when_a_batch_is_planned_then_positions_versions_and_hashes_follow_on() {
+        let head = Head {
+            position: 7,
+            hash: vec![9; 32],
+            recorded_at: Utc::now(),
+        };
+        let batch = [
+            request("a", ExpectedVersion::Exact(2), Uuid::now_v7()),
+            request("b", ExpectedVersion::NoStream, Uuid::now_v7()),
+            request("a", ExpectedVersion::Exact(3), Uuid::now_v7()),
+        ];
+        let planned = plan(&batch, known(head.clone(), &[("a", 2), ("b", 0)]), Utc::now());
+        assert_eq!(planned.rows.position, vec![8, 9, 10]);
+        assert_eq!(planned.rows.stream_version, vec![3, 1, 4]);
+        assert_eq!(planned.rows.prev_hash[0], head.hash);
+        assert_eq!(planned.rows.prev_hash[1], planned.rows.hash[0]);
+        assert_eq!(planned.head_after.position, 10);
+        assert_eq!(&planned.head_after.hash, planned.rows.hash.last().unwrap());
+        assert!(planned.head_after.recorded_at >= head.recorded_at);
+        assert_eq!(
+            (planned.stream_ids.clone(), planned.assumed_versions.clone()),
+            (vec!["a".into(), "b".into()], vec![2, 0])
+        );
+        assert!(planned.outcomes.iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn given_a_stale_expectation_and_a_repeated_command_id_when_planned_then_only_they_write_nothing() {
+        let repeated = Uuid::now_v7();
+        let batch = [
+            request("a", ExpectedVersion::Exact(5), repeated),
+            request("a", ExpectedVersion::Exact(5), Uuid::now_v7()),
+            request("b", ExpectedVersion::Exact(0), repeated),
+        ];
+        let planned = plan(&batch, known(Head::genesis(), &[("a", 5), ("b", 0)]), Utc::now());
+        assert_eq!(planned.rows.position, vec![1]);
+        match &planned.outcomes[1] {
+            Err(AppendError::WrongExpectedVersion { actual, .. }) => assert_eq!(*actual, 6),
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        let again = planned.outcomes[2].as_ref().unwrap();
+        assert!(again.duplicate);
+        assert_eq!((again.stream_id.as_str(), again.first_position), ("a", 1));
+        assert_eq!(planned.new_command_ids.len(), 2);
+    }
+
+    #[test]
+    fn given_a_belief_when_predicting_then_it_wins_over_what_callers_expect() {
+        let believed: HashMap<String, i64> = [("a".to_string(), 4)].into();
+        let batch = [
+            request("a", ExpectedVersion::Exact(2), Uuid::now_v7()),
+            request("b", ExpectedVersion::Exact(3), Uuid::now_v7()),
+            request("c", ExpectedVersion::Any, Uuid::now_v7()),
+        ];
+        let predicted = Known::predict(&Head::genesis(), &believed, &batch);
+        assert_eq!(predicted.versions["a"], 4);
+        assert_eq!(predicted.versions["b"], 3);
+        assert_eq!(predicted.versions["c"], 0);
+        assert!(predicted.earlier.is_empty());
+    }
+
+    #[test]
+    fn what_the_database_knows_is_decoded_from_its_json() {
+        let value = json!({
+            "head": [12, "ab".repeat(32), 1_700_000_000_000_000i64],
+            "earlier": [["0191e6a2-7b1c-7c3e-8f00-000000000001", "s", 3, 4, 2]],
+            "versions": [["s", 2], ["t", 0]],
+        });
+        let known = Known::from_json(value).unwrap();
+        assert_eq!((known.head.position, known.head.hash.len()), (12, 32));
+        assert_eq!(known.head.recorded_at.timestamp(), 1_700_000_000);
+        assert_eq!(known.versions["t"], 0);
+        let earlier = known.earlier.values().next().unwrap();
+        assert_eq!(
+            (earlier.first_position, earlier.last_position, earlier.stream_version),
+            (3, 4, 2)
+        );
+        assert!(
+            Known::from_json(json!({ "head": null, "earlier": [], "versions": [] }))
+                .unwrap()
+                .head
+                == Head::genesis()
+        );
+    }
+}

@@ -1,8 +1,7 @@
+use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use std::str::FromStr;
-
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 

@@ -60,7 +60,7 @@ impl Belief {
 
 pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pending>) {
     let (committed, durable) = mpsc::unbounded_channel();
-    tokio::spawn(durability::run(options.clone(), durable));
+    let answering = tokio::spawn(durability::run(options.clone(), durable));
     let mut connection = Dedicated::new(options);
     let mut belief = Belief {
         head: Head::genesis(),
@@ -83,6 +83,9 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
             return;
         }
     }
+    // The runtime ends with this function: answer what is still waiting for a flush first.
+    drop(committed);
+    let _ = answering.await;
 }
 
 /// Commits the batch and returns the requests it has answers for; the
