@@ -26,7 +26,7 @@ $$;
 -- joins make one index probe per id: a plain `= ANY` may be planned as a scan
 -- of the whole log once statistics lag behind its growth.
 --
--- Every function here runs with enable_seqscan off. The log grows by
+-- The functions that read the log run with enable_seqscan off. It grows by
 -- thousands of rows a second, while a plan is cached for the life of a
 -- connection and statistics are refreshed only now and then: a plan made when
 -- the table looked empty must never go on scanning it whole.

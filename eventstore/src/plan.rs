@@ -154,6 +154,14 @@ pub(crate) fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 
+/// The streams a batch touches, each once, in order.
+pub(crate) fn stream_ids(batch: &[Pending]) -> Vec<String> {
+    let mut ids: Vec<String> = batch.iter().map(|p| p.stream_id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan {
     let Known {
         head,
@@ -167,9 +175,7 @@ pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan 
         .collect();
     new_command_ids.sort_unstable();
     new_command_ids.dedup();
-    let mut stream_ids: Vec<String> = batch.iter().map(|p| p.stream_id.clone()).collect();
-    stream_ids.sort_unstable();
-    stream_ids.dedup();
+    let stream_ids = stream_ids(batch);
     let assumed_versions = stream_ids
         .iter()
         .map(|s| versions.get(s).copied().unwrap_or(0))

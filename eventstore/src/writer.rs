@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::connection::Dedicated;
 use crate::durability::{self, Committed};
 use crate::model::{AppendResult, EventMetadata, ExpectedVersion, NewEvent};
-use crate::plan::{plan, Head, Known, Outcome, Plan};
+use crate::plan::{plan, stream_ids, Head, Known, Outcome, Plan};
 use crate::{AppendError, NOTIFY_CHANNEL};
 
 pub(crate) const QUEUE_CAPACITY: usize = 8192;
@@ -145,10 +145,10 @@ async fn commit_on(
     // READ COMMITTED whatever the server's default, so that the read after
     // the lock sees every append committed before it was granted.
     let mut tx = connection.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
-    let (command_ids, stream_ids) = ids(batch);
+    let command_ids: Vec<uuid::Uuid> = batch.iter().map(|p| p.metadata.command_id).collect();
     let truth: Value = sqlx::query_scalar("SELECT events_lock_and_read($1, $2)")
         .bind(command_ids)
-        .bind(stream_ids)
+        .bind(stream_ids(batch))
         .fetch_one(&mut *tx)
         .await?;
     let planned = plan(batch, Known::from_json(truth).map_err(decode_error)?, Utc::now());
@@ -159,14 +159,6 @@ async fn commit_on(
     }
     tx.commit().await?;
     Ok(belief.written(planned))
-}
-
-fn ids(batch: &[Pending]) -> (Vec<uuid::Uuid>, Vec<String>) {
-    let command_ids = batch.iter().map(|p| p.metadata.command_id).collect();
-    let mut stream_ids: Vec<String> = batch.iter().map(|p| p.stream_id.clone()).collect();
-    stream_ids.sort_unstable();
-    stream_ids.dedup();
-    (command_ids, stream_ids)
 }
 
 fn decode_error(e: serde_json::Error) -> sqlx::Error {
