@@ -456,6 +456,36 @@ async fn two_writers_taking_turns_keep_one_gap_free_chain() {
     db.drop_db().await;
 }
 
+/// A writer does not probe a stream whose version it wrote itself; when
+/// another writer has gone past that version since, the unique index stops
+/// the insert and the writer plans again on what the log says.
+#[tokio::test]
+async fn a_writer_overtaken_on_a_stream_it_knows_writes_after_the_newer_version() {
+    let db = common::fresh_db().await;
+    let a = EventStore::new(db.pool.clone());
+    let b = EventStore::new(db.pool.clone());
+    let first = a.append("s", ExpectedVersion::NoStream, meta(), vec![event(1)]);
+    assert_eq!(first.await.unwrap().stream_version, 1);
+    let by_b = b.append("s", ExpectedVersion::Exact(1), meta(), vec![event(2)]);
+    assert_eq!(by_b.await.unwrap().stream_version, 2);
+
+    // `a` still believes "s" is at version 1.
+    let any = a.append("s", ExpectedVersion::Any, meta(), vec![event(3), event(4)]);
+    let any = any.await.unwrap();
+    assert_eq!((any.first_position, any.last_position, any.stream_version), (3, 4, 4));
+    let stale = a.append("s", ExpectedVersion::Exact(2), meta(), vec![event(5)]);
+    match stale.await {
+        Err(AppendError::WrongExpectedVersion { actual, .. }) => assert_eq!(actual, 4),
+        other => panic!("expected WrongExpectedVersion, got {other:?}"),
+    }
+    let next = a.append("s", ExpectedVersion::Exact(4), meta(), vec![event(6)]);
+    assert_eq!(next.await.unwrap().stream_version, 5);
+
+    let report = verify_chain(&db.pool, |_| {}).await.unwrap();
+    assert_eq!((report.events_checked, report.first_break), (5, None));
+    db.drop_db().await;
+}
+
 /// Under REPEATABLE READ an append would plan on a snapshot taken before it
 /// held the lock; the store refuses it, and its own connections ask for
 /// READ COMMITTED whatever the database's default.

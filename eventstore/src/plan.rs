@@ -3,7 +3,7 @@
 //! positions, stream versions and chained hashes. Pure, so that the same plan
 //! can be checked and written by the database in one statement.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -47,6 +47,9 @@ pub(crate) struct Known {
     pub earlier: HashMap<Uuid, AppendResult>,
     /// The current version of every stream the batch touches (0: no stream).
     pub versions: HashMap<String, i64>,
+    /// The streams whose version above is only a guess, taken from what a
+    /// caller expected; the others were written or read by the writer.
+    pub guessed: HashSet<String>,
 }
 
 impl Known {
@@ -88,28 +91,38 @@ impl Known {
             head,
             earlier,
             versions: raw.versions.into_iter().collect(),
+            guessed: HashSet::new(),
         })
     }
 
-    /// The writer's guess, without asking the database: the head it last
-    /// wrote or saw, no command id seen before, and each stream at the
-    /// version it last wrote or saw, or else at the version the batch's
-    /// first request for it expects. A wrong guess costs one round trip:
-    /// `append_events` refuses it and returns the truth.
+    /// The writer's prediction, without asking the database: the head it
+    /// last wrote or saw, no command id seen before, and each stream at the
+    /// version it last wrote or saw, or else (a guess) at the version the
+    /// batch's first request for it expects. A wrong prediction costs one
+    /// round trip: `append_events` refuses it and returns the truth, or its
+    /// insert fails on the unique index.
     pub fn predict(head: &Head, versions: &HashMap<String, i64>, batch: &[Pending]) -> Self {
         let mut predicted = HashMap::new();
+        let mut guessed = HashSet::new();
         for p in batch {
-            predicted.entry(p.stream_id.clone()).or_insert_with(|| {
-                versions.get(&p.stream_id).copied().unwrap_or(match p.expected {
-                    ExpectedVersion::Exact(v) => v,
-                    ExpectedVersion::Any | ExpectedVersion::NoStream => 0,
-                })
-            });
+            predicted
+                .entry(p.stream_id.clone())
+                .or_insert_with(|| match versions.get(&p.stream_id) {
+                    Some(&known) => known,
+                    None => {
+                        guessed.insert(p.stream_id.clone());
+                        match p.expected {
+                            ExpectedVersion::Exact(v) => v,
+                            ExpectedVersion::Any | ExpectedVersion::NoStream => 0,
+                        }
+                    }
+                });
         }
         Known {
             head: head.clone(),
             earlier: HashMap::new(),
             versions: predicted,
+            guessed,
         }
     }
 }
@@ -142,6 +155,11 @@ pub(crate) struct Plan {
     pub new_command_ids: Vec<Uuid>,
     pub stream_ids: Vec<String>,
     pub assumed_versions: Vec<i64>,
+    /// Whether each stream's assumed version must be probed: where it is a
+    /// guess, or where a request is refused on it. Elsewhere the writer
+    /// knows the version exists, and the unique index refuses the insert if
+    /// another writer has gone past it.
+    pub checked: Vec<bool>,
     pub rows: Rows,
     pub outcomes: Vec<Outcome>,
     /// The log's head and the streams' versions once the plan is written.
@@ -167,6 +185,7 @@ pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan 
         head,
         mut earlier,
         mut versions,
+        guessed,
     } = known;
     let mut new_command_ids: Vec<Uuid> = batch
         .iter()
@@ -180,6 +199,7 @@ pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan 
         .iter()
         .map(|s| versions.get(s).copied().unwrap_or(0))
         .collect();
+    let mut refused_on = HashSet::new();
 
     let recorded_at = to_micros(now).max(head.recorded_at);
     let mut position = head.position;
@@ -196,6 +216,7 @@ pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan 
         }
         let actual = versions.get(&p.stream_id).copied().unwrap_or(0);
         if !p.expected.admits(actual) {
+            refused_on.insert(p.stream_id.as_str());
             outcomes.push(Err(AppendError::WrongExpectedVersion {
                 expected: p.expected.describe(),
                 actual,
@@ -261,11 +282,16 @@ pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan 
             recorded_at,
         }
     };
+    let checked = stream_ids
+        .iter()
+        .map(|s| guessed.contains(s) || refused_on.contains(s.as_str()))
+        .collect();
     Plan {
         assumed_head: head,
         new_command_ids,
         stream_ids,
         assumed_versions,
+        checked,
         rows,
         outcomes,
         head_after,
@@ -302,6 +328,7 @@ mod tests {
             head,
             earlier: HashMap::new(),
             versions: versions.iter().map(|(s, v)| (s.to_string(), *v)).collect(),
+            guessed: HashSet::new(),
         }
     }
 
@@ -365,6 +392,24 @@ mod tests {
         assert_eq!(predicted.versions["b"], 3);
         assert_eq!(predicted.versions["c"], 0);
         assert!(predicted.earlier.is_empty());
+        let guessed: HashSet<String> = ["b".to_string(), "c".to_string()].into();
+        assert_eq!(predicted.guessed, guessed);
+    }
+
+    #[test]
+    fn given_known_and_guessed_versions_when_planned_then_only_guesses_and_refusals_are_probed() {
+        let believed: HashMap<String, i64> = [("known".to_string(), 4), ("refused".to_string(), 2)].into();
+        let batch = [
+            request("known", ExpectedVersion::Exact(4), Uuid::now_v7()),
+            request("guessed", ExpectedVersion::Exact(3), Uuid::now_v7()),
+            request("refused", ExpectedVersion::Exact(7), Uuid::now_v7()),
+        ];
+        let planned = plan(&batch, Known::predict(&Head::genesis(), &believed, &batch), Utc::now());
+        assert_eq!(planned.stream_ids, ["guessed", "known", "refused"]);
+        assert_eq!(planned.checked, [true, false, true]);
+        // What the database returns is the truth: nothing in it is probed again.
+        let truth = known(Head::genesis(), &[("known", 4), ("guessed", 3), ("refused", 7)]);
+        assert_eq!(plan(&batch, truth, Utc::now()).checked, [false, false, false]);
     }
 
     #[test]

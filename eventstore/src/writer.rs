@@ -41,10 +41,14 @@ pub(crate) struct Pending {
     pub reply: oneshot::Sender<Result<AppendResult, AppendError>>,
 }
 
-/// What the writer believes about the log between batches: the head and
-/// stream versions of its last successful write. Only a prediction, checked
-/// by the database before anything is written; kept to the last batch's
-/// streams so that it stays small.
+/// Streams whose versions the writer remembers. Beyond that it forgets them
+/// all and goes by what callers expect until it writes or reads them again.
+const REMEMBERED_STREAMS: usize = 100_000;
+
+/// What the writer believes about the log between batches: the head of its
+/// last successful write and the versions of the streams it wrote or read
+/// lately. Each version did exist; whether it is still the newest, the
+/// database decides when a batch adds to it.
 struct Belief {
     head: Head,
     versions: HashMap<String, i64>,
@@ -53,7 +57,10 @@ struct Belief {
 impl Belief {
     fn written(&mut self, plan: Plan) -> Vec<Outcome> {
         self.head = plan.head_after;
-        self.versions = plan.versions_after;
+        if self.versions.len() + plan.versions_after.len() > REMEMBERED_STREAMS {
+            self.versions.clear();
+        }
+        self.versions.extend(plan.versions_after);
         plan.outcomes
     }
 }
@@ -135,9 +142,13 @@ async fn commit_on(
     let mut known = Known::predict(&belief.head, &belief.versions, batch);
     for _ in 0..OPTIMISTIC_ATTEMPTS {
         let planned = plan(batch, known, Utc::now());
-        match append(&mut *connection, &planned).await? {
-            None => return Ok(belief.written(planned)),
-            Some(truth) => known = truth,
+        match append(&mut *connection, &planned).await {
+            Ok(None) => return Ok(belief.written(planned)),
+            Ok(Some(truth)) => known = truth,
+            Err(e) if overtaken(&e) => {
+                known = read_known(&mut *connection, "SELECT events_known($1, $2)", batch).await?
+            }
+            Err(e) => return Err(e),
         }
     }
     // Another process keeps appending between our attempts: read the truth
@@ -145,13 +156,8 @@ async fn commit_on(
     // READ COMMITTED whatever the server's default, so that the read after
     // the lock sees every append committed before it was granted.
     let mut tx = connection.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
-    let command_ids: Vec<uuid::Uuid> = batch.iter().map(|p| p.metadata.command_id).collect();
-    let truth: Value = sqlx::query_scalar("SELECT events_lock_and_read($1, $2)")
-        .bind(command_ids)
-        .bind(stream_ids(batch))
-        .fetch_one(&mut *tx)
-        .await?;
-    let planned = plan(batch, Known::from_json(truth).map_err(decode_error)?, Utc::now());
+    let truth = read_known(&mut *tx, "SELECT events_lock_and_read($1, $2)", batch).await?;
+    let planned = plan(batch, truth, Utc::now());
     if append(&mut *tx, &planned).await?.is_some() {
         return Err(sqlx::Error::Protocol(
             "append_events refused a batch planned under the lock".into(),
@@ -159,6 +165,29 @@ async fn commit_on(
     }
     tx.commit().await?;
     Ok(belief.written(planned))
+}
+
+/// The insert met a row that another writer appended after the writer last
+/// looked: a newer version of a stream it believed it knew (or, once planned
+/// again on the truth, an event id a caller reused, which then fails as an
+/// error). Nothing was written.
+fn overtaken(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("23505"))
+}
+
+/// What the log says about the batch's command ids and streams, from
+/// `events_known` or `events_lock_and_read`.
+async fn read_known<'e, E>(executor: E, sql: &'static str, batch: &[Pending]) -> Result<Known, sqlx::Error>
+where
+    E: Executor<'e, Database = Postgres>,
+{
+    let command_ids: Vec<uuid::Uuid> = batch.iter().map(|p| p.metadata.command_id).collect();
+    let truth: Value = sqlx::query_scalar(sql)
+        .bind(command_ids)
+        .bind(stream_ids(batch))
+        .fetch_one(executor)
+        .await?;
+    Known::from_json(truth).map_err(decode_error)
 }
 
 fn decode_error(e: serde_json::Error) -> sqlx::Error {
@@ -175,13 +204,14 @@ where
     let r = &p.rows;
     let truth: Option<Value> = sqlx::query_scalar(
         "SELECT append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                              $15, $16, $17, $18, $19, $20, $21, $22)",
+                              $15, $16, $17, $18, $19, $20, $21, $22, $23)",
     )
     .bind(p.assumed_head.position)
     .bind(&p.assumed_head.hash)
     .bind(&p.new_command_ids)
     .bind(&p.stream_ids)
     .bind(&p.assumed_versions)
+    .bind(&p.checked)
     .bind(&r.position)
     .bind(&r.stream_id)
     .bind(&r.stream_version)
