@@ -3,6 +3,7 @@
 //! from that row on.
 
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -11,6 +12,9 @@ use crate::model::EventMetadata;
 pub const GENESIS_HASH: [u8; 32] = [0; 32];
 
 /// The fields that are hashed, borrowed from either a new or a stored event.
+/// The payload and `metadata.extra` come as their `canonical_json`, which
+/// the appending caller computes before its append joins the writer's
+/// queue: the writer, which every append waits for, then only feeds bytes.
 pub struct HashInput<'a> {
     pub position: i64,
     pub stream_id: &'a str,
@@ -18,7 +22,8 @@ pub struct HashInput<'a> {
     pub event_id: uuid::Uuid,
     pub event_type: &'a str,
     pub schema_version: i32,
-    pub payload: &'a Value,
+    pub canonical_payload: &'a str,
+    pub canonical_extra: &'a str,
     pub metadata: &'a EventMetadata,
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
@@ -38,8 +43,8 @@ pub fn event_hash(prev_hash: &[u8], e: &HashInput<'_>) -> Vec<u8> {
     field(e.event_id.as_bytes());
     field(e.event_type.as_bytes());
     field(&e.schema_version.to_be_bytes());
-    field(canonical_json(e.payload).as_bytes());
-    field(canonical_json(&e.metadata.extra).as_bytes());
+    field(e.canonical_payload.as_bytes());
+    field(e.canonical_extra.as_bytes());
     field(e.metadata.actor.as_bytes());
     field(e.metadata.command_id.as_bytes());
     field(e.metadata.correlation_id.as_bytes());
@@ -47,6 +52,11 @@ pub fn event_hash(prev_hash: &[u8], e: &HashInput<'_>) -> Vec<u8> {
     field(&e.occurred_at.timestamp_micros().to_be_bytes());
     field(&e.recorded_at.timestamp_micros().to_be_bytes());
     h.finalize().to_vec()
+}
+
+/// `canonical_json`, ready to be sent to PostgreSQL as it is.
+pub(crate) fn canonical_raw(v: &Value) -> Result<Box<RawValue>, serde_json::Error> {
+    RawValue::from_string(canonical_json(v))
 }
 
 /// JSON with object keys sorted at every level and no insignificant white

@@ -23,6 +23,7 @@ pub use read::events_after;
 pub use schema::{connect, migrate, migrations_applied, MIGRATOR};
 pub use verify::{verify_chain, ChainBreak, VerifyReport};
 
+use hash::canonical_raw;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 use writer::Pending;
@@ -83,6 +84,12 @@ impl EventStore {
         let pending = Pending {
             stream_id: stream_id.to_owned(),
             expected,
+            canonical_payloads: events
+                .iter()
+                .map(|e| canonical_raw(&e.payload))
+                .collect::<Result<_, _>>()
+                .map_err(unencodable)?,
+            canonical_extra: canonical_raw(&metadata.extra).map_err(unencodable)?,
             metadata,
             events,
             reply,
@@ -95,4 +102,10 @@ impl EventStore {
             .await
             .map_err(|_| AppendError::Store(StoreError::WriterStopped))?
     }
+}
+
+/// Canonical JSON always reads back; this only turns the impossible into a
+/// typed error rather than a panic.
+fn unencodable(e: serde_json::Error) -> AppendError {
+    AppendError::Invalid(format!("the event cannot be encoded as JSON: {e}"))
 }

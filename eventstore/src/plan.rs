@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::hash::{event_hash, HashInput, GENESIS_HASH};
@@ -129,15 +131,16 @@ impl Known {
 
 /// Column vectors for one multi-row INSERT ... SELECT FROM UNNEST.
 #[derive(Default)]
-pub(crate) struct Rows {
+pub(crate) struct Rows<'a> {
     pub position: Vec<i64>,
     pub stream_id: Vec<String>,
     pub stream_version: Vec<i64>,
     pub event_id: Vec<Uuid>,
     pub event_type: Vec<String>,
     pub schema_version: Vec<i32>,
-    pub payload: Vec<Value>,
-    pub extra: Vec<Value>,
+    /// The canonical JSON the caller prepared, sent as it is.
+    pub payload: Vec<Json<&'a RawValue>>,
+    pub extra: Vec<Json<&'a RawValue>>,
     pub actor: Vec<String>,
     pub command_id: Vec<Uuid>,
     pub correlation_id: Vec<Uuid>,
@@ -149,7 +152,7 @@ pub(crate) struct Rows {
 }
 
 /// A batch planned on some `Known`: valid exactly when that `Known` is true.
-pub(crate) struct Plan {
+pub(crate) struct Plan<'a> {
     /// The assumptions `append_events` checks under the lock.
     pub assumed_head: Head,
     pub new_command_ids: Vec<Uuid>,
@@ -160,7 +163,7 @@ pub(crate) struct Plan {
     /// knows the version exists, and the unique index refuses the insert if
     /// another writer has gone past it.
     pub checked: Vec<bool>,
-    pub rows: Rows,
+    pub rows: Rows<'a>,
     pub outcomes: Vec<Outcome>,
     /// The log's head and the streams' versions once the plan is written.
     pub head_after: Head,
@@ -180,7 +183,7 @@ pub(crate) fn stream_ids(batch: &[Pending]) -> Vec<String> {
     ids
 }
 
-pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan {
+pub(crate) fn plan<'a>(batch: &'a [Pending], known: Known, now: DateTime<Utc>) -> Plan<'a> {
     let Known {
         head,
         mut earlier,
@@ -225,7 +228,7 @@ pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan 
         }
         let first_position = position + 1;
         let mut version = actual;
-        for e in &p.events {
+        for (e, canonical_payload) in p.events.iter().zip(p.canonical_payloads.iter().map(|c| &**c)) {
             position += 1;
             version += 1;
             let occurred_at = to_micros(e.occurred_at);
@@ -238,7 +241,8 @@ pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan 
                     event_id: e.event_id,
                     event_type: &e.event_type,
                     schema_version: e.schema_version,
-                    payload: &e.payload,
+                    canonical_payload: canonical_payload.get(),
+                    canonical_extra: p.canonical_extra.get(),
                     metadata: &p.metadata,
                     occurred_at,
                     recorded_at,
@@ -250,8 +254,8 @@ pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan 
             rows.event_id.push(e.event_id);
             rows.event_type.push(e.event_type.clone());
             rows.schema_version.push(e.schema_version);
-            rows.payload.push(e.payload.clone());
-            rows.extra.push(p.metadata.extra.clone());
+            rows.payload.push(Json(canonical_payload));
+            rows.extra.push(Json(&*p.canonical_extra));
             rows.actor.push(p.metadata.actor.clone());
             rows.command_id.push(p.metadata.command_id);
             rows.correlation_id.push(p.metadata.correlation_id);
@@ -302,6 +306,7 @@ pub(crate) fn plan(batch: &[Pending], known: Known, now: DateTime<Utc>) -> Plan 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash::canonical_raw;
     use crate::model::{EventMetadata, NewEvent};
     use serde_json::json;
     use tokio::sync::oneshot;
@@ -314,10 +319,13 @@ mod tests {
             payload: json!({ "n": 1 }),
             occurred_at: Utc::now(),
         };
+        let metadata = EventMetadata::for_command("tester", command_id);
         Pending {
             stream_id: stream.into(),
             expected,
-            metadata: EventMetadata::for_command("tester", command_id),
+            canonical_payloads: vec![canonical_raw(&event.payload).unwrap()],
+            canonical_extra: canonical_raw(&metadata.extra).unwrap(),
+            metadata,
             events: vec![event],
             reply: oneshot::channel().0,
         }

@@ -2,7 +2,7 @@
 
 use sqlx::PgPool;
 
-use crate::hash::{event_hash, HashInput, GENESIS_HASH};
+use crate::hash::{canonical_json, event_hash, HashInput, GENESIS_HASH};
 use crate::read::events_after;
 use crate::StoreError;
 
@@ -51,7 +51,8 @@ pub async fn verify_chain(pool: &PgPool, mut progress: impl FnMut(i64)) -> Resul
                         event_id: e.event_id,
                         event_type: &e.event_type,
                         schema_version: e.schema_version,
-                        payload: &e.payload,
+                        canonical_payload: &canonical_json(&e.payload),
+                        canonical_extra: &canonical_json(&e.metadata.extra),
                         metadata: &e.metadata,
                         occurred_at: e.occurred_at,
                         recorded_at: e.recorded_at,

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Connection, Executor, Postgres};
@@ -38,6 +39,10 @@ pub(crate) struct Pending {
     pub expected: ExpectedVersion,
     pub metadata: EventMetadata,
     pub events: Vec<NewEvent>,
+    /// `canonical_json` of each event's payload and of `metadata.extra`,
+    /// for the hash chain: computed by the caller, off the writer's path.
+    pub canonical_payloads: Vec<Box<RawValue>>,
+    pub canonical_extra: Box<RawValue>,
     pub reply: oneshot::Sender<Result<AppendResult, AppendError>>,
 }
 
@@ -197,7 +202,7 @@ fn decode_error(e: serde_json::Error) -> sqlx::Error {
 /// Writes the plan if its assumptions hold; otherwise writes nothing and
 /// returns what is true. One statement: in autocommit it is its own
 /// transaction, and the NOTIFY it queues is sent when that commits.
-async fn append<'e, E>(executor: E, p: &Plan) -> Result<Option<Known>, sqlx::Error>
+async fn append<'e, E>(executor: E, p: &Plan<'_>) -> Result<Option<Known>, sqlx::Error>
 where
     E: Executor<'e, Database = Postgres>,
 {
