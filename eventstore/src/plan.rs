@@ -129,19 +129,21 @@ impl Known {
     }
 }
 
-/// Column vectors for one multi-row INSERT ... SELECT FROM UNNEST.
+/// Column vectors for one multi-row INSERT ... SELECT FROM UNNEST,
+/// borrowing from the batch wherever they can: the writer builds them on
+/// every append's path.
 #[derive(Default)]
 pub(crate) struct Rows<'a> {
     pub position: Vec<i64>,
-    pub stream_id: Vec<String>,
+    pub stream_id: Vec<&'a str>,
     pub stream_version: Vec<i64>,
     pub event_id: Vec<Uuid>,
-    pub event_type: Vec<String>,
+    pub event_type: Vec<&'a str>,
     pub schema_version: Vec<i32>,
     /// The canonical JSON the caller prepared, sent as it is.
     pub payload: Vec<Json<&'a RawValue>>,
     pub extra: Vec<Json<&'a RawValue>>,
-    pub actor: Vec<String>,
+    pub actor: Vec<&'a str>,
     pub command_id: Vec<Uuid>,
     pub correlation_id: Vec<Uuid>,
     pub causation_id: Vec<Uuid>,
@@ -249,14 +251,14 @@ pub(crate) fn plan<'a>(batch: &'a [Pending], known: Known, now: DateTime<Utc>) -
                 },
             );
             rows.position.push(position);
-            rows.stream_id.push(p.stream_id.clone());
+            rows.stream_id.push(&p.stream_id);
             rows.stream_version.push(version);
             rows.event_id.push(e.event_id);
-            rows.event_type.push(e.event_type.clone());
+            rows.event_type.push(&e.event_type);
             rows.schema_version.push(e.schema_version);
             rows.payload.push(Json(canonical_payload));
             rows.extra.push(Json(&*p.canonical_extra));
-            rows.actor.push(p.metadata.actor.clone());
+            rows.actor.push(&p.metadata.actor);
             rows.command_id.push(p.metadata.command_id);
             rows.correlation_id.push(p.metadata.correlation_id);
             rows.causation_id.push(p.metadata.causation_id);
