@@ -473,16 +473,20 @@ async fn a_writer_overtaken_on_a_stream_it_knows_writes_after_the_newer_version(
     let any = a.append("s", ExpectedVersion::Any, meta(), vec![event(3), event(4)]);
     let any = any.await.unwrap();
     assert_eq!((any.first_position, any.last_position, any.stream_version), (3, 4, 4));
-    let stale = a.append("s", ExpectedVersion::Exact(2), meta(), vec![event(5)]);
-    match stale.await {
-        Err(AppendError::WrongExpectedVersion { actual, .. }) => assert_eq!(actual, 4),
-        other => panic!("expected WrongExpectedVersion, got {other:?}"),
-    }
+    let stale = a.append("s", ExpectedVersion::Exact(2), meta(), vec![event(5)]).await;
+    assert!(
+        matches!(stale, Err(AppendError::WrongExpectedVersion { actual: 4, .. })),
+        "{stale:?}"
+    );
     let next = a.append("s", ExpectedVersion::Exact(4), meta(), vec![event(6)]);
     assert_eq!(next.await.unwrap().stream_version, 5);
 
     let report = verify_chain(&db.pool, |_| {}).await.unwrap();
-    assert_eq!((report.events_checked, report.first_break), (5, None));
+    assert_eq!(
+        (report.events_checked, report.first_break),
+        (5, None),
+        "one chain, no gap"
+    );
     db.drop_db().await;
 }
 
