@@ -20,10 +20,14 @@ use tokio::sync::mpsc;
 use crate::connection::Dedicated;
 use crate::plan::Outcome;
 use crate::writer::Pending;
-use crate::{AppendError, StoreError};
+use crate::{AppendError, StoreError, NOTIFY_CHANNEL};
 
-/// A batch whose transaction has committed, with each request's answer.
-pub(crate) type Committed = Vec<(Pending, Outcome)>;
+/// A batch whose transaction has committed: each request's answer, and the
+/// log's head position after it (announced once it is durable).
+pub(crate) struct Committed {
+    pub answers: Vec<(Pending, Outcome)>,
+    pub head: i64,
+}
 
 /// Flushes under way at once. A batch that commits while a flush is under
 /// way need not wait for it to end before its own starts; PostgreSQL joins
@@ -45,9 +49,10 @@ pub(crate) async fn run(options: PgConnectOptions, mut committed: mpsc::Unbounde
                 while let Ok(more) = committed.try_recv() {
                     waiting.push(more);
                 }
+                let head = waiting.iter().map(|c| c.head).max().unwrap_or_default();
                 let Some(mut connection) = idle.pop() else { continue };
                 under_way.push(async move {
-                    let flushed = flush(&mut connection).await;
+                    let flushed = flush(&mut connection, head).await;
                     answer(waiting, flushed);
                     connection
                 });
@@ -59,7 +64,7 @@ pub(crate) async fn run(options: PgConnectOptions, mut committed: mpsc::Unbounde
 }
 
 fn answer(waiting: Vec<Committed>, flushed: Result<(), sqlx::Error>) {
-    for (pending, outcome) in waiting.into_iter().flatten() {
+    for (pending, outcome) in waiting.into_iter().flat_map(|c| c.answers) {
         let outcome = match &flushed {
             Ok(_) => outcome,
             // Committed but not known to be on disk: say so. A retry with
@@ -74,9 +79,14 @@ fn answer(waiting: Vec<Committed>, flushed: Result<(), sqlx::Error>) {
 }
 
 /// Commits a transaction with an id, which PostgreSQL makes durable, with
-/// everything logged before it, before it answers.
-async fn flush(connection: &mut Dedicated) -> Result<(), sqlx::Error> {
-    let result = sqlx::query("SELECT pg_current_xact_id()")
+/// everything logged before it, before it answers; the same transaction
+/// announces `head` to followers, so the NOTIFY goes out after the appends
+/// committed (indeed once they are durable) and costs the appending backend,
+/// which holds the store's lock, nothing.
+async fn flush(connection: &mut Dedicated, head: i64) -> Result<(), sqlx::Error> {
+    let result = sqlx::query("SELECT pg_notify($1, $2), pg_current_xact_id()")
+        .bind(NOTIFY_CHANNEL)
+        .bind(head.to_string())
         .execute(connection.get().await?)
         .await;
     connection.check(result).map(drop)

@@ -23,7 +23,7 @@ use crate::connection::Dedicated;
 use crate::durability::{self, Committed};
 use crate::model::{AppendResult, EventMetadata, ExpectedVersion, NewEvent};
 use crate::plan::{plan, stream_ids, Head, Known, Outcome, Plan};
-use crate::{AppendError, NOTIFY_CHANNEL};
+use crate::AppendError;
 
 pub(crate) const QUEUE_CAPACITY: usize = 8192;
 /// Large enough to amortise a commit over many requests, small enough to
@@ -90,8 +90,9 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
                 Err(_) => break,
             }
         }
-        let answered = commit_batch(&mut connection, &mut belief, batch).await;
-        if !answered.is_empty() && committed.send(answered).is_err() {
+        let answers = commit_batch(&mut connection, &mut belief, batch).await;
+        let head = belief.head.position;
+        if !answers.is_empty() && committed.send(Committed { answers, head }).is_err() {
             return;
         }
     }
@@ -103,7 +104,7 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
 /// Commits the batch and returns the requests it has answers for; the
 /// answers go out once the batch is durable. Requests that failed outright
 /// are answered here.
-async fn commit_batch(connection: &mut Dedicated, belief: &mut Belief, batch: Vec<Pending>) -> Committed {
+async fn commit_batch(connection: &mut Dedicated, belief: &mut Belief, batch: Vec<Pending>) -> Vec<(Pending, Outcome)> {
     match commit(connection, belief, &batch).await {
         Ok(outcomes) => batch.into_iter().zip(outcomes).collect(),
         Err(e) if batch.len() > 1 => {
@@ -201,7 +202,7 @@ fn decode_error(e: serde_json::Error) -> sqlx::Error {
 
 /// Writes the plan if its assumptions hold; otherwise writes nothing and
 /// returns what is true. One statement: in autocommit it is its own
-/// transaction, and the NOTIFY it queues is sent when that commits.
+/// transaction. (Followers are notified by the flush that follows.)
 async fn append<'e, E>(executor: E, p: &Plan<'_>) -> Result<Option<Known>, sqlx::Error>
 where
     E: Executor<'e, Database = Postgres>,
@@ -209,7 +210,7 @@ where
     let r = &p.rows;
     let truth: Option<Value> = sqlx::query_scalar(
         "SELECT append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                              $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+                              $15, $16, $17, $18, $19, $20, $21, $22)",
     )
     .bind(p.assumed_head.position)
     .bind(&p.assumed_head.hash)
@@ -233,7 +234,6 @@ where
     .bind(&r.recorded_at)
     .bind(&r.prev_hash)
     .bind(&r.hash)
-    .bind(NOTIFY_CHANNEL)
     .fetch_one(executor)
     .await?;
     truth.map(Known::from_json).transpose().map_err(decode_error)
