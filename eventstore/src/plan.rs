@@ -99,18 +99,18 @@ impl Known {
 
     /// The writer's prediction, without asking the database: the head it
     /// last wrote or saw, no command id seen before, and each stream at the
-    /// version it last wrote or saw, or else (a guess) at the version the
-    /// batch's first request for it expects. A wrong prediction costs one
-    /// round trip: `append_events` refuses it and returns the truth, or its
-    /// insert fails on the unique index.
-    pub fn predict(head: &Head, versions: &HashMap<String, i64>, batch: &[Pending]) -> Self {
+    /// version it last wrote or saw (`version_of`), or else (a guess) at the
+    /// version the batch's first request for it expects. A wrong prediction
+    /// costs one round trip: `append_events` refuses it and returns the
+    /// truth, or its insert fails on the unique index.
+    pub fn predict(head: &Head, version_of: impl Fn(&str) -> Option<i64>, batch: &[Pending]) -> Self {
         let mut predicted = HashMap::new();
         let mut guessed = HashSet::new();
         for p in batch {
             predicted
                 .entry(p.stream_id.clone())
-                .or_insert_with(|| match versions.get(&p.stream_id) {
-                    Some(&known) => known,
+                .or_insert_with(|| match version_of(&p.stream_id) {
+                    Some(known) => known,
                     None => {
                         guessed.insert(p.stream_id.clone());
                         match p.expected {
@@ -397,7 +397,7 @@ mod tests {
             request("b", ExpectedVersion::Exact(3), Uuid::now_v7()),
             request("c", ExpectedVersion::Any, Uuid::now_v7()),
         ];
-        let predicted = Known::predict(&Head::genesis(), &believed, &batch);
+        let predicted = Known::predict(&Head::genesis(), |s| believed.get(s).copied(), &batch);
         assert_eq!(predicted.versions["a"], 4);
         assert_eq!(predicted.versions["b"], 3);
         assert_eq!(predicted.versions["c"], 0);
@@ -414,7 +414,11 @@ mod tests {
             request("guessed", ExpectedVersion::Exact(3), Uuid::now_v7()),
             request("refused", ExpectedVersion::Exact(7), Uuid::now_v7()),
         ];
-        let planned = plan(&batch, Known::predict(&Head::genesis(), &believed, &batch), Utc::now());
+        let planned = plan(
+            &batch,
+            Known::predict(&Head::genesis(), |s| believed.get(s).copied(), &batch),
+            Utc::now(),
+        );
         assert_eq!(planned.stream_ids, ["guessed", "known", "refused"]);
         assert_eq!(planned.checked, [true, false, true]);
         // What the database returns is the truth: nothing in it is probed again.

@@ -9,14 +9,23 @@
 //! belief under the lock before writing. When the belief is wrong (another
 //! process appended, a stream was further on than its caller expected, a
 //! command id was seen before), nothing is written and the truth comes back.
+//!
+//! While a batch is being written, the writer gathers the next one and plans
+//! it on the belief that the batch under way lands as planned, so that the
+//! appending backend, which every append waits for, gets its next statement
+//! as soon as it has answered, not after the writer has hashed and encoded
+//! it. If the batch under way does not land as planned, that plan is thrown
+//! away (and were it sent anyway, `append_events` would refuse it: its head
+//! would not match).
 
 use std::collections::HashMap;
 
 use chrono::Utc;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{Connection, Executor, Postgres};
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection};
+use sqlx::{Arguments, Connection, Executor, Postgres};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::connection::Dedicated;
@@ -60,13 +69,109 @@ struct Belief {
 }
 
 impl Belief {
-    fn written(&mut self, plan: Plan) -> Vec<Outcome> {
-        self.head = plan.head_after;
-        if self.versions.len() + plan.versions_after.len() > REMEMBERED_STREAMS {
+    fn predict(&self, batch: &[Pending]) -> Known {
+        Known::predict(&self.head, |s| self.versions.get(s).copied(), batch)
+    }
+
+    fn written(&mut self, effects: Effects) -> Vec<Outcome> {
+        self.head = effects.head_after;
+        if self.versions.len() + effects.versions_after.len() > REMEMBERED_STREAMS {
             self.versions.clear();
         }
-        self.versions.extend(plan.versions_after);
-        plan.outcomes
+        self.versions.extend(effects.versions_after);
+        effects.outcomes
+    }
+}
+
+/// What a plan does once written: each request's answer, and the head and
+/// versions the writer then believes.
+struct Effects {
+    outcomes: Vec<Outcome>,
+    head_after: Head,
+    versions_after: HashMap<String, i64>,
+}
+
+/// A plan encoded as `append_events`' arguments. It owns its data, so it can
+/// be made while the batch before it is still being written.
+struct Prepared {
+    arguments: PgArguments,
+    effects: Effects,
+}
+
+fn prepare(planned: Plan<'_>) -> Result<Prepared, sqlx::Error> {
+    let arguments = encode(&planned).map_err(sqlx::Error::Encode)?;
+    Ok(Prepared {
+        arguments,
+        effects: Effects {
+            outcomes: planned.outcomes,
+            head_after: planned.head_after,
+            versions_after: planned.versions_after,
+        },
+    })
+}
+
+fn encode(p: &Plan<'_>) -> Result<PgArguments, BoxDynError> {
+    let r = &p.rows;
+    let mut a = PgArguments::default();
+    a.add(p.assumed_head.position)?;
+    a.add(&p.assumed_head.hash)?;
+    a.add(&p.new_command_ids)?;
+    a.add(&p.stream_ids)?;
+    a.add(&p.assumed_versions)?;
+    a.add(&p.checked)?;
+    a.add(&r.position)?;
+    a.add(&r.stream_id)?;
+    a.add(&r.stream_version)?;
+    a.add(&r.event_id)?;
+    a.add(&r.event_type)?;
+    a.add(&r.schema_version)?;
+    a.add(&r.payload)?;
+    a.add(&r.extra)?;
+    a.add(&r.actor)?;
+    a.add(&r.command_id)?;
+    a.add(&r.correlation_id)?;
+    a.add(&r.causation_id)?;
+    a.add(&r.occurred_at)?;
+    a.add(&r.recorded_at)?;
+    a.add(&r.prev_hash)?;
+    a.add(&r.hash)?;
+    Ok(a)
+}
+
+/// The batch gathered while the one before it was written, and its plan if
+/// it was made, which holds only if that batch landed as it was planned.
+struct Ahead {
+    batch: Vec<Pending>,
+    events: usize,
+    prepared: Option<Prepared>,
+}
+
+impl Ahead {
+    fn new() -> Self {
+        Ahead {
+            batch: Vec::new(),
+            events: 0,
+            prepared: None,
+        }
+    }
+
+    fn push(&mut self, pending: Pending) {
+        self.events += pending.events.len();
+        self.batch.push(pending);
+    }
+
+    fn full(&self) -> bool {
+        self.events >= MAX_BATCH_EVENTS
+    }
+
+    /// Takes whatever is already queued, up to the batch limit.
+    fn take_queued(&mut self, queue: &mut mpsc::Receiver<Pending>) {
+        while !self.full() {
+            match queue.try_recv() {
+                Ok(next) => self.push(next),
+                Err(_) => break,
+            }
+        }
     }
 }
 
@@ -78,19 +183,71 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
         head: Head::genesis(),
         versions: HashMap::new(),
     };
-    while let Some(first) = queue.recv().await {
-        let mut size = first.events.len();
-        let mut batch = vec![first];
-        while size < MAX_BATCH_EVENTS {
-            match queue.try_recv() {
-                Ok(next) => {
-                    size += next.events.len();
-                    batch.push(next);
-                }
-                Err(_) => break,
+    let mut ahead = Ahead::new();
+    // The requests of the batch before the one under way: answered once it
+    // is durable, they are the ones that come back while it is written.
+    let mut returning = usize::MAX;
+    let mut open = true;
+    loop {
+        if ahead.batch.is_empty() {
+            if !open {
+                break;
+            }
+            match queue.recv().await {
+                Some(first) => ahead.push(first),
+                None => break,
             }
         }
-        let answers = commit_batch(&mut connection, &mut belief, batch).await;
+        let prepared = ahead.prepared.take();
+        if prepared.is_none() {
+            ahead.take_queued(&mut queue);
+        }
+        let batch = std::mem::take(&mut ahead.batch);
+        ahead.events = 0;
+        let first = match prepared {
+            Some(p) => Ok(p),
+            None => prepare(plan(&batch, belief.predict(&batch), Utc::now())),
+        };
+        let result = match first {
+            Ok(first) => {
+                let expected_head = first.effects.head_after.clone();
+                let expected_versions = first.effects.versions_after.clone();
+                let writing = commit(&mut connection, &batch, first);
+                tokio::pin!(writing);
+                loop {
+                    tokio::select! {
+                        biased;
+                        written = &mut writing => break written,
+                        next = queue.recv(), if open && ahead.prepared.is_none() && !ahead.full() => {
+                            let Some(next) = next else {
+                                open = false;
+                                continue;
+                            };
+                            ahead.push(next);
+                            if ahead.batch.len() >= returning {
+                                ahead.take_queued(&mut queue);
+                                let version_of = |s: &str| {
+                                    expected_versions.get(s).or_else(|| belief.versions.get(s)).copied()
+                                };
+                                let known = Known::predict(&expected_head, version_of, &ahead.batch);
+                                // An encoding error here is met again, and answered, when the batch is planned anew.
+                                ahead.prepared = prepare(plan(&ahead.batch, known, Utc::now())).ok();
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => Err(e),
+        };
+        returning = batch.len();
+        if !matches!(result, Ok((_, true))) {
+            // The plan made ahead assumed this batch would land as first planned.
+            ahead.prepared = None;
+        }
+        let answers = match result {
+            Ok((effects, _)) => batch.into_iter().zip(belief.written(effects)).collect(),
+            Err(e) => answer_alone(&mut connection, &mut belief, batch, e).await,
+        };
         let head = belief.head.position;
         if !answers.is_empty() && committed.send(Committed { answers, head }).is_err() {
             return;
@@ -101,61 +258,72 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
     let _ = answering.await;
 }
 
-/// Commits the batch and returns the requests it has answers for; the
-/// answers go out once the batch is durable. Requests that failed outright
+/// The batch failed as a whole (say, a payload jsonb refuses): one request
+/// may have poisoned the statement, so each is tried alone, and the others
+/// still land. Returns the requests it has answers for; those that failed
 /// are answered here.
-async fn commit_batch(connection: &mut Dedicated, belief: &mut Belief, batch: Vec<Pending>) -> Vec<(Pending, Outcome)> {
-    match commit(connection, belief, &batch).await {
-        Ok(outcomes) => batch.into_iter().zip(outcomes).collect(),
-        Err(e) if batch.len() > 1 => {
-            // One request may have poisoned the statement (say, a payload
-            // jsonb refuses). Retry each alone so the others still land.
-            tracing::warn!(error = %e, size = batch.len(), "group append failed; retrying one by one");
-            let mut answered = Vec::new();
-            for pending in batch {
-                match commit(connection, belief, std::slice::from_ref(&pending)).await {
-                    Ok(mut outcomes) => answered.push((pending, outcomes.remove(0))),
-                    Err(e) => {
-                        let _ = pending.reply.send(Err(e.into()));
-                    }
-                }
-            }
-            answered
-        }
-        Err(e) => {
-            if let Some(pending) = batch.into_iter().next() {
-                let _ = pending.reply.send(Err(e.into()));
-            }
-            Vec::new()
-        }
-    }
-}
-
-async fn commit(
+async fn answer_alone(
     connection: &mut Dedicated,
     belief: &mut Belief,
+    batch: Vec<Pending>,
+    error: sqlx::Error,
+) -> Vec<(Pending, Outcome)> {
+    if batch.len() == 1 {
+        if let Some(pending) = batch.into_iter().next() {
+            let _ = pending.reply.send(Err(error.into()));
+        }
+        return Vec::new();
+    }
+    tracing::warn!(error = %error, size = batch.len(), "group append failed; retrying one by one");
+    let mut answered = Vec::new();
+    for pending in batch {
+        let alone = std::slice::from_ref(&pending);
+        let written = match prepare(plan(alone, belief.predict(alone), Utc::now())) {
+            Ok(first) => commit(connection, alone, first).await,
+            Err(e) => Err(e),
+        };
+        match written {
+            Ok((effects, _)) => {
+                let outcome = belief.written(effects).remove(0);
+                answered.push((pending, outcome));
+            }
+            Err(e) => {
+                let _ = pending.reply.send(Err(e.into()));
+            }
+        }
+    }
+    answered
+}
+
+/// Writes the batch: as `first` plans it if its assumptions hold, else as
+/// planned on the truth. Returns what was written, and whether it was
+/// `first`.
+async fn commit(
+    connection: &mut Dedicated,
     batch: &[Pending],
-) -> Result<Vec<Outcome>, sqlx::Error> {
-    let result = commit_on(connection.get().await?, belief, batch).await;
+    first: Prepared,
+) -> Result<(Effects, bool), sqlx::Error> {
+    let result = commit_on(connection.get().await?, batch, first).await;
     connection.check(result)
 }
 
 async fn commit_on(
     connection: &mut PgConnection,
-    belief: &mut Belief,
     batch: &[Pending],
-) -> Result<Vec<Outcome>, sqlx::Error> {
-    let mut known = Known::predict(&belief.head, &belief.versions, batch);
-    for _ in 0..OPTIMISTIC_ATTEMPTS {
-        let planned = plan(batch, known, Utc::now());
-        match append(&mut *connection, &planned).await {
-            Ok(None) => return Ok(belief.written(planned)),
-            Ok(Some(truth)) => known = truth,
-            Err(e) if overtaken(&e) => {
-                known = read_known(&mut *connection, "SELECT events_known($1, $2)", batch).await?
-            }
+    first: Prepared,
+) -> Result<(Effects, bool), sqlx::Error> {
+    let mut attempt = first;
+    for tried in 1..=OPTIMISTIC_ATTEMPTS {
+        let known = match append(&mut *connection, attempt.arguments).await {
+            Ok(None) => return Ok((attempt.effects, tried == 1)),
+            Ok(Some(truth)) => truth,
+            Err(e) if overtaken(&e) => read_known(&mut *connection, "SELECT events_known($1, $2)", batch).await?,
             Err(e) => return Err(e),
+        };
+        if tried == OPTIMISTIC_ATTEMPTS {
+            break;
         }
+        attempt = prepare(plan(batch, known, Utc::now()))?;
     }
     // Another process keeps appending between our attempts: read the truth
     // and write in one transaction, holding the lock from before the read.
@@ -163,14 +331,14 @@ async fn commit_on(
     // the lock sees every append committed before it was granted.
     let mut tx = connection.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
     let truth = read_known(&mut *tx, "SELECT events_lock_and_read($1, $2)", batch).await?;
-    let planned = plan(batch, truth, Utc::now());
-    if append(&mut *tx, &planned).await?.is_some() {
+    let locked = prepare(plan(batch, truth, Utc::now()))?;
+    if append(&mut *tx, locked.arguments).await?.is_some() {
         return Err(sqlx::Error::Protocol(
             "append_events refused a batch planned under the lock".into(),
         ));
     }
     tx.commit().await?;
-    Ok(belief.written(planned))
+    Ok((locked.effects, false))
 }
 
 /// The insert met a row that another writer appended after the writer last
@@ -203,37 +371,15 @@ fn decode_error(e: serde_json::Error) -> sqlx::Error {
 /// Writes the plan if its assumptions hold; otherwise writes nothing and
 /// returns what is true. One statement: in autocommit it is its own
 /// transaction. (Followers are notified by the flush that follows.)
-async fn append<'e, E>(executor: E, p: &Plan<'_>) -> Result<Option<Known>, sqlx::Error>
+async fn append<'e, E>(executor: E, arguments: PgArguments) -> Result<Option<Known>, sqlx::Error>
 where
     E: Executor<'e, Database = Postgres>,
 {
-    let r = &p.rows;
-    let truth: Option<Value> = sqlx::query_scalar(
+    let truth: Option<Value> = sqlx::query_scalar_with(
         "SELECT append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
                               $15, $16, $17, $18, $19, $20, $21, $22)",
+        arguments,
     )
-    .bind(p.assumed_head.position)
-    .bind(&p.assumed_head.hash)
-    .bind(&p.new_command_ids)
-    .bind(&p.stream_ids)
-    .bind(&p.assumed_versions)
-    .bind(&p.checked)
-    .bind(&r.position)
-    .bind(&r.stream_id)
-    .bind(&r.stream_version)
-    .bind(&r.event_id)
-    .bind(&r.event_type)
-    .bind(&r.schema_version)
-    .bind(&r.payload)
-    .bind(&r.extra)
-    .bind(&r.actor)
-    .bind(&r.command_id)
-    .bind(&r.correlation_id)
-    .bind(&r.causation_id)
-    .bind(&r.occurred_at)
-    .bind(&r.recorded_at)
-    .bind(&r.prev_hash)
-    .bind(&r.hash)
     .fetch_one(executor)
     .await?;
     truth.map(Known::from_json).transpose().map_err(decode_error)
