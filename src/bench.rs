@@ -15,6 +15,8 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy)]
 pub struct BenchConfig {
+    /// Each round runs every scenario in a fresh database.
+    pub rounds: usize,
     pub writers: usize,
     pub appends_per_writer: usize,
     pub hot_streams: usize,
@@ -47,32 +49,72 @@ pub struct BenchReport {
 }
 
 impl BenchReport {
-    pub fn to_markdown(&self, config: &BenchConfig) -> String {
-        let ratio = self.distinct.per_second() / self.ceiling.per_second() * 100.0;
-        let of_one = self.distinct.per_second() / self.one_backend.per_second() * 100.0;
-        let row = |s: &Scenario| {
-            format!(
-                "| {} | {} | {} | {:.2} | {:.0} |\n",
-                s.name,
-                s.events,
-                s.conflicts,
-                s.elapsed.as_secs_f64(),
-                s.per_second()
-            )
-        };
-        format!(
-            "| scenario | events | conflicts retried | seconds | events/s |\n|---|---|---|---|---|\n{}{}{}{}\n\
-             {} writers, {} appends each; hot streams: {}. Store / ceiling: {ratio:.0} %. \
-             Store / one backend's plain inserts: {of_one:.0} %.\n",
-            row(&self.distinct),
-            row(&self.hot),
-            row(&self.ceiling),
-            row(&self.one_backend),
-            config.writers,
-            config.appends_per_writer,
-            config.hot_streams,
-        )
+    fn scenarios(&self) -> [&Scenario; 4] {
+        [&self.distinct, &self.hot, &self.ceiling, &self.one_backend]
     }
+
+    /// The target's ratio: distinct-stream appends against the ceiling.
+    pub fn of_ceiling(&self) -> f64 {
+        self.distinct.per_second() / self.ceiling.per_second()
+    }
+
+    pub fn of_one_backend(&self) -> f64 {
+        self.distinct.per_second() / self.one_backend.per_second()
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// One row per scenario, one column per round (events/s), and the median;
+/// then the ratios, round by round. The ceiling moves by tens of per cent
+/// between runs on a shared machine, so each round measures the store and
+/// its ceiling back to back, and the ratio is read as the median of the
+/// rounds' ratios.
+pub fn to_markdown(config: &BenchConfig, rounds: &[BenchReport]) -> String {
+    let mut out = String::from("| scenario |");
+    for r in 1..=rounds.len() {
+        out.push_str(&format!(" round {r} |"));
+    }
+    out.push_str(" median |\n|---|");
+    out.push_str(&"---|".repeat(rounds.len() + 1));
+    out.push('\n');
+    let Some(first) = rounds.first() else {
+        return out;
+    };
+    for (i, scenario) in first.scenarios().iter().enumerate() {
+        out.push_str(&format!("| {} |", scenario.name));
+        let rates: Vec<f64> = rounds.iter().map(|r| r.scenarios()[i].per_second()).collect();
+        for rate in &rates {
+            out.push_str(&format!(" {rate:.0} |"));
+        }
+        out.push_str(&format!(" {:.0} |\n", median(rates)));
+    }
+    let percent = |f: fn(&BenchReport) -> f64| {
+        let each: Vec<String> = rounds.iter().map(|r| format!("{:.0} %", f(r) * 100.0)).collect();
+        let middle = median(rounds.iter().map(f).collect());
+        format!("{} (median {:.0} %)", each.join(", "), middle * 100.0)
+    };
+    let conflicts: Vec<String> = rounds.iter().map(|r| r.hot.conflicts.to_string()).collect();
+    out.push_str(&format!(
+        "\n{} writers, {} appends each ({} events a scenario); hot streams: {}, conflicts retried: {}.\n\
+         Store / ceiling, round by round: {}.\n\
+         Store / one backend's plain inserts: {}.\n",
+        config.writers,
+        config.appends_per_writer,
+        first.distinct.events,
+        config.hot_streams,
+        conflicts.join(", "),
+        percent(BenchReport::of_ceiling),
+        percent(BenchReport::of_one_backend),
+    ));
+    out
 }
 
 fn event(i: u64) -> NewEvent {
@@ -92,7 +134,7 @@ fn event(i: u64) -> NewEvent {
     }
 }
 
-/// Runs the three scenarios against the (empty, migrated) database `pool`.
+/// Runs one round of the scenarios against the (empty, migrated) database `pool`.
 pub async fn run(pool: PgPool, config: BenchConfig) -> Result<BenchReport, AppendError> {
     let store = EventStore::new(pool.clone());
     let distinct = appends(&store, config, "64 writers, distinct streams", |w, _| {

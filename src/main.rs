@@ -54,6 +54,9 @@ enum Command {
     },
     /// Measure append throughput in a scratch database; prints a Markdown table.
     Bench {
+        /// Rounds, each in a fresh database; the report gives each and the median.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         #[arg(long, default_value_t = 64)]
         writers: usize,
         #[arg(long, default_value_t = 2000)]
@@ -179,11 +182,12 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
+            rounds,
             writers,
             appends_per_writer,
             hot_streams,
         } => {
-            // The scratch database lives beside the one named (or in the
+            // The scratch databases live beside the one named (or in the
             // private cluster); the named database itself is not touched.
             let local = match url {
                 Some(_) => None,
@@ -194,28 +198,32 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                 (None, Some(url)) => with_database(url, "postgres"),
                 (None, None) => unreachable!("a private cluster is started when no URL is given"),
             };
-            let name = format!("prasme_bench_{}", std::process::id());
-            ensure_database(&admin_url, &name).await?;
-            let bench_url = with_database(&admin_url, &name);
-            let pool = prasme_eventstore::connect(&bench_url, 80).await?;
-            prasme_eventstore::migrate(&pool).await?;
             let config = BenchConfig {
+                rounds: rounds.max(1),
                 writers,
                 appends_per_writer,
                 hot_streams,
             };
-            let report = bench::run(pool.clone(), config).await?;
-            pool.close().await;
-            let admin_pool = prasme_eventstore::connect(&admin_url, 1).await?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&admin_pool)
-                .await?;
-            admin_pool.close().await;
+            let mut reports = Vec::with_capacity(config.rounds);
+            for round in 1..=config.rounds {
+                let name = format!("prasme_bench_{}_{round}", std::process::id());
+                ensure_database(&admin_url, &name).await?;
+                let pool = prasme_eventstore::connect(&with_database(&admin_url, &name), 80).await?;
+                prasme_eventstore::migrate(&pool).await?;
+                let report = bench::run(pool.clone(), config).await;
+                pool.close().await;
+                let admin_pool = prasme_eventstore::connect(&admin_url, 1).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&admin_pool)
+                    .await?;
+                admin_pool.close().await;
+                reports.push(report?);
+            }
             if let Some(cluster) = local {
                 cluster.stop()?;
             }
             let mut out = std::io::stdout();
-            write!(out, "{}", report.to_markdown(&config))?;
+            write!(out, "{}", bench::to_markdown(&config, &reports))?;
             Ok(ExitCode::SUCCESS)
         }
     }
