@@ -205,7 +205,16 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                 hot_streams,
             };
             let mut reports = Vec::with_capacity(config.rounds);
-            for round in 1..=config.rounds {
+            // Round 0 warms the process up (threads, allocator, first-touch
+            // page faults) on an eighth of the work and is not reported.
+            for round in 0..=config.rounds {
+                let config = match round {
+                    0 => BenchConfig {
+                        appends_per_writer: (config.appends_per_writer / 8).max(1),
+                        ..config
+                    },
+                    _ => config,
+                };
                 let name = format!("prasme_bench_{}_{round}", std::process::id());
                 ensure_database(&admin_url, &name).await?;
                 let pool = prasme_eventstore::connect(&with_database(&admin_url, &name), 80).await?;
@@ -217,7 +226,10 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                     .execute(&admin_pool)
                     .await?;
                 admin_pool.close().await;
-                reports.push(report?);
+                let report = report?;
+                if round > 0 {
+                    reports.push(report);
+                }
             }
             if let Some(cluster) = local {
                 cluster.stop()?;
