@@ -52,7 +52,7 @@ enum Command {
         /// The projection's name (see the `projections` query).
         name: String,
     },
-    /// Measure append throughput in a scratch database; prints a Markdown table.
+    /// Measure append throughput in scratch databases; prints a Markdown table.
     Bench {
         /// Rounds, each in a fresh database; the report gives each and the median.
         #[arg(long, default_value_t = 3)]
