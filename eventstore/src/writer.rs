@@ -173,6 +173,26 @@ impl Ahead {
             }
         }
     }
+
+    fn take_batch(&mut self) -> Vec<Pending> {
+        self.events = 0;
+        std::mem::take(&mut self.batch)
+    }
+
+    /// Plans the gathered batch on the log as it will be once the batch
+    /// under way, with `effects`, has landed.
+    fn plan_after(&mut self, effects: &Effects, belief: &Belief) {
+        let version_of = |s: &str| {
+            effects
+                .versions_after
+                .get(s)
+                .or_else(|| belief.versions.get(s))
+                .copied()
+        };
+        let known = Known::predict(&effects.head_after, version_of, &self.batch);
+        // An encoding error here is met again, and answered, when the batch is planned anew.
+        self.prepared = prepare(plan(&self.batch, known, Utc::now())).ok();
+    }
 }
 
 pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pending>) {
@@ -202,50 +222,42 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
         if prepared.is_none() {
             ahead.take_queued(&mut queue);
         }
-        let batch = std::mem::take(&mut ahead.batch);
-        ahead.events = 0;
+        let batch = ahead.take_batch();
         let first = match prepared {
             Some(p) => Ok(p),
             None => prepare(plan(&batch, belief.predict(&batch), Utc::now())),
         };
         let result = match first {
-            Ok(first) => {
-                let expected_head = first.effects.head_after.clone();
-                let expected_versions = first.effects.versions_after.clone();
-                let writing = commit(&mut connection, &batch, first);
+            Ok(Prepared { arguments, effects }) => {
+                let writing = commit(&mut connection, &batch, arguments);
                 tokio::pin!(writing);
-                loop {
+                let written = loop {
                     tokio::select! {
                         biased;
                         written = &mut writing => break written,
-                        next = queue.recv(), if open && ahead.prepared.is_none() && !ahead.full() => {
-                            let Some(next) = next else {
-                                open = false;
-                                continue;
-                            };
-                            ahead.push(next);
-                            if ahead.batch.len() >= returning {
-                                ahead.take_queued(&mut queue);
-                                let version_of = |s: &str| {
-                                    expected_versions.get(s).or_else(|| belief.versions.get(s)).copied()
-                                };
-                                let known = Known::predict(&expected_head, version_of, &ahead.batch);
-                                // An encoding error here is met again, and answered, when the batch is planned anew.
-                                ahead.prepared = prepare(plan(&ahead.batch, known, Utc::now())).ok();
+                        next = queue.recv(), if open && ahead.prepared.is_none() && !ahead.full() => match next {
+                            Some(next) => {
+                                ahead.push(next);
+                                if ahead.batch.len() >= returning {
+                                    ahead.take_queued(&mut queue);
+                                    ahead.plan_after(&effects, &belief);
+                                }
                             }
-                        }
+                            None => open = false,
+                        },
                     }
+                };
+                if !matches!(written, Ok(None)) {
+                    // The plan made ahead assumed this batch would land as first planned.
+                    ahead.prepared = None;
                 }
+                written.map(|again| again.unwrap_or(effects))
             }
             Err(e) => Err(e),
         };
         returning = batch.len();
-        if !matches!(result, Ok((_, true))) {
-            // The plan made ahead assumed this batch would land as first planned.
-            ahead.prepared = None;
-        }
         let answers = match result {
-            Ok((effects, _)) => batch.into_iter().zip(belief.written(effects)).collect(),
+            Ok(effects) => batch.into_iter().zip(belief.written(effects)).collect(),
             Err(e) => answer_alone(&mut connection, &mut belief, batch, e).await,
         };
         let head = belief.head.position;
@@ -277,13 +289,8 @@ async fn answer_alone(
     tracing::warn!(error = %error, size = batch.len(), "group append failed; retrying one by one");
     let mut answered = Vec::new();
     for pending in batch {
-        let alone = std::slice::from_ref(&pending);
-        let written = match prepare(plan(alone, belief.predict(alone), Utc::now())) {
-            Ok(first) => commit(connection, alone, first).await,
-            Err(e) => Err(e),
-        };
-        match written {
-            Ok((effects, _)) => {
+        match commit_planned(connection, belief, std::slice::from_ref(&pending)).await {
+            Ok(effects) => {
                 let outcome = belief.written(effects).remove(0);
                 answered.push((pending, outcome));
             }
@@ -295,27 +302,41 @@ async fn answer_alone(
     answered
 }
 
-/// Writes the batch: as `first` plans it if its assumptions hold, else as
-/// planned on the truth. Returns what was written, and whether it was
-/// `first`.
+/// Writes the batch: with `first`, the arguments of its first plan, if that
+/// plan's assumptions hold (then it returns `None`: the first plan's effects
+/// stand), else as planned on the truth (and returns that plan's effects).
 async fn commit(
     connection: &mut Dedicated,
     batch: &[Pending],
-    first: Prepared,
-) -> Result<(Effects, bool), sqlx::Error> {
+    first: PgArguments,
+) -> Result<Option<Effects>, sqlx::Error> {
     let result = commit_on(connection.get().await?, batch, first).await;
     connection.check(result)
+}
+
+/// `commit` for a plan made now on the writer's belief.
+async fn commit_planned(
+    connection: &mut Dedicated,
+    belief: &Belief,
+    batch: &[Pending],
+) -> Result<Effects, sqlx::Error> {
+    let first = prepare(plan(batch, belief.predict(batch), Utc::now()))?;
+    Ok(commit(connection, batch, first.arguments)
+        .await?
+        .unwrap_or(first.effects))
 }
 
 async fn commit_on(
     connection: &mut PgConnection,
     batch: &[Pending],
-    first: Prepared,
-) -> Result<(Effects, bool), sqlx::Error> {
-    let mut attempt = first;
+    first: PgArguments,
+) -> Result<Option<Effects>, sqlx::Error> {
+    let mut arguments = first;
+    // None while the first plan is the one being tried.
+    let mut effects = None;
     for tried in 1..=OPTIMISTIC_ATTEMPTS {
-        let known = match append(&mut *connection, attempt.arguments).await {
-            Ok(None) => return Ok((attempt.effects, tried == 1)),
+        let known = match append(&mut *connection, arguments).await {
+            Ok(None) => return Ok(effects),
             Ok(Some(truth)) => truth,
             Err(e) if overtaken(&e) => read_known(&mut *connection, "SELECT events_known($1, $2)", batch).await?,
             Err(e) => return Err(e),
@@ -323,7 +344,9 @@ async fn commit_on(
         if tried == OPTIMISTIC_ATTEMPTS {
             break;
         }
-        attempt = prepare(plan(batch, known, Utc::now()))?;
+        let again = prepare(plan(batch, known, Utc::now()))?;
+        arguments = again.arguments;
+        effects = Some(again.effects);
     }
     // Another process keeps appending between our attempts: read the truth
     // and write in one transaction, holding the lock from before the read.
@@ -338,7 +361,7 @@ async fn commit_on(
         ));
     }
     tx.commit().await?;
-    Ok((locked.effects, false))
+    Ok(Some(locked.effects))
 }
 
 /// The insert met a row that another writer appended after the writer last
