@@ -5,6 +5,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{NaiveDate, Utc};
 use prasme_commands::CommandError;
+use prasme_domain::calendar::date_in_latvia;
 use prasme_domain::course::Course as CourseAggregate;
 use prasme_domain::employee::Employee as EmployeeAggregate;
 use prasme_domain::offering::{
@@ -622,7 +623,7 @@ impl OfferingMutation {
         let command = OfferingCommand::RequestPlace {
             employee_id: input.employee_id,
             institution_id,
-            today: Utc::now().date_naive(),
+            today: date_in_latvia(Utc::now()),
         };
         on_offering(
             ctx,

@@ -2,6 +2,7 @@
 //! the rules of the Learning and Development Plan 2021–2027. No IO, no async.
 
 pub mod budget;
+pub mod calendar;
 pub mod course;
 pub mod decider;
 pub mod employee;
