@@ -9,6 +9,7 @@ mod error;
 mod follow;
 mod hash;
 mod model;
+mod pipeline;
 mod plan;
 mod read;
 mod schema;

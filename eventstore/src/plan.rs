@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::hash::{event_hash, HashInput, GENESIS_HASH};
@@ -141,8 +140,8 @@ pub(crate) struct Rows<'a> {
     pub event_type: Vec<&'a str>,
     pub schema_version: Vec<i32>,
     /// The canonical JSON the caller prepared, sent as it is.
-    pub payload: Vec<Json<&'a RawValue>>,
-    pub extra: Vec<Json<&'a RawValue>>,
+    pub payload: Vec<&'a RawValue>,
+    pub extra: Vec<&'a RawValue>,
     pub actor: Vec<&'a str>,
     pub command_id: Vec<Uuid>,
     pub correlation_id: Vec<Uuid>,
@@ -256,8 +255,8 @@ pub(crate) fn plan<'a>(batch: &'a [Pending], known: Known, now: DateTime<Utc>) -
             rows.event_id.push(e.event_id);
             rows.event_type.push(&e.event_type);
             rows.schema_version.push(e.schema_version);
-            rows.payload.push(Json(canonical_payload));
-            rows.extra.push(Json(&*p.canonical_extra));
+            rows.payload.push(canonical_payload);
+            rows.extra.push(&*p.canonical_extra);
             rows.actor.push(&p.metadata.actor);
             rows.command_id.push(p.metadata.command_id);
             rows.correlation_id.push(p.metadata.correlation_id);
