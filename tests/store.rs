@@ -5,6 +5,8 @@ mod common;
 
 use std::collections::HashSet;
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
@@ -581,5 +583,87 @@ async fn appends_run_under_read_committed_whatever_the_default() {
     let written = store.append("s", ExpectedVersion::NoStream, meta(), vec![event(1)]);
     assert_eq!(written.await.unwrap().stream_version, 1);
     pool.close().await;
+    db.drop_db().await;
+}
+
+/// The writer sends a batch before the one ahead of it has answered. Killing
+/// its appending connection again and again under load must lose nothing
+/// and write nothing twice: whatever was cut off is written again (or found
+/// written) through the careful path, and a caller told the outcome is
+/// unknown resends the same command id.
+#[tokio::test]
+async fn appends_survive_the_appending_connection_being_killed_under_load() {
+    let db = common::fresh_db().await;
+    let store = EventStore::new(db.pool.clone());
+    let loading = Arc::new(AtomicBool::new(true));
+    let killer = {
+        let pool = db.pool.clone();
+        let loading = loading.clone();
+        tokio::spawn(async move {
+            let mut killed = 0;
+            while loading.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(15)).await;
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                      WHERE application_name = 'prasme-writer' AND datname = current_database()) AS t",
+                )
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                killed += n;
+            }
+            killed
+        })
+    };
+    let mut tasks = Vec::new();
+    for t in 0..16 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let stream = format!("killed-{t}");
+            let mut resent = 0;
+            for n in 0..150 {
+                let meta = meta();
+                let event = event(n);
+                loop {
+                    match store
+                        .append(&stream, ExpectedVersion::Exact(n), meta.clone(), vec![event.clone()])
+                        .await
+                    {
+                        Ok(r) => {
+                            assert_eq!(r.stream_version, n + 1, "{stream}");
+                            break;
+                        }
+                        Err(AppendError::Store(e)) => {
+                            resent += 1;
+                            assert!(resent < 100, "{e}");
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                        }
+                        Err(e) => panic!("{e:?}"),
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    loading.store(false, Ordering::Relaxed);
+    let killed = killer.await.unwrap();
+    assert!(
+        killed >= 3,
+        "the appending connection was killed {killed} times under load"
+    );
+    let per_stream: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT stream_id, count(*), max(stream_version) FROM events GROUP BY stream_id ORDER BY stream_id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(per_stream.len(), 16);
+    for (stream, count, max) in per_stream {
+        assert_eq!((count, max), (150, 150), "{stream}");
+    }
+    let report = verify_chain(&db.pool, |_| {}).await.unwrap();
+    assert_eq!((report.events_checked, report.first_break), (2400, None));
     db.drop_db().await;
 }

@@ -213,3 +213,36 @@ fn config(options: &PgConnectOptions) -> Config {
     });
     config
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::str::FromStr;
+
+    use tokio_postgres::config::Host;
+
+    use super::*;
+
+    #[test]
+    fn connects_where_the_pool_does_with_its_credentials_and_options() {
+        let options = PgConnectOptions::from_str("postgres://ana:p%40ss%20w@db.example:6543/prasme?sslmode=disable")
+            .unwrap()
+            .options([("default_transaction_isolation", r"read\ committed")]);
+        let c = config(&options);
+        assert_eq!(c.get_hosts(), [Host::Tcp("db.example".into())]);
+        assert_eq!(c.get_ports(), [6543]);
+        assert_eq!(c.get_user(), Some("ana"));
+        assert_eq!(c.get_password(), Some(&b"p@ss w"[..]));
+        assert_eq!(c.get_dbname(), Some("prasme"));
+        assert_eq!(c.get_options(), options.get_options());
+        assert_eq!(c.get_ssl_mode(), SslMode::Disable);
+    }
+
+    #[test]
+    fn connects_through_the_pools_socket_directory() {
+        let options = PgConnectOptions::from_str("postgres://postgres@localhost/prasme?host=/var/tmp/pg").unwrap();
+        let c = config(&options);
+        assert_eq!(c.get_hosts(), [Host::Unix(Path::new("/var/tmp/pg").into())]);
+        assert_eq!(c.get_password(), None);
+    }
+}
