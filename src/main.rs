@@ -14,6 +14,14 @@ use prasme_commands::{CommandHandler, Vault};
 use prasme_eventstore::{verify_chain, EventStore};
 use prasme_projections::rebuild;
 
+/// Every append crosses threads: callers allocate their requests, the
+/// writer's thread frees them, and the reverse for the answers. glibc's
+/// malloc takes an arena lock for such frees (about a sixth of the writer
+/// thread's CPU under load); mimalloc frees them without one. Measured in
+/// `prasme bench`: hot streams about 17 % faster, distinct streams about 3 %.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Prasme: the event-sourced ledger of learning and development in Latvia's
 /// public administration.
 #[derive(Parser)]
