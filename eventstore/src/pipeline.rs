@@ -15,6 +15,7 @@
 //! errors callers see all keep to one path.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use futures::future::BoxFuture;
@@ -60,6 +61,8 @@ const APPEND: &str = "SELECT append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $
                                            $15, $16, $17, $18, $19, $20, $21, $22)";
 
 pub(crate) type Error = tokio_postgres::Error;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A plan's parameters, already in PostgreSQL's binary format, so that they
 /// own their bytes and can be made while the batch before is written.
@@ -206,6 +209,9 @@ fn config(options: &PgConnectOptions) -> Config {
         config.options(startup);
     }
     config.application_name(options.get_application_name().unwrap_or("prasme-writer"));
+    // A server that cannot be reached must not hold up the writer for long:
+    // every append waits on it, and the careful path answers them meanwhile.
+    config.connect_timeout(CONNECT_TIMEOUT);
     config.ssl_mode(match options.get_ssl_mode() {
         PgSslMode::Disable => SslMode::Disable,
         PgSslMode::Allow | PgSslMode::Prefer => SslMode::Prefer,
@@ -236,6 +242,7 @@ mod tests {
         assert_eq!(c.get_dbname(), Some("prasme"));
         assert_eq!(c.get_options(), options.get_options());
         assert_eq!(c.get_ssl_mode(), SslMode::Disable);
+        assert_eq!(c.get_connect_timeout(), Some(&CONNECT_TIMEOUT));
     }
 
     #[test]

@@ -28,6 +28,7 @@ use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection};
 use sqlx::types::Json;
 use sqlx::{Arguments, Connection, Executor, Postgres};
 use tokio::sync::{mpsc, oneshot};
+use tokio_postgres::error::SqlState;
 
 use crate::connection::Dedicated;
 use crate::durability::{self, Committed};
@@ -316,6 +317,14 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
                 return;
             }
             continue;
+        }
+        if let Err(e) = &written {
+            // A refusal or an overtaking writer is expected now and then; an
+            // error that keeps coming back would silently send every batch
+            // the slow way.
+            if e.code() != Some(&SqlState::UNIQUE_VIOLATION) {
+                tracing::warn!(error = %e, "a pipelined append failed; writing it again through sqlx");
+            }
         }
         // Nothing of `batch` was written. What was sent behind it was planned
         // on it landing, so head checks refuse it too, unless `batch` had no
