@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use futures::future::BoxFuture;
+use futures::future::{self, BoxFuture};
 use futures::FutureExt;
 use percent_encoding::percent_decode_str;
 use serde_json::value::RawValue;
@@ -167,7 +167,7 @@ impl Pipeline {
         .boxed();
         // Polled once, the request is queued on the connection now, in order.
         if let Some(done) = (&mut reply).now_or_never() {
-            return Ok(async move { done }.boxed());
+            return Ok(future::ready(done).boxed());
         }
         Ok(reply)
     }

@@ -33,7 +33,7 @@ use tokio_postgres::error::SqlState;
 use crate::connection::Dedicated;
 use crate::durability::{self, Committed};
 use crate::model::{AppendResult, EventMetadata, ExpectedVersion, NewEvent};
-use crate::pipeline::{Encoded, Pipeline, Reply};
+use crate::pipeline::{self, Encoded, Pipeline, Reply};
 use crate::plan::{plan, stream_ids, Head, Known, Outcome, Plan};
 use crate::AppendError;
 
@@ -248,6 +248,7 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
     // one behind it is written. The next batch goes out once three quarters
     // of them are back: waiting for all of them left the backend idle when
     // one or two were late, going sooner makes smaller batches.
+    // (Before any batch has been answered: never; a quarter of usize's range so that `* 3` cannot overflow.)
     let mut returning = usize::MAX / 4;
     let mut open = true;
     let answer = |answers: Vec<(Pending, Outcome)>, head: i64| {
@@ -273,7 +274,7 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
                     Ok(sent) => sent,
                     Err(batch) => {
                         returning = batch.len();
-                        let answers = write_again(&mut connection, &mut belief, batch).await;
+                        let answers = write_again(&mut connection, &mut belief, batch, None).await;
                         if !answer(answers, belief.head.position) {
                             return;
                         }
@@ -329,7 +330,7 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
         // Nothing of `batch` was written. What was sent behind it was planned
         // on it landing, so head checks refuse it too, unless `batch` had no
         // rows; either way those answers are on the connection first.
-        let mut again = vec![batch];
+        let mut again = vec![(batch, truth_of(written))];
         for sent in behind.drain(..) {
             match sent.reply.await {
                 Ok(None) => {
@@ -338,11 +339,11 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
                         return;
                     }
                 }
-                _ => again.push(sent.batch),
+                failed => again.push((sent.batch, truth_of(failed))),
             }
         }
-        for batch in again {
-            let answers = write_again(&mut connection, &mut belief, batch).await;
+        for (batch, truth) in again {
+            let answers = write_again(&mut connection, &mut belief, batch, truth).await;
             if !answer(answers, belief.head.position) {
                 return;
             }
@@ -354,12 +355,28 @@ pub(crate) async fn run(options: PgConnectOptions, mut queue: mpsc::Receiver<Pen
 }
 
 /// Writes a batch that did not land as first planned, through sqlx: planned
-/// on what the writer knows for sure, then on the truth the database
-/// returns, then under the lock.
-async fn write_again(connection: &mut Dedicated, belief: &mut Belief, batch: Vec<Pending>) -> Vec<(Pending, Outcome)> {
-    match commit_planned(connection, belief, &batch).await {
+/// on the truth its refusal returned if it has one (else on what the writer
+/// believes), then on the truth the database returns, then under the lock.
+/// A truth that another batch has overtaken since is refused like any stale
+/// plan and costs one round trip.
+async fn write_again(
+    connection: &mut Dedicated,
+    belief: &mut Belief,
+    batch: Vec<Pending>,
+    truth: Option<Known>,
+) -> Vec<(Pending, Outcome)> {
+    let known = truth.unwrap_or_else(|| belief.predict(&batch));
+    match commit_planned(connection, known, &batch).await {
         Ok(effects) => batch.into_iter().zip(belief.written(effects)).collect(),
         Err(e) => answer_alone(connection, belief, batch, e).await,
+    }
+}
+
+/// The truth a refused pipelined append returned, if that is how it failed.
+fn truth_of(written: Result<Option<Value>, pipeline::Error>) -> Option<Known> {
+    match written {
+        Ok(Some(truth)) => Known::from_json(truth).ok(),
+        _ => None,
     }
 }
 
@@ -382,7 +399,8 @@ async fn answer_alone(
     tracing::warn!(error = %error, size = batch.len(), "group append failed; retrying one by one");
     let mut answered = Vec::new();
     for pending in batch {
-        match commit_planned(connection, belief, std::slice::from_ref(&pending)).await {
+        let alone = std::slice::from_ref(&pending);
+        match commit_planned(connection, belief.predict(alone), alone).await {
             Ok(effects) => {
                 let outcome = belief.written(effects).remove(0);
                 answered.push((pending, outcome));
@@ -408,12 +426,8 @@ async fn commit(
 }
 
 /// `commit` for a plan made now on the writer's belief.
-async fn commit_planned(
-    connection: &mut Dedicated,
-    belief: &Belief,
-    batch: &[Pending],
-) -> Result<Effects, sqlx::Error> {
-    let first = prepare(plan(batch, belief.predict(batch), Utc::now()))?;
+async fn commit_planned(connection: &mut Dedicated, known: Known, batch: &[Pending]) -> Result<Effects, sqlx::Error> {
+    let first = prepare(plan(batch, known, Utc::now()))?;
     Ok(commit(connection, batch, first.arguments)
         .await?
         .unwrap_or(first.effects))
