@@ -11,7 +11,7 @@ use prasme::local_postgres::LocalPostgres;
 use prasme::server::{projections, stop_signal, Application};
 use prasme::{demo, telemetry};
 use prasme_commands::{CommandHandler, Vault};
-use prasme_eventstore::{verify_chain, EventStore};
+use prasme_eventstore::{pool_share, verify_chain, EventStore, WRITER_CONNECTIONS};
 use prasme_projections::rebuild;
 
 /// Every append crosses threads: callers allocate their requests, the
@@ -50,6 +50,10 @@ enum Command {
         /// How long a query with atLeastPosition waits for the read models, in milliseconds.
         #[arg(long, env = "PRASME_READ_WAIT_MS", default_value_t = 5000)]
         read_wait_ms: u64,
+        /// Database connections this process may open in all: the pool, and
+        /// the event store writer's own connections taken from the same number.
+        #[arg(long, env = "PRASME_DB_CONNECTIONS", default_value_t = 32)]
+        db_connections: u32,
     },
     /// Apply the database migrations.
     Migrate,
@@ -108,8 +112,16 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             listen,
             demo,
             read_wait_ms,
+            db_connections,
         } => {
-            let db = Database::open(url, 32).await?;
+            let pool_size = pool_share(db_connections);
+            tracing::info!(
+                total = db_connections,
+                pool = pool_size,
+                writer = WRITER_CONNECTIONS,
+                "database connections"
+            );
+            let db = Database::open(url, pool_size).await?;
             if demo {
                 let started = Instant::now();
                 let loaded = demo::load(
@@ -225,7 +237,9 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                 };
                 let name = format!("prasme_bench_{}_{round}", std::process::id());
                 ensure_database(&admin_url, &name).await?;
-                let pool = prasme_eventstore::connect(&with_database(&admin_url, &name), 80).await?;
+                // Within a budget of 16 beside the 8 the ceiling opens itself, so
+                // that a benchmark, a demo and the test suite fit in one server.
+                let pool = prasme_eventstore::connect(&with_database(&admin_url, &name), pool_share(16)).await?;
                 prasme_eventstore::migrate(&pool).await?;
                 let report = bench::run(pool.clone(), config).await;
                 pool.close().await;

@@ -63,6 +63,11 @@ impl Application {
         })
     }
 
+    /// The routes alone, to drive in-process (the fuzz target does).
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }

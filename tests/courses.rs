@@ -154,7 +154,7 @@ async fn bad_course_input_names_the_field() {
                 "CORPORATE",
             ),
             "INVALID_VALUE",
-            json!(["input", "measures"]),
+            json!(["input", "description", "measures"]),
         ),
         (
             description(
@@ -165,12 +165,12 @@ async fn bad_course_input_names_the_field() {
                 "CORPORATE",
             ),
             "INVALID_VALUE",
-            json!(["input", "measures"]),
+            json!(["input", "description", "measures"]),
         ),
         (
             description("A", json!({ "level": "RESOR" }), "INTEGRITY", json!([]), "CORPORATE"),
             "REQUIRED",
-            json!(["input", "owner.resor"]),
+            json!(["input", "description", "owner", "resor"]),
         ),
         (
             description(
@@ -181,7 +181,7 @@ async fn bad_course_input_names_the_field() {
                 "CORPORATE",
             ),
             "NOT_FOUND",
-            json!(["input", "owner.institutionId"]),
+            json!(["input", "description", "owner", "institutionId"]),
         ),
         (
             description(
@@ -192,7 +192,7 @@ async fn bad_course_input_names_the_field() {
                 "CORPORATE",
             ),
             "REQUIRED",
-            json!(["input", "title"]),
+            json!(["input", "description", "title"]),
         ),
     ];
     for (d, code, field) in cases {

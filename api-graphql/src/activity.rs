@@ -6,7 +6,8 @@
 use async_graphql::{Context, Object, SimpleObject};
 use uuid::Uuid;
 
-use crate::context::api;
+use crate::complexity::MONTHS;
+use crate::context::{api, reads};
 use crate::errors::{bad_input, db};
 
 /// Two hours a month, in minutes.
@@ -58,6 +59,7 @@ fn check_year(year: i32) -> async_graphql::Result<()> {
 impl ActivityQuery {
     /// An institution's learning minutes per month of `year`, per employee,
     /// against the 2 hours a month the plan asks for.
+    #[graphql(complexity = "MONTHS * child_complexity")]
     async fn institution_learning_hours(
         &self,
         ctx: &Context<'_>,
@@ -98,12 +100,13 @@ impl ActivityQuery {
         .bind(institution_id)
         .bind(year)
         .bind(MONTHLY_MINUTES)
-        .fetch_all(&api.pool)
+        .fetch_all(&*reads(ctx).await?)
         .await
         .map_err(db)
     }
 
     /// One employee's learning minutes per month of `year`, against 2 hours a month.
+    #[graphql(complexity = "MONTHS * child_complexity")]
     async fn employee_learning_hours(
         &self,
         ctx: &Context<'_>,
@@ -127,7 +130,7 @@ impl ActivityQuery {
         .bind(employee_id)
         .bind(year)
         .bind(MONTHLY_MINUTES)
-        .fetch_all(&api.pool)
+        .fetch_all(&*reads(ctx).await?)
         .await
         .map_err(db)
     }
@@ -161,7 +164,7 @@ impl ActivityQuery {
         )
         .bind(institution_id)
         .bind(year)
-        .fetch_one(&api.pool)
+        .fetch_one(&*reads(ctx).await?)
         .await
         .map_err(db)
     }

@@ -1,11 +1,15 @@
+use std::ops::Deref;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::{Context, ErrorExtensions};
 use prasme_commands::{CommandHandler, Vault};
 use prasme_projections::Runner;
 use sqlx::PgPool;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::errors::internal;
+use crate::errors::{internal, internal_because};
+use crate::loaders::{loaders, LoadError, Loaders};
 
 /// What every resolver can reach.
 #[derive(Clone)]
@@ -29,6 +33,71 @@ pub(crate) fn api<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a ApiContext
         .map_err(|_| internal("the API context is missing"))
 }
 
+/// How many pool connections one request may use at once. Its fields are
+/// resolved concurrently; without a bound, one request with hundreds of
+/// aliases takes every connection of the pool and starves everyone else.
+pub const READ_CONNECTIONS_PER_REQUEST: usize = 2;
+
+/// One request's share of the pool and its set-based loaders, added to
+/// every request (HTTP and WebSocket) by `limits`.
+pub(crate) struct ReadBudget {
+    permits: Arc<Semaphore>,
+    pub(crate) loaders: Loaders,
+}
+
+impl ReadBudget {
+    pub(crate) fn new(pool: PgPool) -> Self {
+        let permits = Arc::new(Semaphore::new(READ_CONNECTIONS_PER_REQUEST));
+        Self {
+            loaders: loaders(pool, permits.clone()),
+            permits,
+        }
+    }
+}
+
+/// The request's loaders.
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
+    ctx.data::<ReadBudget>()
+        .map(|b| &b.loaders)
+        .map_err(|_| internal("the request's read budget is missing"))
+}
+
+/// A loader's failure, as the `INTERNAL` error of each field that waited on it.
+pub(crate) fn load_failed(e: LoadError) -> async_graphql::Error {
+    internal_because(e, "the read model could not be read")
+}
+
+/// The pool, for one read within the request's budget. Hold it for one
+/// statement only (`&*reads(ctx).await?`): a resolver that kept it while
+/// waiting for another could wait forever.
+pub(crate) struct Reads<'a> {
+    pool: &'a PgPool,
+    _permit: Option<SemaphorePermit<'a>>,
+}
+
+impl Deref for Reads<'_> {
+    type Target = PgPool;
+
+    fn deref(&self) -> &PgPool {
+        self.pool
+    }
+}
+
+pub(crate) async fn reads<'a>(ctx: &Context<'a>) -> async_graphql::Result<Reads<'a>> {
+    let pool = &api(ctx)?.pool;
+    let permit = match ctx.data_opt::<ReadBudget>() {
+        Some(budget) => Some(
+            budget
+                .permits
+                .acquire()
+                .await
+                .map_err(|_| internal("the request's read budget is closed"))?,
+        ),
+        None => None,
+    };
+    Ok(Reads { pool, _permit: permit })
+}
+
 pub(crate) fn actor(ctx: &Context<'_>) -> String {
     ctx.data_opt::<Actor>()
         .map(|a| a.0.clone())
@@ -50,7 +119,7 @@ impl ApiContext {
                     self.read_wait.as_millis()
                 ))
                 .extend_with(|_, e| {
-                    e.set("code", "READ_MODEL_BEHIND");
+                    e.set("code", crate::errors::Code::ReadModelBehind.as_str());
                     e.set("wanted", lag.wanted);
                     e.set("reached", lag.reached);
                 })

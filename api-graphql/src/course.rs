@@ -8,11 +8,11 @@ use prasme_domain::reference::{from_wire_name, wire_name, StrategicPriority as D
 use prasme_domain::{DomainError, ErrorCode};
 use uuid::Uuid;
 
-use crate::context::api;
-use crate::errors::{bad_input, db, internal};
+use crate::complexity::page;
+use crate::context::{api, reads};
+use crate::errors::{bad_input, db, internal, text_argument};
 use crate::model::{Institution, Resor, StrategicPriority};
 use crate::mutation::{exists, outcome, replayed, run, stream_uuid, Outcome};
-use crate::read;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "prasme_domain::course::CourseType")]
@@ -158,6 +158,21 @@ fn refused(error: DomainError) -> async_graphql::Result<CoursePayload> {
     })
 }
 
+/// The description's rules name its own fields (`title`, `owner.group`);
+/// the client wrote them inside `input.description`.
+fn within_description(mut payload: CoursePayload) -> CoursePayload {
+    for e in &mut payload.outcome.user_errors {
+        let Some(field) = e.field.as_mut() else { continue };
+        let about_the_description = field.len() > 1
+            && field[0] == "input"
+            && !matches!(field[1].as_str(), "expectedVersion" | "courseId" | "commandId");
+        if about_the_description {
+            field.insert(1, "description".to_owned());
+        }
+    }
+    payload
+}
+
 #[derive(Default)]
 pub struct CourseMutation;
 
@@ -176,16 +191,16 @@ impl CourseMutation {
         }
         let description = match description(ctx, input.description).await? {
             Ok(d) => d,
-            Err(e) => return refused(e),
+            Err(e) => return refused(e).map(within_description),
         };
         let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
         let course_id = input.course_id.unwrap_or(command_id);
         let command = CourseCommand::Catalogue { course_id, description };
         let result = run::<CourseAggregate>(ctx, Some(command_id), None, course_id, command).await?;
-        Ok(CoursePayload {
+        Ok(within_description(CoursePayload {
             course_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
             outcome: outcome(&result),
-        })
+        }))
     }
 
     async fn revise_course(&self, ctx: &Context<'_>, input: ReviseCourseInput) -> async_graphql::Result<CoursePayload> {
@@ -197,15 +212,15 @@ impl CourseMutation {
         }
         let description = match description(ctx, input.description).await? {
             Ok(d) => d,
-            Err(e) => return refused(e),
+            Err(e) => return refused(e).map(within_description),
         };
         let command = CourseCommand::Revise { description };
         let result =
             run::<CourseAggregate>(ctx, input.command_id, input.expected_version, input.course_id, command).await?;
-        Ok(CoursePayload {
+        Ok(within_description(CoursePayload {
             course_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
             outcome: outcome(&result),
-        })
+        }))
     }
 
     /// A retired course takes no new offerings; its history stays.
@@ -247,10 +262,7 @@ impl Course {
         let Some(id) = self.owner_institution_id else {
             return Ok(None);
         };
-        Ok(read::institution_by_id(&api(ctx)?.pool, id)
-            .await
-            .map_err(db)?
-            .map(Into::into))
+        crate::model::institution(ctx, id).await
     }
 }
 
@@ -319,7 +331,7 @@ const COURSE_COLUMNS: &str = "id, title, owner_level, owner_resor, owner_institu
 pub(crate) async fn course_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Course>> {
     let row: Option<CourseRecord> = sqlx::query_as(&format!("SELECT {COURSE_COLUMNS} FROM rm_course WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&api(ctx)?.pool)
+        .fetch_optional(&*reads(ctx).await?)
         .await
         .map_err(db)?;
     row.map(course).transpose()
@@ -341,6 +353,7 @@ impl CourseQuery {
     }
 
     /// The catalogue by title, as a Relay connection, with filters.
+    #[graphql(complexity = "page(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn courses(
         &self,
@@ -357,6 +370,8 @@ impl CourseQuery {
     ) -> async_graphql::Result<Connection<String, Course>> {
         let api = api(ctx)?;
         api.reach(at_least_position).await?;
+        let measure = measure.map(|m| text_argument("measure", &m)).transpose()?;
+        let competency = competency.map(|c| text_argument("competency", &c)).transpose()?;
         if !(1..=500).contains(&first) {
             return Err(bad_input("first must be between 1 and 500"));
         }
@@ -382,14 +397,14 @@ impl CourseQuery {
               LIMIT $8"
         ))
         .bind(priority.map(|p| i32::from(DomainPriority::from(p).number())))
-        .bind(measure.map(|m| m.trim().to_owned()))
+        .bind(measure)
         .bind(course_type.map(|t| wire_name(&domain::CourseType::from(t))))
         .bind(level)
-        .bind(competency.map(|c| c.trim().to_owned()))
+        .bind(competency)
         .bind(include_retired)
         .bind(after)
         .bind(i64::from(first) + 1)
-        .fetch_all(&api.pool)
+        .fetch_all(&*reads(ctx).await?)
         .await
         .map_err(db)?;
         let has_next = rows.len() > first as usize;

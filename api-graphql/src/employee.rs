@@ -11,11 +11,12 @@ use prasme_domain::reference::from_wire_name;
 use prasme_domain::{DomainError, ErrorCode};
 use uuid::Uuid;
 
-use crate::context::api;
-use crate::errors::{bad_input, db, internal, UserError};
+use crate::complexity::page;
+use crate::context::{api, reads};
+use crate::errors::{bad_input, db, UserError};
 use crate::model::Institution;
 use crate::mutation::{exists, outcome, replayed, run, stream_uuid, Outcome};
-use crate::read;
+use crate::scalars::Date;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "prasme_domain::employee::JobGroup")]
@@ -57,8 +58,8 @@ pub struct Employee {
     pub job_groups: Vec<JobGroup>,
     pub functions: Vec<EmployeeFunction>,
     pub civil_servant: bool,
-    pub hired_on: NaiveDate,
-    pub left_on: Option<NaiveDate>,
+    pub hired_on: Date,
+    pub left_on: Option<Date>,
     /// True once the personal data was erased: it is unreadable everywhere.
     pub personal_data_erased: bool,
     #[graphql(skip)]
@@ -72,10 +73,7 @@ pub struct Employee {
 #[ComplexObject]
 impl Employee {
     async fn institution(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Institution>> {
-        Ok(read::institution_by_id(&api(ctx)?.pool, self.institution_id)
-            .await
-            .map_err(db)?
-            .map(Into::into))
+        crate::model::institution(ctx, self.institution_id).await
     }
 
     async fn manager(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
@@ -90,10 +88,11 @@ impl Employee {
         if self.personal_data_erased {
             return Ok(None);
         }
-        let opened = api(ctx)?.vault.open(self.id, &self.sealed).await.map_err(|e| {
-            tracing::error!(error = %e, "cannot open personal data");
-            internal("the personal data could not be read")
-        })?;
+        let opened = api(ctx)?
+            .vault
+            .open(self.id, &self.sealed)
+            .await
+            .map_err(|e| crate::errors::internal_because(e, "the personal data could not be read"))?;
         Ok(opened.map(|p| PersonalDataView {
             name: p.name,
             email: p.email,
@@ -132,8 +131,8 @@ impl From<EmployeeRecord> for Employee {
             job_groups: enums::<domain::JobGroup, JobGroup>(&r.job_groups),
             functions: enums::<domain::EmployeeFunction, EmployeeFunction>(&r.functions),
             civil_servant: r.civil_servant,
-            hired_on: r.hired_on,
-            left_on: r.left_on,
+            hired_on: Date(r.hired_on),
+            left_on: r.left_on.map(Date),
             personal_data_erased: r.personal_erased,
             institution_id: r.institution_id,
             manager_id: r.manager_id,
@@ -152,7 +151,7 @@ pub(crate) async fn employee_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql
     let row: Option<EmployeeRecord> =
         sqlx::query_as(&format!("SELECT {EMPLOYEE_COLUMNS} FROM rm_employee WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&api(ctx)?.pool)
+            .fetch_optional(&*reads(ctx).await?)
             .await
             .map_err(db)?;
     Ok(row.map(Into::into))
@@ -174,6 +173,7 @@ impl EmployeeQuery {
     }
 
     /// An institution's employees (current and former), as a Relay connection.
+    #[graphql(complexity = "page(first, child_complexity)")]
     async fn employees(
         &self,
         ctx: &Context<'_>,
@@ -198,7 +198,7 @@ impl EmployeeQuery {
         .bind(institution_id)
         .bind(after)
         .bind(i64::from(first) + 1)
-        .fetch_all(&api.pool)
+        .fetch_all(&*reads(ctx).await?)
         .await
         .map_err(db)?;
         let has_next = rows.len() > first as usize;
@@ -226,7 +226,7 @@ pub struct HireEmployeeInput {
     pub civil_servant: bool,
     #[graphql(default)]
     pub functions: Vec<EmployeeFunction>,
-    pub hired_on: NaiveDate,
+    pub hired_on: Date,
 }
 
 #[derive(InputObject)]
@@ -238,7 +238,7 @@ pub struct ChangeEmployeeRoleInput {
     pub civil_servant: bool,
     #[graphql(default)]
     pub functions: Vec<EmployeeFunction>,
-    pub effective_on: NaiveDate,
+    pub effective_on: Date,
 }
 
 #[derive(InputObject)]
@@ -247,7 +247,7 @@ pub struct TransferEmployeeInput {
     pub expected_version: Option<i64>,
     pub employee_id: Uuid,
     pub to_institution_id: Uuid,
-    pub effective_on: NaiveDate,
+    pub effective_on: Date,
 }
 
 #[derive(InputObject)]
@@ -263,7 +263,7 @@ pub struct RecordEmployeeLeftInput {
     pub command_id: Option<Uuid>,
     pub expected_version: Option<i64>,
     pub employee_id: Uuid,
-    pub left_on: NaiveDate,
+    pub left_on: Date,
 }
 
 #[derive(InputObject)]
@@ -337,10 +337,11 @@ impl EmployeeMutation {
         }
         let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
         let employee_id = input.employee_id.unwrap_or(command_id);
-        let sealed = api(ctx)?.vault.seal(employee_id, &personal).await.map_err(|e| {
-            tracing::error!(error = %e, "cannot seal personal data");
-            internal("the command could not be completed")
-        })?;
+        let sealed = api(ctx)?
+            .vault
+            .seal(employee_id, &personal)
+            .await
+            .map_err(|e| crate::errors::internal_because(e, "the command could not be completed"))?;
         let command = EmployeeCommand::Hire {
             employee_id,
             institution_id: input.institution_id,
@@ -348,7 +349,7 @@ impl EmployeeMutation {
             civil_servant: input.civil_servant,
             functions: sorted(&input.functions),
             personal_data: sealed,
-            hired_on: input.hired_on,
+            hired_on: input.hired_on.0,
         };
         let result = run::<EmployeeAggregate>(ctx, Some(command_id), None, employee_id, command).await?;
         Ok(payload(result))
@@ -363,7 +364,7 @@ impl EmployeeMutation {
             job_groups: sorted(&input.job_groups),
             civil_servant: input.civil_servant,
             functions: sorted(&input.functions),
-            effective_on: input.effective_on,
+            effective_on: input.effective_on.0,
         };
         let result = run::<EmployeeAggregate>(
             ctx,
@@ -393,7 +394,7 @@ impl EmployeeMutation {
         }
         let command = EmployeeCommand::Transfer {
             to_institution_id: input.to_institution_id,
-            effective_on: input.effective_on,
+            effective_on: input.effective_on.0,
         };
         let result = run::<EmployeeAggregate>(
             ctx,
@@ -440,7 +441,9 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         input: RecordEmployeeLeftInput,
     ) -> async_graphql::Result<EmployeePayload> {
-        let command = EmployeeCommand::RecordLeft { left_on: input.left_on };
+        let command = EmployeeCommand::RecordLeft {
+            left_on: input.left_on.0,
+        };
         let result = run::<EmployeeAggregate>(
             ctx,
             input.command_id,
@@ -473,10 +476,10 @@ impl EmployeeMutation {
         }
         // The key goes first: once this returns, nothing can read the data,
         // whether or not the event below lands (a retry records it).
-        api.vault.erase(input.employee_id).await.map_err(|e| {
-            tracing::error!(error = %e, "cannot erase the key");
-            internal("the command could not be completed")
-        })?;
+        api.vault
+            .erase(input.employee_id)
+            .await
+            .map_err(|e| crate::errors::internal_because(e, "the command could not be completed"))?;
         let result = run::<EmployeeAggregate>(
             ctx,
             input.command_id,

@@ -2,7 +2,7 @@
 //! on become `userErrors` in the payload; anything else becomes a GraphQL
 //! error with `extensions.code`, its detail kept in the log.
 
-use async_graphql::{Enum, ErrorExtensions, SimpleObject};
+use async_graphql::{Enum, ErrorExtensions, ServerError, SimpleObject};
 use prasme_commands::CommandError;
 use prasme_domain::ErrorCode;
 use prasme_eventstore::StoreError;
@@ -52,7 +52,11 @@ pub(crate) fn user_errors(e: CommandError) -> async_graphql::Result<Vec<UserErro
     match e {
         CommandError::Rejected(d) => Ok(vec![UserError {
             code: d.code.into(),
-            field: d.field.map(|f| vec!["input".to_owned(), f.to_owned()]),
+            // A dotted field names a nested input field: `owner.group` is
+            // `["input", "owner", "group"]`, as the input is written.
+            field: d
+                .field
+                .map(|f| std::iter::once("input").chain(f.split('.')).map(str::to_owned).collect()),
             message: d.message,
             expected_version: None,
             actual_version: None,
@@ -71,28 +75,108 @@ pub(crate) fn user_errors(e: CommandError) -> async_graphql::Result<Vec<UserErro
             Err(async_graphql::Error::new(
                 "the command may or may not have been recorded; send it again with the same commandId to learn which",
             )
-            .extend_with(|_, e| e.set("code", "OUTCOME_UNKNOWN")))
+            .extend_with(|_, e| e.set("code", Code::OutcomeUnknown.as_str())))
         }
-        other => {
-            tracing::error!(error = %other, "command failed");
-            Err(internal("the command could not be completed"))
+        CommandError::Contended { stream_id, attempts } => Err(Code::StreamContended.error(format!(
+            "{stream_id} kept changing through {attempts} attempts and nothing was written; send the command again with the same commandId"
+        ))),
+        other => Err(internal_because(other, "the command could not be completed")),
+    }
+}
+
+/// Every `extensions.code` the API answers with, in one place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Code {
+    /// The HTTP request itself is wrong: not JSON, a batch, a bad header.
+    BadRequest,
+    /// The body is larger than the server accepts.
+    PayloadTooLarge,
+    /// POST bodies must be `application/json`.
+    UnsupportedMediaType,
+    ParseFailed,
+    ValidationFailed,
+    QueryTooDeep,
+    QueryTooLarge,
+    QueryTooComplex,
+    /// A query argument the caller must correct.
+    BadUserInput,
+    ReadModelBehind,
+    OutcomeUnknown,
+    /// Other writers kept moving the stream; nothing was written.
+    StreamContended,
+    Internal,
+}
+
+impl Code {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Code::BadRequest => "BAD_REQUEST",
+            Code::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Code::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Code::ParseFailed => "GRAPHQL_PARSE_FAILED",
+            Code::ValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Code::QueryTooDeep => "QUERY_TOO_DEEP",
+            Code::QueryTooLarge => "QUERY_TOO_LARGE",
+            Code::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Code::BadUserInput => "BAD_USER_INPUT",
+            Code::ReadModelBehind => "READ_MODEL_BEHIND",
+            Code::OutcomeUnknown => "OUTCOME_UNKNOWN",
+            Code::StreamContended => "STREAM_CONTENDED",
+            Code::Internal => "INTERNAL",
         }
+    }
+
+    pub(crate) fn error(self, message: impl Into<String>) -> async_graphql::Error {
+        async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", self.as_str()))
+    }
+}
+
+/// The `extensions.code` of an error, if it has one.
+pub(crate) fn code_of(e: &ServerError) -> Option<String> {
+    match e.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(s) => Some(s.clone()),
+        _ => None,
     }
 }
 
 /// A query argument the caller must correct.
 pub(crate) fn bad_input(message: impl Into<String>) -> async_graphql::Error {
-    async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
+    Code::BadUserInput.error(message)
+}
+
+/// A free-text query argument, held to the rules of text in the domain (no
+/// control characters, which PostgreSQL's text cannot even store).
+pub(crate) fn text_argument(name: &'static str, value: &str) -> async_graphql::Result<String> {
+    prasme_domain::validate::text(name, value, prasme_domain::validate::MAX_NAME_CHARS)
+        .map_err(|e| bad_input(e.message))
 }
 
 pub(crate) fn internal(message: &str) -> async_graphql::Error {
-    async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "INTERNAL"))
+    Code::Internal.error(message)
 }
 
-/// Logs a database failure and hides its detail from the client.
+/// An `INTERNAL` error whose `cause` goes to the request's log line, not to the client.
+pub(crate) fn internal_because(cause: impl std::fmt::Display, message: &str) -> async_graphql::Error {
+    let mut error = async_graphql::Error::new_with_source(Cause(cause.to_string()));
+    error.message = message.to_owned();
+    error.extend_with(|_, x| x.set("code", Code::Internal.as_str()))
+}
+
+/// What went wrong behind an `INTERNAL` error, for the request's one log line.
+#[derive(Debug)]
+pub(crate) struct Cause(pub String);
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Hides a database failure's detail from the client. It is logged once per
+/// request (see `logging`), not once per field: a report of a thousand rows
+/// must not write a thousand log lines.
 pub(crate) fn db(e: sqlx::Error) -> async_graphql::Error {
-    tracing::error!(error = %e, "read model query failed");
-    internal("the read model could not be read")
+    internal_because(e, "the read model could not be read")
 }
 
 #[cfg(test)]

@@ -2,22 +2,27 @@
 //! projection changes as subscriptions over graphql-ws.
 
 mod activity;
+mod complexity;
 mod context;
 mod course;
 mod employee;
 mod errors;
+mod execution;
+mod limits;
+mod loaders;
 mod model;
 mod mutation;
 mod offering;
 mod paging;
 mod query;
 mod read;
+mod request_log;
 mod router;
 mod scalars;
 mod subscription;
 
 pub use context::{Actor, ApiContext};
-pub use router::router;
+pub use router::{router, MAX_BODY_BYTES};
 
 use async_graphql::{MergedObject, Schema};
 
@@ -43,7 +48,6 @@ pub type PrasmeSchema = Schema<QueryRoot, MutationRoot, subscription::Subscripti
 /// Deep enough for the connection → node → budget shapes the API serves; low
 /// enough to turn away abusive queries before they reach the database.
 const MAX_DEPTH: usize = 12;
-const MAX_COMPLEXITY: usize = 2_000;
 
 pub fn schema(ctx: Option<ApiContext>) -> PrasmeSchema {
     let builder = Schema::build(
@@ -51,8 +55,10 @@ pub fn schema(ctx: Option<ApiContext>) -> PrasmeSchema {
         MutationRoot::default(),
         subscription::SubscriptionRoot,
     )
+    .extension(request_log::RequestLog)
+    .extension(limits::RequestLimits)
     .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY);
+    .limit_complexity(complexity::MAX_COMPLEXITY);
     match ctx {
         Some(ctx) => builder.data(ctx).finish(),
         None => builder.finish(),

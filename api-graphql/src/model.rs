@@ -6,9 +6,11 @@ use prasme_domain::budget::{self, BudgetStatus as DomainStatus, ExemptionReason 
 use prasme_domain::reference as domain;
 use uuid::Uuid;
 
-use crate::context::api;
+use crate::complexity::{BUDGET_STATUSES, FUNDING_SOURCES, INSTITUTIONS, PRIORITY_ROWS, RESORS, YEARS};
+use crate::context::{load_failed, loader, reads};
 use crate::errors::db;
-use crate::read::{self, BudgetRow, InstitutionFilter, InstitutionRow};
+use crate::loaders::{BreakdownKey, BudgetKey};
+use crate::read::{self, Breakdown, BudgetRow, InstitutionRow};
 use crate::scalars::Cents;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -140,15 +142,25 @@ impl Institution {
     }
 
     /// Every year with a declared payroll or an allocation, ascending.
+    #[graphql(complexity = "YEARS * child_complexity")]
     async fn training_budgets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<InstitutionBudget>> {
-        let pool = &api(ctx)?.pool;
-        let mut out = Vec::new();
-        for year in read::budget_years(pool, self.id).await.map_err(db)? {
-            if let Some(b) = institution_budget(ctx, self.id, year).await? {
-                out.push(b);
-            }
-        }
-        Ok(out)
+        let years = read::budget_years(&*reads(ctx).await?, self.id).await.map_err(db)?;
+        let keys: Vec<BudgetKey> = years
+            .into_iter()
+            .map(|year| BudgetKey {
+                institution_id: self.id,
+                year,
+            })
+            .collect();
+        let mut found = loader(ctx)?
+            .load_many(keys.iter().copied())
+            .await
+            .map_err(load_failed)?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| found.remove(k))
+            .map(InstitutionBudget::from)
+            .collect())
     }
 }
 
@@ -157,12 +169,15 @@ pub(crate) async fn institution_budget(
     institution_id: Uuid,
     year: i32,
 ) -> async_graphql::Result<Option<InstitutionBudget>> {
-    let filter = InstitutionFilter {
-        id: Some(institution_id),
-        ..Default::default()
-    };
-    let rows = read::budget_rows(&api(ctx)?.pool, year, &filter).await.map_err(db)?;
-    Ok(rows.into_iter().next().map(InstitutionBudget::from))
+    let key = BudgetKey { institution_id, year };
+    let row = loader(ctx)?.load_one(key).await.map_err(load_failed)?;
+    Ok(row.map(InstitutionBudget::from))
+}
+
+/// The institution with this id, loaded with every other one the request asks for.
+pub(crate) async fn institution(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Institution>> {
+    let row = loader(ctx)?.load_one(id).await.map_err(load_failed)?;
+    Ok(row.map(Institution::from))
 }
 
 #[derive(SimpleObject)]
@@ -218,11 +233,12 @@ impl From<BudgetRow> for InstitutionBudget {
 
 #[ComplexObject]
 impl InstitutionBudget {
+    #[graphql(complexity = "FUNDING_SOURCES * child_complexity")]
     async fn by_funding_source(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SourceAmount>> {
-        let rows = read::by_funding_source(&api(ctx)?.pool, self.institution.id, self.year)
-            .await
-            .map_err(db)?;
-        Ok(rows
+        Ok(self
+            .breakdown(ctx)
+            .await?
+            .by_funding_source
             .into_iter()
             .map(|(s, c)| SourceAmount {
                 funding_source: s.into(),
@@ -231,17 +247,32 @@ impl InstitutionBudget {
             .collect())
     }
 
+    #[graphql(complexity = "PRIORITY_ROWS * child_complexity")]
     async fn by_priority(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PriorityAmount>> {
-        let rows = read::by_priority(&api(ctx)?.pool, self.institution.id, self.year)
-            .await
-            .map_err(db)?;
-        Ok(rows
+        Ok(self
+            .breakdown(ctx)
+            .await?
+            .by_priority
             .into_iter()
             .map(|(p, c)| PriorityAmount {
                 priority: p.map(Into::into),
                 amount_cents: c.into(),
             })
             .collect())
+    }
+}
+
+impl InstitutionBudget {
+    async fn breakdown(&self, ctx: &Context<'_>) -> async_graphql::Result<Breakdown> {
+        let key = BreakdownKey(BudgetKey {
+            institution_id: self.institution.id,
+            year: self.year,
+        });
+        Ok(loader(ctx)?
+            .load_one(key)
+            .await
+            .map_err(load_failed)?
+            .unwrap_or_default())
     }
 }
 
@@ -255,6 +286,7 @@ pub struct StatusCount {
 #[derive(SimpleObject)]
 pub struct BudgetSummary {
     pub institution_count: i32,
+    #[graphql(complexity = "BUDGET_STATUSES * child_complexity")]
     pub status_counts: Vec<StatusCount>,
     /// Payroll of the institutions the rule applies to and that declared one.
     pub remuneration_cents: Cents,
@@ -314,8 +346,10 @@ pub struct ResorBudget {
 pub struct TrainingBudgetReport {
     pub year: i32,
     /// Every matching institution, by name.
+    #[graphql(complexity = "INSTITUTIONS * child_complexity")]
     pub institutions: Vec<InstitutionBudget>,
     /// State institutions, one entry per resor that has any.
+    #[graphql(complexity = "RESORS * child_complexity")]
     pub by_resor: Vec<ResorBudget>,
     /// Municipal institutions (reported; the rule does not apply to them).
     pub municipalities: BudgetSummary,

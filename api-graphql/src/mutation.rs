@@ -9,7 +9,7 @@ use prasme_domain::institution::{Institution as InstitutionAggregate, Institutio
 use prasme_domain::{Decider, DomainError};
 use uuid::Uuid;
 
-use crate::context::{actor, api};
+use crate::context::{actor, api, reads};
 use crate::errors::{db, user_errors, UserError};
 use crate::model::{
     institution_budget, FundingSource, Institution, InstitutionBudget, InstitutionKind, Resor, StrategicPriority,
@@ -58,10 +58,11 @@ impl Outcome {
 /// Whether the aggregate `D` with this id exists: the check a command makes
 /// on another aggregate it refers to.
 pub(crate) async fn exists<D: Decider>(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
-    api(ctx)?.commands.exists::<D>(id).await.map_err(|e| {
-        tracing::error!(error = %e, "existence check failed");
-        crate::errors::internal("the command could not be completed")
-    })
+    api(ctx)?
+        .commands
+        .exists::<D>(id)
+        .await
+        .map_err(|e| crate::errors::internal_because(e, "the command could not be completed"))
 }
 
 /// Runs a command on the aggregate `D`: accepted, or refused with user errors.
@@ -100,10 +101,7 @@ pub(crate) async fn replayed(ctx: &Context<'_>, command_id: Option<Uuid>) -> asy
                 duplicate: true,
             })
         })
-        .map_err(|e| {
-            tracing::error!(error = %e, "idempotency lookup failed");
-            crate::errors::internal("the command could not be completed")
-        })
+        .map_err(|e| crate::errors::internal_because(e, "the command could not be completed"))
 }
 
 /// The aggregate id in a stream id such as `employee-<uuid>`.
@@ -149,7 +147,7 @@ impl RegisterInstitutionPayload {
         };
         let api = api(ctx)?;
         api.reach(Some(position)).await?;
-        Ok(read::institution_by_id(&api.pool, id)
+        Ok(read::institution_by_id(&*reads(ctx).await?, id)
             .await
             .map_err(db)?
             .map(Into::into))
@@ -222,7 +220,7 @@ impl BudgetCommandPayload {
         sqlx::query_scalar("SELECT year FROM rm_training_allocation WHERE institution_id = $1 AND allocation_id = $2")
             .bind(self.institution_id)
             .bind(allocation_id)
-            .fetch_optional(&api.pool)
+            .fetch_optional(&*reads(ctx).await?)
             .await
             .map_err(db)
     }

@@ -15,13 +15,14 @@ use prasme_domain::reference::from_wire_name;
 use prasme_domain::{DomainError, ErrorCode};
 use uuid::Uuid;
 
-use crate::context::api;
+use crate::complexity::page;
+use crate::context::{api, reads};
 use crate::course::{course_by_id, Course};
 use crate::employee::{employee_by_id, Employee};
-use crate::errors::{db, internal};
+use crate::errors::{db, internal, text_argument};
 use crate::mutation::{outcome, replayed, run, stream_uuid, Outcome};
 use crate::paging::offset_page;
-use crate::scalars::Cents;
+use crate::scalars::{Cents, Date};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "prasme_domain::offering::OfferingFormat")]
@@ -81,8 +82,8 @@ struct OfferingRecord {
 #[graphql(complex)]
 pub struct Offering {
     pub id: Uuid,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
+    pub starts_on: Date,
+    pub ends_on: Date,
     pub format: OfferingFormat,
     pub capacity: i32,
     pub cost_per_participant_cents: Cents,
@@ -118,7 +119,7 @@ pub struct Place {
     pub score: Option<i32>,
     pub knowledge_test_passed: Option<bool>,
     pub minutes: Option<i32>,
-    pub completed_on: Option<NaiveDate>,
+    pub completed_on: Option<Date>,
     /// The completion was revoked; the certificate no longer counts.
     pub revoked: bool,
     #[graphql(skip)]
@@ -144,7 +145,7 @@ fn place(r: PlaceRecord) -> async_graphql::Result<Place> {
         score: r.score,
         knowledge_test_passed: r.knowledge_test_passed,
         minutes: r.minutes,
-        completed_on: r.completed_on,
+        completed_on: r.completed_on.map(Date),
         revoked: r.revoked,
         offering_id: r.offering_id,
         employee_id: r.employee_id,
@@ -174,7 +175,7 @@ impl Offering {
     async fn enrolled_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         sqlx::query_scalar("SELECT count(*) FROM rm_place WHERE offering_id = $1 AND status = 'ENROLLED'")
             .bind(self.id)
-            .fetch_one(&api(ctx)?.pool)
+            .fetch_one(&*reads(ctx).await?)
             .await
             .map_err(db)
     }
@@ -191,12 +192,13 @@ impl Offering {
                FROM rm_feedback WHERE offering_id = $1",
         )
         .bind(self.id)
-        .fetch_one(&api(ctx)?.pool)
+        .fetch_one(&*reads(ctx).await?)
         .await
         .map_err(db)
     }
 
     /// Every place: enrolled first, then the waitlist in its order, then the rest.
+    #[graphql(complexity = "page(first, child_complexity)")]
     async fn roster(
         &self,
         ctx: &Context<'_>,
@@ -209,7 +211,7 @@ impl Offering {
                        waitlisted_at NULLS LAST, employee_id"
         ))
         .bind(self.id)
-        .fetch_all(&api(ctx)?.pool)
+        .fetch_all(&*reads(ctx).await?)
         .await
         .map_err(db)?;
         let places = rows.into_iter().map(place).collect::<async_graphql::Result<Vec<_>>>()?;
@@ -233,7 +235,7 @@ pub struct FeedbackSummary {
 }
 
 async fn offering_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Offering>> {
-    load_offering(&api(ctx)?.pool, id).await
+    load_offering(&*reads(ctx).await?, id).await
 }
 
 pub(crate) async fn load_offering(pool: &sqlx::PgPool, id: Uuid) -> async_graphql::Result<Option<Offering>> {
@@ -248,8 +250,8 @@ pub(crate) async fn load_offering(pool: &sqlx::PgPool, id: Uuid) -> async_graphq
     row.map(|r| {
         Ok(Offering {
             id: r.id,
-            starts_on: r.starts_on,
-            ends_on: r.ends_on,
+            starts_on: Date(r.starts_on),
+            ends_on: Date(r.ends_on),
             format: from_wire_name::<domain::OfferingFormat>(&r.format)
                 .map(Into::into)
                 .ok_or_else(|| internal("the offering read model holds an unknown value"))?,
@@ -277,6 +279,7 @@ pub struct Transcript {
 #[ComplexObject]
 impl Transcript {
     /// Completions, passed or failed, revoked ones excluded, newest first.
+    #[graphql(complexity = "page(first, child_complexity)")]
     async fn completions(
         &self,
         #[graphql(default = 100)] first: i32,
@@ -327,16 +330,17 @@ impl OfferingQuery {
     ) -> async_graphql::Result<Transcript> {
         let api = api(ctx)?;
         api.reach(at_least_position).await?;
-        load_transcript(&api.pool, employee_id).await
+        load_transcript(&*reads(ctx).await?, employee_id).await
     }
 
     /// Verifies a certificate number: the completion it stands for, or null.
     async fn certificate(&self, ctx: &Context<'_>, number: String) -> async_graphql::Result<Option<Place>> {
+        let number = text_argument("number", &number)?;
         let row: Option<PlaceRecord> = sqlx::query_as(&format!(
             "SELECT {PLACE_COLUMNS} FROM rm_place WHERE certificate_number = $1"
         ))
-        .bind(number.trim().to_uppercase())
-        .fetch_optional(&api(ctx)?.pool)
+        .bind(number.to_uppercase())
+        .fetch_optional(&*reads(ctx).await?)
         .await
         .map_err(db)?;
         row.map(place).transpose()
@@ -349,8 +353,8 @@ pub struct ScheduleOfferingInput {
     /// Defaults to the command id.
     pub offering_id: Option<Uuid>,
     pub course_id: Uuid,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
+    pub starts_on: Date,
+    pub ends_on: Date,
     pub format: OfferingFormat,
     pub capacity: i32,
     pub cost_per_participant_cents: Cents,
@@ -415,7 +419,7 @@ pub struct RecordCompletionInput {
     pub knowledge_test_passed: Option<bool>,
     pub minutes: i32,
     /// The business date it happened; may be in the past.
-    pub completed_on: NaiveDate,
+    pub completed_on: Date,
 }
 
 /// Ratings 1–5 given right after the training.
@@ -476,8 +480,7 @@ fn refused(error: DomainError) -> async_graphql::Result<OfferingPayload> {
 }
 
 fn failed(e: CommandError) -> async_graphql::Error {
-    tracing::error!(error = %e, "loading a referenced aggregate failed");
-    internal("the command could not be completed")
+    crate::errors::internal_because(e, "the command could not be completed")
 }
 
 /// The employee's current institution, or the refusal naming `field`.
@@ -562,8 +565,8 @@ impl OfferingMutation {
             offering_id,
             schedule: Schedule {
                 course_id: input.course_id,
-                starts_on: input.starts_on,
-                ends_on: input.ends_on,
+                starts_on: input.starts_on.0,
+                ends_on: input.ends_on.0,
                 format: input.format.into(),
                 capacity: input.capacity,
                 cost_per_participant: input.cost_per_participant_cents.into(),
@@ -744,7 +747,7 @@ impl OfferingMutation {
                 score: input.score,
                 knowledge_test_passed: input.knowledge_test_passed,
                 minutes: input.minutes,
-                completed_on: input.completed_on,
+                completed_on: input.completed_on.0,
             },
         };
         on_offering(

@@ -3,7 +3,8 @@ use async_graphql::{Context, Object};
 use prasme_domain::reference as domain;
 use uuid::Uuid;
 
-use crate::context::api;
+use crate::complexity::page;
+use crate::context::{api, reads};
 use crate::errors::{bad_input, db};
 use crate::model::{
     BudgetSummary, Institution, InstitutionBudget, InstitutionKind, ProjectionStatus, Resor, ResorBudget, ResorInfo,
@@ -29,13 +30,14 @@ impl InstitutionQuery {
     ) -> async_graphql::Result<Option<Institution>> {
         let api = api(ctx)?;
         api.reach(at_least_position).await?;
-        Ok(read::institution_by_id(&api.pool, id)
+        Ok(read::institution_by_id(&*reads(ctx).await?, id)
             .await
             .map_err(db)?
             .map(Into::into))
     }
 
     /// Institutions by name, as a Relay connection (forward pagination).
+    #[graphql(complexity = "page(first, child_complexity)")]
     async fn institutions(
         &self,
         ctx: &Context<'_>,
@@ -58,7 +60,11 @@ impl InstitutionQuery {
             .transpose()?;
         if let Some(id) = after {
             // Institutions are never removed, so an unknown cursor is a wrong one.
-            if read::institution_by_id(&api.pool, id).await.map_err(db)?.is_none() {
+            if read::institution_by_id(&*reads(ctx).await?, id)
+                .await
+                .map_err(db)?
+                .is_none()
+            {
                 return Err(not_a_cursor());
             }
         }
@@ -67,7 +73,7 @@ impl InstitutionQuery {
             resor: resor.map(Into::into),
             id: None,
         };
-        let mut rows = read::institutions_page(&api.pool, &filter, after, i64::from(first) + 1)
+        let mut rows = read::institutions_page(&*reads(ctx).await?, &filter, after, i64::from(first) + 1)
             .await
             .map_err(db)?;
         let has_next = rows.len() > first as usize;
@@ -98,7 +104,9 @@ impl InstitutionQuery {
             resor: resor.map(Into::into),
             id: institution_id,
         };
-        let rows = read::budget_rows(&api.pool, year, &filter).await.map_err(db)?;
+        let rows = read::budget_rows(&*reads(ctx).await?, year, &filter)
+            .await
+            .map_err(db)?;
         let by_resor = domain::Resor::ALL
             .into_iter()
             .filter_map(|r| {

@@ -5,6 +5,8 @@ use prasme_domain::reference::{
     from_wire_name, wire_name as wire, FundingSource, InstitutionKind, Resor, StrategicPriority,
 };
 use prasme_domain::Cents;
+use std::collections::{BTreeMap, HashMap};
+
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -81,6 +83,17 @@ fn institution(r: InstitutionRecord) -> Result<InstitutionRow, sqlx::Error> {
 
 const INSTITUTION_COLUMNS: &str = "i.id, i.name, i.kind, i.resor, i.funds_other_staff, i.registered_at";
 
+/// Institutions by id, in one statement; unknown ids are absent.
+pub async fn institutions_by_ids(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<InstitutionRow>, sqlx::Error> {
+    let rows: Vec<InstitutionRecord> = sqlx::query_as(&format!(
+        "SELECT {INSTITUTION_COLUMNS} FROM rm_institution i WHERE i.id = ANY($1)"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(institution).collect()
+}
+
 pub async fn institution_by_id(pool: &PgPool, id: Uuid) -> Result<Option<InstitutionRow>, sqlx::Error> {
     let row: Option<InstitutionRecord> = sqlx::query_as(&format!(
         "SELECT {INSTITUTION_COLUMNS} FROM rm_institution i WHERE i.id = $1"
@@ -140,18 +153,18 @@ pub async fn budget_rows(pool: &PgPool, year: i32, filter: &InstitutionFilter) -
     .bind(filter.id)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(BudgetRow {
-                institution: institution(r.institution)?,
-                year,
-                remuneration: r.remuneration_cents.map(Cents),
-                allocated: Cents(r.allocated_cents.unwrap_or(0)),
-                committed: Cents(r.committed_cents.unwrap_or(0)),
-                spent: Cents(r.spent_cents.unwrap_or(0)),
-            })
-        })
-        .collect()
+    rows.into_iter().map(|r| budget_row(year, r)).collect()
+}
+
+fn budget_row(year: i32, r: BudgetRecord) -> Result<BudgetRow, sqlx::Error> {
+    Ok(BudgetRow {
+        institution: institution(r.institution)?,
+        year,
+        remuneration: r.remuneration_cents.map(Cents),
+        allocated: Cents(r.allocated_cents.unwrap_or(0)),
+        committed: Cents(r.committed_cents.unwrap_or(0)),
+        spent: Cents(r.spent_cents.unwrap_or(0)),
+    })
 }
 
 /// The years for which an institution has declared or allocated anything.
@@ -162,46 +175,87 @@ pub async fn budget_years(pool: &PgPool, institution_id: Uuid) -> Result<Vec<i32
         .await
 }
 
-pub async fn by_funding_source(
-    pool: &PgPool,
-    institution_id: Uuid,
-    year: i32,
-) -> Result<Vec<(FundingSource, Cents)>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT funding_source, sum(amount_cents)::bigint FROM rm_training_allocation
-          WHERE institution_id = $1 AND year = $2 GROUP BY funding_source ORDER BY funding_source",
-    )
-    .bind(institution_id)
-    .bind(year)
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter().map(|(s, c)| Ok((from_wire(&s)?, Cents(c)))).collect()
+/// A budget line's allocations by funding source and by priority.
+#[derive(Debug, Clone, Default)]
+pub struct Breakdown {
+    /// By the source's wire name.
+    pub by_funding_source: Vec<(FundingSource, Cents)>,
+    /// By priority number, money tied to no priority last.
+    pub by_priority: Vec<(Option<StrategicPriority>, Cents)>,
 }
 
-pub async fn by_priority(
-    pool: &PgPool,
-    institution_id: Uuid,
-    year: i32,
-) -> Result<Vec<(Option<StrategicPriority>, Cents)>, sqlx::Error> {
-    let rows: Vec<(Option<i32>, i64)> = sqlx::query_as(
-        "SELECT priority, sum(amount_cents)::bigint FROM rm_training_allocation
-          WHERE institution_id = $1 AND year = $2 GROUP BY priority ORDER BY priority NULLS LAST",
-    )
-    .bind(institution_id)
-    .bind(year)
+/// The budget lines of many (institution, year) pairs in one statement;
+/// pairs whose institution is unknown are absent.
+pub async fn budget_rows_for(pool: &PgPool, keys: &[(Uuid, i32)]) -> Result<Vec<BudgetRow>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Keyed {
+        key_year: i32,
+        #[sqlx(flatten)]
+        budget: BudgetRecord,
+    }
+    let (ids, years): (Vec<Uuid>, Vec<i32>) = keys.iter().copied().unzip();
+    let rows: Vec<Keyed> = sqlx::query_as(&format!(
+        "SELECT k.year AS key_year, {INSTITUTION_COLUMNS},
+                b.remuneration_cents, b.allocated_cents, b.committed_cents, b.spent_cents
+           FROM unnest($1::uuid[], $2::int[]) AS k(institution_id, year)
+           JOIN rm_institution i ON i.id = k.institution_id
+           LEFT JOIN rm_training_budget b ON b.institution_id = i.id AND b.year = k.year"
+    ))
+    .bind(ids)
+    .bind(years)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|(p, c)| {
-            let priority = p
-                .map(|n| {
-                    u8::try_from(n)
-                        .ok()
-                        .and_then(StrategicPriority::from_number)
-                        .ok_or_else(|| sqlx::Error::Decode(format!("unknown priority {n} in read model").into()))
-                })
-                .transpose()?;
-            Ok((priority, Cents(c)))
-        })
-        .collect()
+    rows.into_iter().map(|r| budget_row(r.key_year, r.budget)).collect()
+}
+
+/// The breakdowns of many (institution, year) pairs in one statement; a pair
+/// without allocations has empty ones.
+pub async fn breakdowns(pool: &PgPool, keys: &[(Uuid, i32)]) -> Result<HashMap<(Uuid, i32), Breakdown>, sqlx::Error> {
+    let (ids, years): (Vec<Uuid>, Vec<i32>) = keys.iter().copied().unzip();
+    let rows: Vec<(Uuid, i32, String, Option<i32>, i64)> = sqlx::query_as(
+        "SELECT a.institution_id, a.year, a.funding_source, a.priority, sum(a.amount_cents)::bigint
+           FROM rm_training_allocation a
+           JOIN unnest($1::uuid[], $2::int[]) AS k(institution_id, year)
+             ON a.institution_id = k.institution_id AND a.year = k.year
+          GROUP BY 1, 2, 3, 4",
+    )
+    .bind(ids)
+    .bind(years)
+    .fetch_all(pool)
+    .await?;
+    /// Cents by funding source's wire name, and by priority number.
+    type Sums = (BTreeMap<String, i64>, BTreeMap<Option<i32>, i64>);
+    let mut sums: HashMap<(Uuid, i32), Sums> = HashMap::new();
+    for (institution_id, year, source, priority, cents) in rows {
+        let (by_source, by_priority) = sums.entry((institution_id, year)).or_default();
+        *by_source.entry(source).or_default() += cents;
+        *by_priority.entry(priority).or_default() += cents;
+    }
+    let mut out: HashMap<(Uuid, i32), Breakdown> = keys.iter().map(|k| (*k, Breakdown::default())).collect();
+    for (key, (by_source, by_priority)) in sums {
+        let mut by_priority: Vec<_> = by_priority.into_iter().collect();
+        // Numbered priorities first, then money tied to none.
+        by_priority.sort_by_key(|(p, _)| (p.is_none(), *p));
+        out.insert(
+            key,
+            Breakdown {
+                by_funding_source: by_source
+                    .into_iter()
+                    .map(|(s, c)| Ok((from_wire(&s)?, Cents(c))))
+                    .collect::<Result<_, sqlx::Error>>()?,
+                by_priority: by_priority
+                    .into_iter()
+                    .map(|(p, c)| Ok((p.map(priority).transpose()?, Cents(c))))
+                    .collect::<Result<_, sqlx::Error>>()?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn priority(n: i32) -> Result<StrategicPriority, sqlx::Error> {
+    u8::try_from(n)
+        .ok()
+        .and_then(StrategicPriority::from_number)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown priority {n} in read model").into()))
 }

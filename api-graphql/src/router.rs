@@ -1,12 +1,21 @@
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
+use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::body::{Body, Bytes};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Json, Router};
+use prasme_domain::validate;
 
+use crate::errors::Code;
+use crate::execution;
 use crate::{schema, Actor, ApiContext, PrasmeSchema};
+
+/// Largest POST body, and largest WebSocket message. Prasme's inputs are
+/// small: a whole course with its description is a few kilobytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone)]
 struct AppState {
@@ -21,29 +30,113 @@ pub fn router(ctx: ApiContext) -> Router {
     let schema = schema(Some(ctx.clone()));
     Router::new()
         .route("/", get(graphiql))
-        .route(
-            "/graphql",
-            post(graphql).get_service(GraphQLSubscription::new(schema.clone())),
-        )
+        .route("/graphql", post(graphql).get(subscriptions))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(AppState { schema, ctx })
 }
 
-async fn graphql(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
+/// A refusal of the HTTP request itself, as a GraphQL error body.
+fn refuse(status: StatusCode, code: Code, message: impl Into<String>) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message.into(), "extensions": { "code": code.as_str() } }]
+    });
+    (status, Json(body)).into_response()
+}
+
+/// Only JSON is executed: a form or text body could be sent cross-site by
+/// any web page without a CORS preflight.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence.eq_ignore_ascii_case("application/graphql-response+json")
+}
+
+/// Who is acting, from `X-Prasme-Actor` until sign-in exists. It is stored
+/// in every event the request writes, so it is held to a name's rules.
+/// The error is the message of a 400 answer.
+fn actor(headers: &HeaderMap) -> Result<Actor, String> {
+    let Some(value) = headers.get("x-prasme-actor") else {
+        return Ok(Actor("anonymous".to_owned()));
+    };
     // UTF-8, not just ASCII: actors are people with Latvian names.
-    let actor = headers
-        .get("x-prasme-actor")
-        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .unwrap_or("anonymous")
-        .to_owned();
-    state
-        .schema
-        .execute(request.into_inner().data(Actor(actor)))
-        .await
-        .into()
+    let text = std::str::from_utf8(value.as_bytes()).map_err(|_| "X-Prasme-Actor must be UTF-8".to_owned())?;
+    if text.trim().is_empty() {
+        return Ok(Actor("anonymous".to_owned()));
+    }
+    validate::text("X-Prasme-Actor", text, validate::MAX_NAME_CHARS)
+        .map(Actor)
+        .map_err(|e| e.message)
+}
+
+async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    if !is_json(&headers) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::UnsupportedMediaType,
+            "POST /graphql takes a body of Content-Type application/json",
+        );
+    }
+    let actor = match actor(&headers) {
+        Ok(actor) => actor,
+        Err(message) => return refuse(StatusCode::BAD_REQUEST, Code::BadRequest, message),
+    };
+    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Code::PayloadTooLarge,
+                format!("the body must be at most {MAX_BODY_BYTES} bytes"),
+            )
+        }
+    };
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            Code::BadRequest,
+            "batched requests are not supported: send one operation per request",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&bytes) {
+        Ok(request) => request,
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                Code::BadRequest,
+                format!("the body is not a GraphQL request in JSON: {e}"),
+            )
+        }
+    };
+    let schema = state.schema.clone();
+    match execution::run(async move { schema.execute(request.data(actor)).await }).await {
+        Ok(response) => GraphQLResponse::from(response).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a GraphQL operation panicked");
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Code::Internal,
+                "the operation failed inside the server",
+            )
+        }
+    }
+}
+
+/// graphql-ws (and the older graphql-transport-ws) on the same path, with the
+/// same message size limit as a POST body.
+async fn subscriptions(
+    State(state): State<AppState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .max_message_size(MAX_BODY_BYTES)
+        .max_frame_size(MAX_BODY_BYTES)
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| GraphQLWebSocket::new(socket, state.schema, protocol).serve())
 }
 
 async fn graphiql() -> impl IntoResponse {

@@ -37,3 +37,67 @@ impl From<Cents> for prasme_domain::Cents {
         prasme_domain::Cents(c.0)
     }
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date(pub chrono::NaiveDate);
+
+/// A calendar date, written `YYYY-MM-DD` exactly (RFC 3339 `full-date`):
+/// `2026-1-1` is refused rather than guessed at.
+#[Scalar(
+    name = "Date",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6"
+)]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let Value::String(s) = &value else {
+            return Err(InputValueError::expected_type(value));
+        };
+        let shaped = s.len() == 10
+            && s.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        let date = shaped
+            .then(|| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .flatten();
+        date.map(Date)
+            .ok_or_else(|| InputValueError::custom(format!("a date is written YYYY-MM-DD, got {s:?}")))
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(_))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_is_read_only_as_yyyy_mm_dd() {
+        let parse = |s: &str| Date::parse(Value::String(s.to_owned())).map(|d| d.0);
+        assert_eq!(parse("2026-01-31").ok(), chrono::NaiveDate::from_ymd_opt(2026, 1, 31));
+        for bad in [
+            "2026-1-1",
+            "2026-01-1",
+            "26-01-01",
+            "2026-02-30",
+            "2026/01/01",
+            "+2026-01-01",
+            " 2026-01-01",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Date(chrono::NaiveDate::from_ymd_opt(2026, 3, 9).unwrap()).to_value(),
+            Value::String("2026-03-09".into())
+        );
+    }
+}

@@ -16,8 +16,12 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 /// How often a command without an expected version is re-decided when
-/// another writer moved its stream in between.
-const CONFLICT_RETRIES: usize = 5;
+/// another process moved its stream in between. Each retry reads only the
+/// events it missed, and waits a random moment first so that two processes
+/// busy on one stream fall out of step instead of colliding again.
+const CONFLICT_RETRIES: u32 = 50;
+/// The longest wait before a retry, in microseconds; it grows with each attempt.
+const RETRY_JITTER_MICROS: u64 = 200;
 
 /// Everything about a command that is not its content.
 #[derive(Debug, Clone)]
@@ -69,6 +73,10 @@ pub enum CommandError {
     Rejected(#[from] DomainError),
     #[error("wrong expected version: expected {expected}, actual {actual}")]
     Conflict { expected: i64, actual: i64 },
+    /// Without an expected version, other writers kept moving the stream
+    /// through every retry. Nothing was written; sending it again is safe.
+    #[error("the stream {stream_id} changed under each of {attempts} attempts")]
+    Contended { stream_id: String, attempts: u32 },
     /// The decision cannot be stored as it is (say, it produced no events).
     #[error("invalid append: {0}")]
     Invalid(String),
@@ -123,10 +131,10 @@ impl CommandHandler {
         if let Some(first) = self.store.command_result(ctx.command_id).await? {
             return Ok(accepted(first));
         }
+        let (mut state, mut version) = self.load::<D>(&stream_id).await?;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (state, version) = self.load::<D>(&stream_id).await?;
             if let Some(expected) = ctx.expected_version {
                 if expected != version {
                     return Err(CommandError::Conflict {
@@ -164,12 +172,21 @@ impl CommandHandler {
             {
                 Ok(result) => return Ok(accepted(result)),
                 Err(AppendError::WrongExpectedVersion { actual, .. }) => {
-                    if ctx.expected_version.is_some() || attempt > CONFLICT_RETRIES {
+                    if ctx.expected_version.is_some() {
                         return Err(CommandError::Conflict {
                             expected: version,
                             actual,
                         });
                     }
+                    if attempt > CONFLICT_RETRIES {
+                        return Err(CommandError::Contended {
+                            stream_id,
+                            attempts: attempt,
+                        });
+                    }
+                    let jitter = rand::random::<u64>() % (RETRY_JITTER_MICROS * u64::from(attempt));
+                    tokio::time::sleep(std::time::Duration::from_micros(jitter)).await;
+                    (state, version) = self.catch_up::<D>(&stream_id, state, version).await?;
                 }
                 Err(AppendError::Invalid(reason)) => return Err(CommandError::Invalid(reason)),
                 Err(AppendError::Store(e)) => return Err(e.into()),
@@ -190,13 +207,26 @@ impl CommandHandler {
     }
 
     async fn load<D: Decider>(&self, stream_id: &str) -> Result<(D::State, i64), CommandError> {
-        let stored = self.store.read_stream(stream_id).await?;
-        let version = stored.last().map_or(0, |e| e.stream_version);
-        let events = stored
-            .iter()
-            .map(|e| D::Event::from_stored(&e.event_type, e.schema_version, &e.payload))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((D::fold(&events), version))
+        self.catch_up::<D>(stream_id, D::State::default(), 0).await
+    }
+
+    /// `state` at `version`, brought up to the stream's head.
+    async fn catch_up<D: Decider>(
+        &self,
+        stream_id: &str,
+        state: D::State,
+        version: i64,
+    ) -> Result<(D::State, i64), CommandError> {
+        let stored = self.store.read_stream_after(stream_id, version).await?;
+        let head = stored.last().map_or(version, |e| e.stream_version);
+        let mut state = state;
+        for e in &stored {
+            state = D::evolve(
+                state,
+                &D::Event::from_stored(&e.event_type, e.schema_version, &e.payload)?,
+            );
+        }
+        Ok((state, head))
     }
 }
 

@@ -12,7 +12,7 @@ pub mod institution;
 pub mod money;
 pub mod offering;
 pub mod reference;
-mod validate;
+pub mod validate;
 
 pub use decider::Decider;
 pub use error::{DomainError, ErrorCode};

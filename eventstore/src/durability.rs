@@ -32,7 +32,7 @@ pub(crate) struct Committed {
 /// Flushes under way at once. A batch that commits while a flush is under
 /// way need not wait for it to end before its own starts; PostgreSQL joins
 /// flushes that meet.
-const FLUSHES: usize = 2;
+pub(crate) const FLUSHES: usize = 2;
 
 pub(crate) async fn run(options: PgConnectOptions, mut committed: mpsc::UnboundedReceiver<Committed>) {
     let mut idle: Vec<Dedicated> = (0..FLUSHES).map(|_| Dedicated::new(options.clone())).collect();

@@ -21,13 +21,18 @@ pub use follow::Follower;
 pub use hash::{canonical_json, event_hash, GENESIS_HASH};
 pub use model::{AppendResult, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent};
 pub use read::events_after;
-pub use schema::{connect, migrate, migrations_applied, MIGRATOR};
+pub use schema::{connect, migrate, migrations_applied, pool_share, MIGRATOR};
 pub use verify::{verify_chain, ChainBreak, VerifyReport};
 
 use hash::canonical_raw;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 use writer::Pending;
+
+/// Connections the writer opens beside any pool: one to append (sqlx), the
+/// pipelined one (tokio-postgres), and those that force WAL flushes. A
+/// process's connection budget must leave room for them.
+pub const WRITER_CONNECTIONS: u32 = 2 + durability::FLUSHES as u32;
 
 /// The channel on which every committed append is announced. Followers treat
 /// it as a wake-up only; they always read the table to learn what is new.

@@ -52,8 +52,18 @@ impl EventStore {
 
     /// The whole stream, oldest first.
     pub async fn read_stream(&self, stream_id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
-        let sql = format!("{SELECT_EVENTS} WHERE stream_id = $1 ORDER BY stream_version");
-        let rows = sqlx::query(&sql).bind(stream_id).fetch_all(&self.pool).await?;
+        self.read_stream_after(stream_id, 0).await
+    }
+
+    /// The stream's events after `version`, oldest first: what a reader that
+    /// already holds the state at `version` is missing.
+    pub async fn read_stream_after(&self, stream_id: &str, version: i64) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!("{SELECT_EVENTS} WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version");
+        let rows = sqlx::query(&sql)
+            .bind(stream_id)
+            .bind(version)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.iter().map(decode).collect::<Result<_, _>>()?)
     }
 

@@ -13,6 +13,11 @@ use prasme_eventstore::{connect, migrate, MIGRATOR};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+/// Connections one test's database may use in all: the writer's 4, one
+/// listener per projection (4 per server; a test may run two servers on one
+/// database), and the rest for reads and commands.
+pub const TEST_CONNECTIONS: u32 = 16;
+
 pub struct TestDb {
     pub pool: PgPool,
     pub url: String,
@@ -97,7 +102,12 @@ pub async fn fresh_db() -> TestDb {
     drop(lock);
     admin.close().await;
     let url = url_for(&name);
-    let pool = connect(&url, 20).await.expect("connect test database");
+    // Each test's server stays within TEST_CONNECTIONS, its writer's included,
+    // so two tests at a time stay far below PostgreSQL's 100 with room for a
+    // demo and a benchmark beside the suite.
+    let pool = connect(&url, prasme_eventstore::pool_share(TEST_CONNECTIONS))
+        .await
+        .expect("connect test database");
     TestDb { pool, url, name }
 }
 
