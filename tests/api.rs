@@ -4,11 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::server::{next_json, start, Server};
+use common::server::{next_json, start, SecondServer, Server};
 use futures::SinkExt;
-use prasme::server::Application;
 use serde_json::{json, Value};
-use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -618,18 +616,8 @@ async fn a_cursor_from_nowhere_is_a_typed_error() {
 async fn subscribers_hear_of_changes_that_another_server_projected() {
     let s = start().await;
     // A second server process on the same database, racing for the projection.
-    let other = Application::build(
-        s.db.pool.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
-    let other_addr = other.local_addr().unwrap();
-    let (stop_other, other_stopped) = oneshot::channel::<()>();
-    let other_running = tokio::spawn(other.run_until(async move {
-        let _ = other_stopped.await;
-    }));
+    let other = SecondServer::start(&s).await;
+    let other_addr = other.addr;
     let id = register(&s, "Patērētāju tiesību aizsardzības centrs", "STATE", Some("EM")).await;
     let mut request = format!("ws://{}/graphql", s.addr).into_client_request().unwrap();
     request
@@ -675,7 +663,6 @@ async fn subscribers_hear_of_changes_that_another_server_projected() {
     heard.sort();
     assert_eq!(heard, positions, "every change, whichever server projected it");
     ws.close(None).await.unwrap();
-    stop_other.send(()).unwrap();
-    other_running.await.unwrap().unwrap();
+    other.shut_down().await;
     s.shut_down().await;
 }

@@ -8,8 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::server::{start, Server};
-use prasme::server::Application;
+use common::server::{start, SecondServer, Server};
 use serde_json::{json, Value};
 
 /// The test process's resident memory may not grow past this while hostile
@@ -391,18 +390,8 @@ async fn parsing_is_as_strict_as_the_spec() {
 #[tokio::test]
 async fn commands_without_an_expected_version_succeed_beside_a_second_server_on_the_same_stream() {
     let s = start().await;
-    let second = Application::build(
-        s.db.pool.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
-    let second_addr = second.local_addr().unwrap();
-    let (stop_second, stopped) = tokio::sync::oneshot::channel::<()>();
-    let second_running = tokio::spawn(second.run_until(async move {
-        let _ = stopped.await;
-    }));
+    let second = SecondServer::start(&s).await;
+    let second_addr = second.addr;
     let id = register(&s, "Divu procesu iestāde").await;
     const CLIENTS: usize = 16;
     const EACH: usize = 25;
@@ -462,7 +451,6 @@ async fn commands_without_an_expected_version_succeed_beside_a_second_server_on_
         allocated = body["data"]["institution"]["trainingBudget"]["allocatedCents"].as_i64();
     }
     assert_eq!(allocated, Some(wanted));
-    stop_second.send(()).unwrap();
-    second_running.await.unwrap().unwrap();
+    second.shut_down().await;
     s.shut_down().await;
 }

@@ -94,7 +94,10 @@ fn value(u: &mut Unstructured<'_>, vocabulary: &[String], depth: u32) -> arbitra
             }
             format!("{{{}}}", fields.join(", "))
         }
-        2 => format!("{:?}", String::from_utf8_lossy(u.bytes(u.int_in_range(0..=12)?)?)),
+        2 => {
+            let len = u.int_in_range(0..=12)?;
+            format!("{:?}", String::from_utf8_lossy(u.bytes(len)?))
+        }
         3 => u.arbitrary::<i64>()?.to_string(),
         4 => u.choose(vocabulary)?.clone(),
         5 => "$v".to_owned(),

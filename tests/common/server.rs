@@ -15,13 +15,15 @@ pub struct Server {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     stop: oneshot::Sender<()>,
-    running: tokio::task::JoinHandle<std::io::Result<()>>,
+    running: Running,
     pub db: TestDb,
 }
 
-pub async fn start() -> Server {
-    let db = fresh_db().await;
-    let app = Application::build(db.pool.clone(), "127.0.0.1:0".parse().unwrap(), Duration::from_secs(5))
+type Running = tokio::task::JoinHandle<std::io::Result<()>>;
+
+/// A server on `pool` on a free port, running until `stop` is sent.
+async fn serve(pool: &sqlx::PgPool) -> (SocketAddr, oneshot::Sender<()>, Running) {
+    let app = Application::build(pool.clone(), "127.0.0.1:0".parse().unwrap(), Duration::from_secs(5))
         .await
         .unwrap();
     let addr = app.local_addr().unwrap();
@@ -29,6 +31,12 @@ pub async fn start() -> Server {
     let running = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
     }));
+    (addr, stop, running)
+}
+
+pub async fn start() -> Server {
+    let db = fresh_db().await;
+    let (addr, stop, running) = serve(&db.pool).await;
     Server {
         addr,
         http: reqwest::Client::new(),
@@ -69,6 +77,26 @@ impl Server {
             .unwrap()
             .unwrap();
         self.db.drop_db().await;
+    }
+}
+
+/// A second server process on the same database as `first`: its own writer,
+/// command queue and projection runner, as another process would have.
+pub struct SecondServer {
+    pub addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    running: Running,
+}
+
+impl SecondServer {
+    pub async fn start(first: &Server) -> Self {
+        let (addr, stop, running) = serve(&first.db.pool).await;
+        Self { addr, stop, running }
+    }
+
+    pub async fn shut_down(self) {
+        self.stop.send(()).unwrap();
+        self.running.await.unwrap().unwrap();
     }
 }
 
