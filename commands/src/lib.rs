@@ -1,8 +1,10 @@
 //! Command handling: load the stream → decide → append, with idempotency by
 //! command id and optimistic concurrency on the stream version.
 
+mod cache;
 mod personal_data;
 
+use cache::{AggregateCache, CACHED_STREAMS};
 pub use personal_data::{Vault, VaultError};
 
 use std::hash::{Hash, Hasher};
@@ -95,6 +97,7 @@ const STRIPES: usize = 256;
 pub struct CommandHandler {
     store: EventStore,
     stripes: Arc<Vec<Mutex<()>>>,
+    cache: Arc<AggregateCache>,
 }
 
 impl CommandHandler {
@@ -102,6 +105,7 @@ impl CommandHandler {
         Self {
             store,
             stripes: Arc::new((0..STRIPES).map(|_| Mutex::new(())).collect()),
+            cache: Arc::new(AggregateCache::new(CACHED_STREAMS)),
         }
     }
 
@@ -116,6 +120,13 @@ impl CommandHandler {
     }
 
     /// Runs `command` against the aggregate `D` with id `id`.
+    ///
+    /// A repeated command id answers as it did the first time, even if
+    /// deciding it again now would be refused (say, "already registered"):
+    /// the writer recognises the id of an accepted command and returns its
+    /// first result, and only a refusal costs a look-up of the id. Behind
+    /// the stream's turn, so a retry racing its original in this process
+    /// sees the original's result.
     pub async fn execute<D: Decider>(
         &self,
         ctx: &CommandContext,
@@ -124,34 +135,81 @@ impl CommandHandler {
     ) -> Result<Accepted, CommandError> {
         let stream_id = D::stream_id(id);
         let _turn = self.stripe(&stream_id).lock().await;
-        // A repeated command must answer as it did the first time, even if
-        // deciding it again now would be refused (say, "already registered").
-        // Checked behind the stream's turn, so a retry racing its original in
-        // this process sees the original's result.
-        if let Some(first) = self.store.command_result(ctx.command_id).await? {
-            return Ok(accepted(first));
+        let (state, version, fresh) = match self.cache.take::<D::State>(&stream_id) {
+            Some((state, version)) => (state, version, false),
+            None => {
+                let (state, version) = self.catch_up::<D>(&stream_id, D::State::default(), 0).await?;
+                (state, version, true)
+            }
+        };
+        let (outcome, kept) = self
+            .decide_and_append::<D>(ctx, &stream_id, command, state, version, fresh)
+            .await;
+        match kept {
+            Some((state, version)) => self.cache.keep(&stream_id, state, version),
+            None => self.cache.forget(&stream_id),
         }
-        let (mut state, mut version) = self.load::<D>(&stream_id).await?;
+        outcome
+    }
+
+    /// The command's outcome, and the stream's state to keep for the next
+    /// command (none when the outcome is unknown). `fresh` says the state was
+    /// just read from the stream; a kept one may be behind another process,
+    /// and is trusted for an append (the expected version catches it) but
+    /// never for a refusal.
+    async fn decide_and_append<D: Decider>(
+        &self,
+        ctx: &CommandContext,
+        stream_id: &str,
+        command: &D::Command,
+        mut state: D::State,
+        mut version: i64,
+        mut fresh: bool,
+    ) -> (Result<Accepted, CommandError>, Option<(D::State, i64)>) {
         let mut attempt = 0;
         loop {
             attempt += 1;
             if let Some(expected) = ctx.expected_version {
+                // A kept version may be behind another process: only what
+                // the stream holds now can refuse the expectation.
+                if expected > version && !fresh {
+                    match self.catch_up::<D>(stream_id, state, version).await {
+                        Ok(caught_up) => (state, version) = caught_up,
+                        Err(e) => return (Err(e), None),
+                    }
+                    fresh = true;
+                }
                 if expected != version {
-                    return Err(CommandError::Conflict {
-                        expected,
-                        actual: version,
-                    });
+                    let outcome = match self.first_result(ctx).await {
+                        Ok(Some(first)) => Ok(first),
+                        Ok(None) => Err(CommandError::Conflict {
+                            expected,
+                            actual: version,
+                        }),
+                        Err(e) => Err(e),
+                    };
+                    return (outcome, Some((state, version)));
                 }
             }
             let events = match D::decide(command, &state) {
                 Ok(events) => events,
-                Err(refusal) => {
-                    // The original may have landed from another process
-                    // meanwhile: its result, not a refusal, is the answer.
-                    if let Some(first) = self.store.command_result(ctx.command_id).await? {
-                        return Ok(accepted(first));
+                Err(_) if !fresh => {
+                    match self.catch_up::<D>(stream_id, state, version).await {
+                        Ok(caught_up) => (state, version) = caught_up,
+                        Err(e) => return (Err(e), None),
                     }
-                    return Err(refusal.into());
+                    fresh = true;
+                    continue;
+                }
+                Err(refusal) => {
+                    // The original may have been accepted (here or in another
+                    // process): its result, not a refusal, is the answer.
+                    let outcome = match self.first_result(ctx).await {
+                        Ok(Some(first)) => Ok(first),
+                        Ok(None) => Err(refusal.into()),
+                        Err(e) => Err(e),
+                    };
+                    return (outcome, Some((state, version)));
                 }
             };
             let occurred_at = ctx.occurred_at.unwrap_or_else(Utc::now);
@@ -167,31 +225,49 @@ impl CommandHandler {
                 .collect();
             match self
                 .store
-                .append(&stream_id, ExpectedVersion::Exact(version), ctx.metadata(), new_events)
+                .append(stream_id, ExpectedVersion::Exact(version), ctx.metadata(), new_events)
                 .await
             {
-                Ok(result) => return Ok(accepted(result)),
+                // The first result of this command id: nothing new was written.
+                Ok(result) if result.duplicate => return (Ok(accepted(result)), Some((state, version))),
+                Ok(result) => {
+                    let state = events.iter().fold(state, |s, e| D::evolve(s, e));
+                    let version = result.stream_version;
+                    return (Ok(accepted(result)), Some((state, version)));
+                }
                 Err(AppendError::WrongExpectedVersion { actual, .. }) => {
                     if ctx.expected_version.is_some() {
-                        return Err(CommandError::Conflict {
+                        let conflict = CommandError::Conflict {
                             expected: version,
                             actual,
-                        });
+                        };
+                        return (Err(conflict), Some((state, version)));
                     }
                     if attempt > CONFLICT_RETRIES {
-                        return Err(CommandError::Contended {
-                            stream_id,
+                        let contended = CommandError::Contended {
+                            stream_id: stream_id.to_owned(),
                             attempts: attempt,
-                        });
+                        };
+                        return (Err(contended), Some((state, version)));
                     }
                     let jitter = rand::random::<u64>() % (RETRY_JITTER_MICROS * u64::from(attempt));
                     tokio::time::sleep(std::time::Duration::from_micros(jitter)).await;
-                    (state, version) = self.catch_up::<D>(&stream_id, state, version).await?;
+                    match self.catch_up::<D>(stream_id, state, version).await {
+                        Ok(caught_up) => (state, version) = caught_up,
+                        Err(e) => return (Err(e), None),
+                    }
+                    fresh = true;
                 }
-                Err(AppendError::Invalid(reason)) => return Err(CommandError::Invalid(reason)),
-                Err(AppendError::Store(e)) => return Err(e.into()),
+                Err(AppendError::Invalid(reason)) => {
+                    return (Err(CommandError::Invalid(reason)), Some((state, version)))
+                }
+                Err(AppendError::Store(e)) => return (Err(e.into()), None),
             }
         }
+    }
+
+    async fn first_result(&self, ctx: &CommandContext) -> Result<Option<Accepted>, CommandError> {
+        Ok(self.store.command_result(ctx.command_id).await?.map(accepted))
     }
 
     /// Whether the aggregate `D` with this id has any event: the check a
@@ -201,13 +277,17 @@ impl CommandHandler {
     }
 
     /// The aggregate's current state and version, for checks a command on
-    /// another aggregate must make (an employee's institution, a course not retired).
+    /// another aggregate must make (an employee's institution, a course not
+    /// retired): what this process kept of it, brought up to the head.
     pub async fn state<D: Decider>(&self, id: Uuid) -> Result<(D::State, i64), CommandError> {
-        self.load::<D>(&D::stream_id(id)).await
-    }
-
-    async fn load<D: Decider>(&self, stream_id: &str) -> Result<(D::State, i64), CommandError> {
-        self.catch_up::<D>(stream_id, D::State::default(), 0).await
+        let stream_id = D::stream_id(id);
+        let (state, version) = self
+            .cache
+            .copy::<D::State>(&stream_id)
+            .unwrap_or_else(|| (D::State::default(), 0));
+        let (state, version) = self.catch_up::<D>(&stream_id, state, version).await?;
+        self.cache.keep(&stream_id, state.clone(), version);
+        Ok((state, version))
     }
 
     /// `state` at `version`, brought up to the stream's head.

@@ -5,7 +5,8 @@ use crate::DomainError;
 pub trait Decider {
     type Command;
     type Event: DomainEvent;
-    type State: Default;
+    /// Kept between commands by the application layer, hence the bounds.
+    type State: Default + Clone + Send + Sync + 'static;
 
     /// The stream that holds one instance's events.
     fn stream_id(id: uuid::Uuid) -> String;
