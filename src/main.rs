@@ -10,7 +10,7 @@ use prasme::database::{ensure_database, with_database, Database};
 use prasme::local_postgres::LocalPostgres;
 use prasme::server::{projections, stop_signal, Application};
 use prasme::{demo, telemetry};
-use prasme_commands::{CommandHandler, Vault};
+use prasme_commands::{CommandHandler, UseCases, Vault};
 use prasme_eventstore::{pool_share, verify_chain, EventStore, WRITER_CONNECTIONS};
 use prasme_projections::rebuild;
 
@@ -124,11 +124,11 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             let db = Database::open(url, pool_size).await?;
             if demo {
                 let started = Instant::now();
-                let loaded = demo::load(
-                    &CommandHandler::new(EventStore::new(db.pool.clone())),
-                    &Vault::new(db.pool.clone()),
-                )
-                .await?;
+                let use_cases = UseCases::new(
+                    CommandHandler::new(EventStore::new(db.pool.clone())),
+                    Vault::new(db.pool.clone()),
+                );
+                let loaded = demo::load(&use_cases).await?;
                 tracing::info!(
                     institutions = loaded.institutions,
                     courses = loaded.courses,

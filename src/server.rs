@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use prasme_api_graphql::{router, ApiContext};
-use prasme_commands::{CommandHandler, Vault};
+use prasme_commands::{CommandHandler, UseCases, Vault};
 use prasme_eventstore::EventStore;
 use prasme_projections::{
     CourseProjection, EmployeeProjection, OfferingProjection, Projection, ProjectionError, ProjectionRunner,
@@ -48,10 +48,11 @@ impl Application {
         let (runner, projection_tasks) = ProjectionRunner::new(store.clone(), projections())
             .start(stopped)
             .await?;
+        let vault = Vault::new(pool.clone());
         let ctx = ApiContext {
-            vault: Vault::new(pool.clone()),
+            use_cases: UseCases::new(CommandHandler::new(store), vault.clone()),
+            vault,
             pool,
-            commands: CommandHandler::new(store),
             projections: runner,
             read_wait,
         };

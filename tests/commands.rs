@@ -1,19 +1,42 @@
-//! The application layer's command path against a real PostgreSQL: what a
-//! process keeps of a stream between commands is never trusted over the
-//! stream itself, and a repeated command id answers as the first time.
+//! The application layer against a real PostgreSQL: what a process keeps of
+//! a stream between commands is never trusted over the stream itself, a
+//! repeated command id answers as the first time, every use case asks the
+//! policy before anything else, and the demo's path refuses what the API
+//! refuses.
 
 mod common;
 
-use prasme_commands::{CommandContext, CommandError, CommandHandler};
-use prasme_domain::institution::{Institution, InstitutionCommand};
-use prasme_domain::reference::{FundingSource, InstitutionKind, Resor};
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+use prasme_commands::{
+    Accepted, AllocateTrainingBudget, AssignManager, Authorize, CancelOffering, CatalogueCourse, ChangeEmployeeRole,
+    ChangeOfferingCapacity, CommandContext, CommandError, CommandHandler, CorrectTrainingAllocation,
+    DeclareRemunerationBudget, Denied, DescribeCourse, EraseEmployeePersonalData, GiveFeedback, HireEmployee,
+    PlaceChange, PlaceId, Principal, RecordAttendance, RecordCompletion, RecordEmployeeLeft, RegisterInstitution,
+    RetireCourse, ReviseCourse, ScheduleOffering, SubstituteParticipant, Target, TransferEmployee, UseCase, UseCases,
+    Vault,
+};
+use prasme_domain::course::{CourseType, OwnerLevel, OwnerParts};
+use prasme_domain::employee::JobGroup;
+use prasme_domain::institution::Institution;
+use prasme_domain::offering::{Attendance, Completion, Feedback, OfferingFormat, Schedule};
+use prasme_domain::reference::{FundingSource, InstitutionKind, Resor, StrategicPriority};
 use prasme_domain::{Cents, ErrorCode};
 use prasme_eventstore::EventStore;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
-fn register(id: Uuid) -> InstitutionCommand {
-    InstitutionCommand::Register {
-        institution_id: id,
+fn use_cases(db: &common::TestDb) -> UseCases {
+    UseCases::new(
+        CommandHandler::new(EventStore::new(db.pool.clone())),
+        Vault::new(db.pool.clone()),
+    )
+}
+
+fn register(id: Uuid) -> RegisterInstitution {
+    RegisterInstitution {
+        institution_id: Some(id),
         name: "Valsts kanceleja".into(),
         kind: InstitutionKind::State,
         resor: Some(Resor::Vk),
@@ -21,9 +44,10 @@ fn register(id: Uuid) -> InstitutionCommand {
     }
 }
 
-fn allocate(allocation_id: Uuid, amount: i64) -> InstitutionCommand {
-    InstitutionCommand::AllocateTrainingBudget {
-        allocation_id,
+fn allocate(institution_id: Uuid, allocation_id: Uuid, amount: i64) -> AllocateTrainingBudget {
+    AllocateTrainingBudget {
+        institution_id,
+        allocation_id: Some(allocation_id),
         year: 2026,
         amount: Cents(amount),
         funding_source: FundingSource::StateBudget,
@@ -31,8 +55,9 @@ fn allocate(allocation_id: Uuid, amount: i64) -> InstitutionCommand {
     }
 }
 
-fn correct(allocation_id: Uuid, amount: i64) -> InstitutionCommand {
-    InstitutionCommand::CorrectTrainingAllocation {
+fn correct(institution_id: Uuid, allocation_id: Uuid, amount: i64) -> CorrectTrainingAllocation {
+    CorrectTrainingAllocation {
+        institution_id,
         allocation_id,
         amount: Cents(amount),
         funding_source: FundingSource::Esf,
@@ -61,44 +86,49 @@ fn expecting(version: i64) -> CommandContext {
     }
 }
 
+fn system() -> CommandContext {
+    CommandContext::new(Uuid::now_v7(), Principal::system("importer"))
+}
+
 #[tokio::test]
 async fn a_stream_kept_by_one_process_and_moved_by_another_is_caught_up_not_trusted() {
     let db = common::fresh_db().await;
     // Two handlers with writers of their own: two processes on one database.
-    let here = CommandHandler::new(EventStore::new(db.pool.clone()));
+    let here = use_cases(&db);
     let there = CommandHandler::new(EventStore::new(db.pool.clone()));
+    let there_cases = UseCases::new(there.clone(), Vault::new(db.pool.clone()));
     let id = Uuid::now_v7();
-    here.execute::<Institution>(&ctx(), id, &register(id)).await.unwrap();
+    here.register_institution(&ctx(), register(id)).await.unwrap();
 
     // `here` keeps the stream at version 1; `there` allocates (version 2).
     let allocation = Uuid::now_v7();
-    there
-        .execute::<Institution>(&ctx(), id, &allocate(allocation, 500))
+    there_cases
+        .allocate_training_budget(&ctx(), allocate(id, allocation, 500))
         .await
         .unwrap();
 
     // Correcting that allocation needs the event `here` has not seen: deciding
     // on what it kept would refuse it as unknown.
     let corrected = here
-        .execute::<Institution>(&ctx(), id, &correct(allocation, 700))
+        .correct_training_allocation(&ctx(), correct(id, allocation, 700))
         .await
         .unwrap();
     assert_eq!(corrected.stream_version, 3);
 
     // An expected version ahead of what `here` kept is checked against the stream.
-    there
-        .execute::<Institution>(&ctx(), id, &allocate(Uuid::now_v7(), 100))
+    there_cases
+        .allocate_training_budget(&ctx(), allocate(id, Uuid::now_v7(), 100))
         .await
         .unwrap();
     let fourth = here
-        .execute::<Institution>(&expecting(4), id, &allocate(Uuid::now_v7(), 100))
+        .allocate_training_budget(&expecting(4), allocate(id, Uuid::now_v7(), 100))
         .await
         .unwrap();
     assert_eq!(fourth.stream_version, 5);
 
     // An expectation behind the stream is a conflict, naming the stream's version.
     let stale = here
-        .execute::<Institution>(&expecting(2), id, &allocate(Uuid::now_v7(), 1))
+        .allocate_training_budget(&expecting(2), allocate(id, Uuid::now_v7(), 1))
         .await;
     assert!(
         matches!(stale, Err(CommandError::Conflict { expected: 2, actual: 5 })),
@@ -115,20 +145,15 @@ async fn a_stream_kept_by_one_process_and_moved_by_another_is_caught_up_not_trus
 #[tokio::test]
 async fn a_repeated_command_id_answers_as_the_first_time_without_writing_again() {
     let db = common::fresh_db().await;
-    let commands = CommandHandler::new(EventStore::new(db.pool.clone()));
+    let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
+    let commands = UseCases::new(handler.clone(), Vault::new(db.pool.clone()));
     let id = Uuid::now_v7();
     let first_ctx = ctx();
-    let first = commands
-        .execute::<Institution>(&first_ctx, id, &register(id))
-        .await
-        .unwrap();
+    let first = commands.register_institution(&first_ctx, register(id)).await.unwrap();
     assert!(!first.duplicate);
 
     // Deciding it again would be refused ("already registered"); the answer is the first result.
-    let again = commands
-        .execute::<Institution>(&first_ctx, id, &register(id))
-        .await
-        .unwrap();
+    let again = commands.register_institution(&first_ctx, register(id)).await.unwrap();
     assert!(again.duplicate);
     assert_eq!(
         (again.position, again.stream_version),
@@ -137,25 +162,452 @@ async fn a_repeated_command_id_answers_as_the_first_time_without_writing_again()
 
     // A repeated allocation would be accepted again; the writer knows its id.
     let allocation_ctx = ctx();
-    let allocation = allocate(Uuid::now_v7(), 10);
+    let allocation = Uuid::now_v7();
     let once = commands
-        .execute::<Institution>(&allocation_ctx, id, &allocation)
+        .allocate_training_budget(&allocation_ctx, allocate(id, allocation, 10))
         .await
         .unwrap();
     let twice = commands
-        .execute::<Institution>(&allocation_ctx, id, &allocation)
+        .allocate_training_budget(&allocation_ctx, allocate(id, allocation, 10))
         .await
         .unwrap();
     assert!(twice.duplicate);
     assert_eq!(twice.position, once.position);
-    let (state, version) = commands.state::<Institution>(id).await.unwrap();
+    let (state, version) = handler.state::<Institution>(id).await.unwrap();
     assert_eq!((allocated(&state), version), (10, 2));
 
     // A new command after the repeats decides on the right state.
-    let refused = commands.execute::<Institution>(&ctx(), id, &register(id)).await;
+    let refused = commands.register_institution(&ctx(), register(id)).await;
     assert!(
         matches!(&refused, Err(CommandError::Rejected(e)) if e.code == ErrorCode::AlreadyExists),
         "{refused:?}"
     );
     db.drop_db().await;
+}
+
+/// Refuses everything, and notes what it was asked.
+#[derive(Default)]
+struct Refusing {
+    asked: Mutex<Vec<(UseCase, Target)>>,
+}
+
+impl Authorize for Refusing {
+    fn authorize(&self, principal: &Principal, use_case: UseCase, target: Target) -> Result<(), Denied> {
+        assert_eq!(principal.subject, "test");
+        self.asked.lock().unwrap().push((use_case, target));
+        Err(Denied { use_case })
+    }
+}
+
+fn date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
+}
+
+fn description(owner: OwnerParts) -> DescribeCourse {
+    DescribeCourse {
+        title: "Datu pratība".into(),
+        owner,
+        priority: StrategicPriority::DigitalTransformation,
+        measures: vec!["4.1".into()],
+        course_type: CourseType::ELearning,
+        knowledge_test: true,
+        duration_minutes: 480,
+        language: "lv".into(),
+        competencies: vec![],
+    }
+}
+
+fn public() -> OwnerParts {
+    OwnerParts {
+        level: OwnerLevel::PublicAdministration,
+        resor: None,
+        institution_id: None,
+        group: None,
+    }
+}
+
+fn hire(institution_id: Uuid) -> HireEmployee {
+    HireEmployee {
+        employee_id: None,
+        institution_id,
+        name: "Anna Ozola".into(),
+        email: None,
+        personal_code: None,
+        job_groups: vec![JobGroup::NewEmployee],
+        civil_servant: false,
+        functions: vec![],
+        hired_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+    }
+}
+
+fn schedule(course_id: Uuid) -> ScheduleOffering {
+    ScheduleOffering {
+        offering_id: None,
+        schedule: Schedule {
+            course_id,
+            starts_on: NaiveDate::from_ymd_opt(2035, 3, 1).unwrap(),
+            ends_on: NaiveDate::from_ymd_opt(2035, 3, 2).unwrap(),
+            format: OfferingFormat::Online,
+            capacity: 10,
+            cost_per_participant: Cents(15_000),
+            organiser: "Valsts administrācijas skola".into(),
+        },
+    }
+}
+
+/// Runs `use_case` with inputs naming `id` (and aggregates that need not exist).
+async fn call(u: &UseCases, ctx: &CommandContext, use_case: UseCase, id: Uuid) -> Result<Accepted, CommandError> {
+    let place = || PlaceId {
+        offering_id: id,
+        employee_id: id,
+    };
+    let change = || PlaceChange {
+        offering_id: id,
+        employee_id: id,
+        reason: "r".into(),
+    };
+    match use_case {
+        UseCase::RegisterInstitution => u.register_institution(ctx, register(id)).await,
+        UseCase::DeclareRemunerationBudget => {
+            let declare = DeclareRemunerationBudget {
+                institution_id: id,
+                year: 2026,
+                amount: Cents(1),
+            };
+            u.declare_remuneration_budget(ctx, declare).await
+        }
+        UseCase::AllocateTrainingBudget => u.allocate_training_budget(ctx, allocate(id, id, 1)).await,
+        UseCase::CorrectTrainingAllocation => u.correct_training_allocation(ctx, correct(id, id, 1)).await,
+        UseCase::HireEmployee => u.hire_employee(ctx, hire(id)).await,
+        UseCase::ChangeEmployeeRole => {
+            let change = ChangeEmployeeRole {
+                employee_id: id,
+                job_groups: vec![JobGroup::HrSpecialist],
+                civil_servant: false,
+                functions: vec![],
+                effective_on: date(),
+            };
+            u.change_employee_role(ctx, change).await
+        }
+        UseCase::TransferEmployee => {
+            let transfer = TransferEmployee {
+                employee_id: id,
+                to_institution_id: id,
+                effective_on: date(),
+            };
+            u.transfer_employee(ctx, transfer).await
+        }
+        UseCase::AssignManager => {
+            let assign = AssignManager {
+                employee_id: id,
+                manager_id: id,
+            };
+            u.assign_manager(ctx, assign).await
+        }
+        UseCase::RecordEmployeeLeft => {
+            let left = RecordEmployeeLeft {
+                employee_id: id,
+                left_on: date(),
+            };
+            u.record_employee_left(ctx, left).await
+        }
+        UseCase::EraseEmployeePersonalData => {
+            let erase = EraseEmployeePersonalData { employee_id: id };
+            u.erase_employee_personal_data(ctx, erase).await
+        }
+        UseCase::CatalogueCourse => {
+            let catalogue = CatalogueCourse {
+                course_id: Some(id),
+                description: description(public()),
+            };
+            u.catalogue_course(ctx, catalogue).await
+        }
+        UseCase::ReviseCourse => {
+            let revise = ReviseCourse {
+                course_id: id,
+                description: description(public()),
+            };
+            u.revise_course(ctx, revise).await
+        }
+        UseCase::RetireCourse => {
+            let retire = RetireCourse {
+                course_id: id,
+                reason: "r".into(),
+            };
+            u.retire_course(ctx, retire).await
+        }
+        UseCase::ScheduleOffering => u.schedule_offering(ctx, schedule(id)).await,
+        UseCase::ChangeOfferingCapacity => {
+            let capacity = ChangeOfferingCapacity {
+                offering_id: id,
+                capacity: 3,
+            };
+            u.change_offering_capacity(ctx, capacity).await
+        }
+        UseCase::CancelOffering => {
+            let cancel = CancelOffering {
+                offering_id: id,
+                reason: "r".into(),
+            };
+            u.cancel_offering(ctx, cancel).await
+        }
+        UseCase::RequestPlace => u.request_place(ctx, place()).await,
+        UseCase::ApprovePlace => u.approve_place(ctx, place()).await,
+        UseCase::RejectPlace => u.reject_place(ctx, change()).await,
+        UseCase::CancelPlace => u.cancel_place(ctx, change()).await,
+        UseCase::SubstituteParticipant => {
+            let substitute = SubstituteParticipant {
+                offering_id: id,
+                employee_id: id,
+                substitute_id: id,
+            };
+            u.substitute_participant(ctx, substitute).await
+        }
+        UseCase::RecordAttendance => {
+            let attendance = RecordAttendance {
+                offering_id: id,
+                employee_id: id,
+                attendance: Attendance::Attended,
+            };
+            u.record_attendance(ctx, attendance).await
+        }
+        UseCase::RecordCompletion => {
+            let completion = RecordCompletion {
+                offering_id: id,
+                employee_id: id,
+                result: Completion {
+                    passed: true,
+                    score: None,
+                    knowledge_test_passed: None,
+                    minutes: 60,
+                    completed_on: date(),
+                },
+            };
+            u.record_completion(ctx, completion).await
+        }
+        UseCase::GiveFeedback => {
+            let feedback = GiveFeedback {
+                offering_id: id,
+                employee_id: id,
+                immediate: None,
+                follow_up: Some(Feedback::FollowUp {
+                    applied_at_work: true,
+                    comment: None,
+                }),
+            };
+            u.give_feedback(ctx, feedback).await
+        }
+        UseCase::RevokeCompletion => u.revoke_completion(ctx, change()).await,
+    }
+}
+
+#[tokio::test]
+async fn every_use_case_asks_the_policy_before_it_reads_or_writes_anything() {
+    let db = common::fresh_db().await;
+    let policy = Arc::new(Refusing::default());
+    let refused = UseCases::with_policy(
+        CommandHandler::new(EventStore::new(db.pool.clone())),
+        Vault::new(db.pool.clone()),
+        policy.clone(),
+    );
+    let id = Uuid::now_v7();
+    let mut command_ids = Vec::new();
+    for use_case in UseCase::ALL {
+        let ctx = ctx();
+        command_ids.push(ctx.command_id);
+        let outcome = call(&refused, &ctx, use_case, id).await;
+        assert!(
+            matches!(&outcome, Err(CommandError::Denied(d)) if d.use_case == use_case),
+            "{use_case:?}: {outcome:?}"
+        );
+    }
+    let asked = policy.asked.lock().unwrap().clone();
+    let use_cases_asked: Vec<UseCase> = asked.iter().map(|(u, _)| *u).collect();
+    assert_eq!(
+        use_cases_asked,
+        UseCase::ALL.to_vec(),
+        "each use case asks once, in turn"
+    );
+    // The target is the aggregate the use case writes; a new one is named
+    // by the command id.
+    for ((use_case, target), command_id) in asked.into_iter().zip(command_ids) {
+        let expected = match use_case {
+            UseCase::RegisterInstitution
+            | UseCase::DeclareRemunerationBudget
+            | UseCase::AllocateTrainingBudget
+            | UseCase::CorrectTrainingAllocation => Target::Institution(id),
+            UseCase::CatalogueCourse | UseCase::ReviseCourse | UseCase::RetireCourse => Target::Course(id),
+            UseCase::HireEmployee => Target::Employee(command_id),
+            UseCase::ChangeEmployeeRole
+            | UseCase::TransferEmployee
+            | UseCase::AssignManager
+            | UseCase::RecordEmployeeLeft
+            | UseCase::EraseEmployeePersonalData => Target::Employee(id),
+            UseCase::ScheduleOffering => Target::Offering(command_id),
+            _ => Target::Offering(id),
+        };
+        assert_eq!(target, expected, "{use_case:?}");
+    }
+    // Refused before any fact was gathered: nothing written, no key made or erased.
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM personal_data_keys")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!((events, keys), (0, 0));
+
+    // The policy in force today allows each of them: every one reaches its rules.
+    let allowed = use_cases(&db);
+    for use_case in UseCase::ALL {
+        let outcome = call(&allowed, &ctx(), use_case, Uuid::now_v7()).await;
+        assert!(!matches!(outcome, Err(CommandError::Denied(_))), "{use_case:?}");
+    }
+    db.drop_db().await;
+}
+
+/// `NotFound` as the API writes it: `NOT_FOUND`.
+fn wire(code: ErrorCode) -> String {
+    let mut out = String::new();
+    for (i, c) in format!("{code:?}").chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+/// The refusal's code and field, as the API names them.
+fn refusal(outcome: Result<Accepted, CommandError>) -> Value {
+    match outcome {
+        Err(CommandError::Rejected(e)) => {
+            let field: Vec<String> = e.field.iter().flat_map(|f| f.split('.')).map(str::to_owned).collect();
+            json!({ "code": wire(e.code), "field": field })
+        }
+        other => panic!("not a refusal: {other:?}"),
+    }
+}
+
+/// The API's single user error, without the `input` (and `description`) prefix.
+fn api_refusal(payload: &Value) -> Value {
+    let errors = payload["userErrors"].as_array().expect("user errors");
+    assert_eq!(errors.len(), 1, "{payload}");
+    let field: Vec<Value> = errors[0]["field"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .filter(|f| *f != "description")
+        .cloned()
+        .collect();
+    json!({ "code": errors[0]["code"], "field": field })
+}
+
+#[tokio::test]
+async fn an_importer_on_the_system_principal_is_refused_what_the_api_refuses() {
+    let s = common::server::start().await;
+    let importer = use_cases(&s.db);
+    // An institution, a course since retired, and an employee who has left.
+    let institution = Uuid::now_v7();
+    importer
+        .register_institution(&system(), register(institution))
+        .await
+        .unwrap();
+    let course = Uuid::now_v7();
+    let catalogue = CatalogueCourse {
+        course_id: Some(course),
+        description: description(public()),
+    };
+    importer.catalogue_course(&system(), catalogue).await.unwrap();
+    let retire = RetireCourse {
+        course_id: course,
+        reason: "novecojis".into(),
+    };
+    importer.retire_course(&system(), retire).await.unwrap();
+    let hiring = system();
+    let employee = hiring.command_id;
+    importer.hire_employee(&hiring, hire(institution)).await.unwrap();
+    let leaving = RecordEmployeeLeft {
+        employee_id: employee,
+        left_on: date(),
+    };
+    importer.record_employee_left(&system(), leaving).await.unwrap();
+    let unknown = Uuid::now_v7();
+
+    // Each check on another aggregate, both ways.
+    let request = importer
+        .request_place(
+            &system(),
+            PlaceId {
+                offering_id: unknown,
+                employee_id: employee,
+            },
+        )
+        .await;
+    let api = s
+        .mutate(
+            "mutation($i: PlaceInput!) { requestPlace(input: $i) { userErrors { code field } } }",
+            json!({ "i": { "offeringId": unknown, "employeeId": employee } }),
+        )
+        .await;
+    assert_eq!(refusal(request), api_refusal(&api), "the employee has left");
+
+    let scheduled = importer.schedule_offering(&system(), schedule(course)).await;
+    let api = s
+        .mutate(
+            "mutation($i: ScheduleOfferingInput!) { scheduleOffering(input: $i) { userErrors { code field } } }",
+            json!({ "i": { "courseId": course, "startsOn": "2035-03-01", "endsOn": "2035-03-02", "format": "ONLINE",
+                           "capacity": 10, "costPerParticipantCents": 15000, "organiser": "VAS" } }),
+        )
+        .await;
+    assert_eq!(refusal(scheduled), api_refusal(&api), "the course is retired");
+
+    let hired = importer.hire_employee(&system(), hire(unknown)).await;
+    let api = s
+        .mutate(
+            "mutation($i: HireEmployeeInput!) { hireEmployee(input: $i) { userErrors { code field } } }",
+            json!({ "i": { "institutionId": unknown, "name": "Anna Ozola", "jobGroups": ["NEW_EMPLOYEE"], "hiredOn": "2024-01-01" } }),
+        )
+        .await;
+    assert_eq!(refusal(hired), api_refusal(&api), "no such institution");
+
+    let owned = OwnerParts {
+        level: OwnerLevel::Institution,
+        resor: None,
+        institution_id: Some(unknown),
+        group: None,
+    };
+    let catalogue = CatalogueCourse {
+        course_id: None,
+        description: description(owned),
+    };
+    let catalogued = importer.catalogue_course(&system(), catalogue).await;
+    let api = s
+        .mutate(
+            "mutation($i: CatalogueCourseInput!) { catalogueCourse(input: $i) { userErrors { code field } } }",
+            json!({ "i": { "description": { "title": "Datu pratība", "owner": { "level": "INSTITUTION", "institutionId": unknown },
+                "priority": "DIGITAL_TRANSFORMATION", "measures": ["4.1"], "courseType": "E_LEARNING",
+                "knowledgeTest": true, "durationMinutes": 480, "language": "lv" } } }),
+        )
+        .await;
+    assert_eq!(refusal(catalogued), api_refusal(&api), "no such owner institution");
+
+    let feedback = GiveFeedback {
+        offering_id: unknown,
+        employee_id: employee,
+        immediate: None,
+        follow_up: None,
+    };
+    let given = importer.give_feedback(&system(), feedback).await;
+    let api = s
+        .mutate(
+            "mutation($i: GiveFeedbackInput!) { giveFeedback(input: $i) { userErrors { code field } } }",
+            json!({ "i": { "offeringId": unknown, "employeeId": employee } }),
+        )
+        .await;
+    assert_eq!(refusal(given), api_refusal(&api), "exactly one kind of feedback");
+    s.shut_down().await;
 }

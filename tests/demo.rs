@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use prasme::demo;
 use prasme::server::projections;
-use prasme_commands::{CommandHandler, Vault};
+use prasme_commands::{CommandHandler, UseCases, Vault};
 use prasme_domain::budget::{BudgetLine, BudgetStatus};
 use prasme_domain::reference::from_wire_name;
 use prasme_domain::Cents;
@@ -20,9 +20,8 @@ use tokio::sync::watch;
 async fn the_demo_lands_in_every_status_and_loads_once() {
     let db = common::fresh_db().await;
     let store = EventStore::new(db.pool.clone());
-    let commands = CommandHandler::new(store.clone());
-    let vault = Vault::new(db.pool.clone());
-    let first = demo::load(&commands, &vault).await.unwrap();
+    let use_cases = UseCases::new(CommandHandler::new(store.clone()), Vault::new(db.pool.clone()));
+    let first = demo::load(&use_cases).await.unwrap();
     assert!(
         first.institutions >= 40 && first.courses >= 20 && first.employees >= 3000,
         "{first:?}"
@@ -85,7 +84,7 @@ async fn the_demo_lands_in_every_status_and_loads_once() {
         "most pass (about 90 %): {passed} passed, {failed} failed"
     );
 
-    let again = demo::load(&commands, &vault).await.unwrap();
+    let again = demo::load(&use_cases).await.unwrap();
     assert_eq!(again.already_loaded, again.commands, "a second load writes nothing");
     assert_eq!(store.head_position().await.unwrap(), first.last_position);
     stop.send_replace(true);

@@ -11,8 +11,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use prasme_commands::{CommandContext, CommandHandler};
-use prasme_domain::institution::{Institution, InstitutionCommand};
+use prasme_commands::{AllocateTrainingBudget, CommandContext, CommandHandler, RegisterInstitution, UseCases, Vault};
 use prasme_domain::reference::{FundingSource, InstitutionKind, Resor};
 use prasme_domain::Cents;
 use prasme_eventstore::{EventMetadata, EventStore, ExpectedVersion, NewEvent, RecordedEvent};
@@ -138,17 +137,18 @@ async fn a_crash_mid_batch_leaves_no_trace_and_every_event_applies_once() {
     db.drop_db().await;
 }
 
-async fn allocate(commands: &CommandHandler, institution: Uuid, amount: i64) -> i64 {
+async fn allocate(commands: &UseCases, institution: Uuid, amount: i64) -> i64 {
     let ctx = CommandContext::new(Uuid::now_v7(), "t");
-    let cmd = InstitutionCommand::AllocateTrainingBudget {
-        allocation_id: Uuid::now_v7(),
+    let allocate = AllocateTrainingBudget {
+        institution_id: institution,
+        allocation_id: None,
         year: 2026,
         amount: Cents(amount),
         funding_source: FundingSource::StateBudget,
         priority: None,
     };
     commands
-        .execute::<Institution>(&ctx, institution, &cmd)
+        .allocate_training_budget(&ctx, allocate)
         .await
         .unwrap()
         .position
@@ -180,17 +180,17 @@ async fn snapshot(pool: &PgPool) -> Vec<String> {
 async fn a_restarted_runner_resumes_and_a_rebuild_reproduces_the_read_model() {
     let db = common::fresh_db().await;
     let store = EventStore::new(db.pool.clone());
-    let commands = CommandHandler::new(store.clone());
+    let commands = UseCases::new(CommandHandler::new(store.clone()), Vault::new(db.pool.clone()));
     let institution = Uuid::now_v7();
-    let register = InstitutionCommand::Register {
-        institution_id: institution,
+    let register = RegisterInstitution {
+        institution_id: Some(institution),
         name: "Lauku atbalsta dienests".into(),
         kind: InstitutionKind::State,
         resor: Some(Resor::Zm),
         funds_other_institutions_staff: false,
     };
     commands
-        .execute::<Institution>(&CommandContext::new(Uuid::now_v7(), "t"), institution, &register)
+        .register_institution(&CommandContext::new(Uuid::now_v7(), "t"), register)
         .await
         .unwrap();
     for amount in 1..=10 {

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::{Context, ErrorExtensions};
-use prasme_commands::{CommandHandler, Vault};
+use prasme_commands::{UseCases, Vault};
 use prasme_projections::Runner;
 use sqlx::PgPool;
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -15,8 +15,9 @@ use crate::loaders::{loaders, LoadError, Loaders};
 #[derive(Clone)]
 pub struct ApiContext {
     pub pool: PgPool,
-    pub commands: CommandHandler,
-    /// Seals and opens personal data; erasing a key shreds it.
+    /// Every command goes through one of these.
+    pub use_cases: UseCases,
+    /// Opens sealed personal data for reading.
     pub vault: Vault,
     pub projections: Runner,
     /// How long a query with `atLeastPosition` waits for the read models.

@@ -2,17 +2,16 @@
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
-use prasme_domain::course::{self as domain, Course as CourseAggregate, CourseCommand, CourseDescription, CourseOwner};
-use prasme_domain::institution::Institution as InstitutionAggregate;
+use prasme_commands::{CatalogueCourse, DescribeCourse, RetireCourse, ReviseCourse};
+use prasme_domain::course::{self as domain, OwnerParts};
 use prasme_domain::reference::{from_wire_name, wire_name, StrategicPriority as DomainPriority};
-use prasme_domain::{DomainError, ErrorCode};
 use uuid::Uuid;
 
 use crate::complexity::page;
 use crate::context::{api, reads};
 use crate::errors::{bad_input, db, internal, text_argument};
 use crate::model::{Institution, Resor, StrategicPriority};
-use crate::mutation::{exists, outcome, replayed, run, stream_uuid, Outcome};
+use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "prasme_domain::course::CourseType")]
@@ -27,6 +26,7 @@ pub enum CourseType {
 
 /// The level of the multi-level catalogue that publishes a course.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::course::OwnerLevel")]
 pub enum CourseOwnerLevel {
     /// The School of Public Administration (VAS), for everyone.
     PublicAdministration,
@@ -87,40 +87,16 @@ pub struct RetireCourseInput {
     pub reason: String,
 }
 
-fn owner_field(field: &'static str, what: &str) -> DomainError {
-    DomainError::on(field, ErrorCode::Required, format!("this owner level needs {what}"))
-}
-
-/// The domain description, or the refusal naming the owner field at fault.
-async fn description(
-    ctx: &Context<'_>,
-    d: CourseDescriptionInput,
-) -> async_graphql::Result<Result<CourseDescription, DomainError>> {
-    let owner = match (d.owner.level, d.owner.resor, d.owner.institution_id, d.owner.group) {
-        (CourseOwnerLevel::PublicAdministration, ..) => CourseOwner::PublicAdministration,
-        (CourseOwnerLevel::Resor, Some(r), ..) => CourseOwner::Resor { resor: r.into() },
-        (CourseOwnerLevel::Resor, None, ..) => return Ok(Err(owner_field("owner.resor", "a resor"))),
-        (CourseOwnerLevel::Institution, _, Some(id), _) => {
-            if !exists::<InstitutionAggregate>(ctx, id).await? {
-                return Ok(Err(DomainError::on(
-                    "owner.institutionId",
-                    ErrorCode::NotFound,
-                    "no institution is registered with this id",
-                )));
-            }
-            CourseOwner::Institution { institution_id: id }
-        }
-        (CourseOwnerLevel::Institution, _, None, _) => {
-            return Ok(Err(owner_field("owner.institutionId", "an institution")))
-        }
-        (CourseOwnerLevel::ProfessionalGroup, _, _, Some(group)) => CourseOwner::ProfessionalGroup { group },
-        (CourseOwnerLevel::ProfessionalGroup, _, _, None) => {
-            return Ok(Err(owner_field("owner.group", "a professional group")))
-        }
-    };
-    Ok(Ok(CourseDescription {
+/// The description as the use case takes it.
+fn describe(d: CourseDescriptionInput) -> DescribeCourse {
+    DescribeCourse {
         title: d.title,
-        owner,
+        owner: OwnerParts {
+            level: d.owner.level.into(),
+            resor: d.owner.resor.map(Into::into),
+            institution_id: d.owner.institution_id,
+            group: d.owner.group,
+        },
         priority: d.priority.into(),
         measures: d.measures,
         course_type: d.course_type.into(),
@@ -128,7 +104,7 @@ async fn description(
         duration_minutes: d.duration_minutes,
         language: d.language,
         competencies: d.competencies,
-    }))
+    }
 }
 
 #[derive(SimpleObject)]
@@ -151,11 +127,12 @@ impl CoursePayload {
     }
 }
 
-fn refused(error: DomainError) -> async_graphql::Result<CoursePayload> {
-    Ok(CoursePayload {
-        course_id: None,
-        outcome: Outcome::rejected(error)?,
-    })
+/// A reused command id answers with its first result, whichever stream that was.
+fn payload(result: Result<prasme_commands::Accepted, Vec<crate::errors::UserError>>) -> CoursePayload {
+    CoursePayload {
+        course_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
+        outcome: outcome(&result),
+    }
 }
 
 /// The description's rules name its own fields (`title`, `owner.group`);
@@ -183,55 +160,33 @@ impl CourseMutation {
         ctx: &Context<'_>,
         input: CatalogueCourseInput,
     ) -> async_graphql::Result<CoursePayload> {
-        if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(CoursePayload {
-                course_id: stream_uuid(&first.stream_id),
-                outcome: outcome(&Ok(first)),
-            });
-        }
-        let description = match description(ctx, input.description).await? {
-            Ok(d) => d,
-            Err(e) => return refused(e).map(within_description),
+        let cc = command(ctx, input.command_id, None);
+        let catalogue = CatalogueCourse {
+            course_id: input.course_id,
+            description: describe(input.description),
         };
-        let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
-        let course_id = input.course_id.unwrap_or(command_id);
-        let command = CourseCommand::Catalogue { course_id, description };
-        let result = run::<CourseAggregate>(ctx, Some(command_id), None, course_id, command).await?;
-        Ok(within_description(CoursePayload {
-            course_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
-            outcome: outcome(&result),
-        }))
+        let result = settle(use_cases(ctx)?.catalogue_course(&cc, catalogue).await)?;
+        Ok(within_description(payload(result)))
     }
 
     async fn revise_course(&self, ctx: &Context<'_>, input: ReviseCourseInput) -> async_graphql::Result<CoursePayload> {
-        if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(CoursePayload {
-                course_id: stream_uuid(&first.stream_id),
-                outcome: outcome(&Ok(first)),
-            });
-        }
-        let description = match description(ctx, input.description).await? {
-            Ok(d) => d,
-            Err(e) => return refused(e).map(within_description),
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let revise = ReviseCourse {
+            course_id: input.course_id,
+            description: describe(input.description),
         };
-        let command = CourseCommand::Revise { description };
-        let result =
-            run::<CourseAggregate>(ctx, input.command_id, input.expected_version, input.course_id, command).await?;
-        Ok(within_description(CoursePayload {
-            course_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
-            outcome: outcome(&result),
-        }))
+        let result = settle(use_cases(ctx)?.revise_course(&cc, revise).await)?;
+        Ok(within_description(payload(result)))
     }
 
     /// A retired course takes no new offerings; its history stays.
     async fn retire_course(&self, ctx: &Context<'_>, input: RetireCourseInput) -> async_graphql::Result<CoursePayload> {
-        let command = CourseCommand::Retire { reason: input.reason };
-        let result =
-            run::<CourseAggregate>(ctx, input.command_id, input.expected_version, input.course_id, command).await?;
-        Ok(CoursePayload {
-            course_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
-            outcome: outcome(&result),
-        })
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let retire = RetireCourse {
+            course_id: input.course_id,
+            reason: input.reason,
+        };
+        Ok(payload(settle(use_cases(ctx)?.retire_course(&cc, retire).await)?))
     }
 }
 

@@ -5,17 +5,18 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
-use prasme_domain::employee::{self as domain, Employee as EmployeeAggregate, EmployeeCommand, PersonalData};
-use prasme_domain::institution::Institution as InstitutionAggregate;
+use prasme_commands::{
+    AssignManager, ChangeEmployeeRole, EraseEmployeePersonalData, HireEmployee, RecordEmployeeLeft, TransferEmployee,
+};
+use prasme_domain::employee as domain;
 use prasme_domain::reference::from_wire_name;
-use prasme_domain::{DomainError, ErrorCode};
 use uuid::Uuid;
 
 use crate::complexity::page;
 use crate::context::{api, reads};
 use crate::errors::{bad_input, db, UserError};
 use crate::model::Institution;
-use crate::mutation::{exists, outcome, replayed, run, stream_uuid, Outcome};
+use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
 use crate::scalars::Date;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -300,13 +301,6 @@ fn payload(result: Result<prasme_commands::Accepted, Vec<UserError>>) -> Employe
     }
 }
 
-fn refused(error: DomainError) -> async_graphql::Result<EmployeePayload> {
-    Ok(EmployeePayload {
-        employee_id: None,
-        outcome: Outcome::rejected(error)?,
-    })
-}
-
 fn sorted<D: Ord, G: Copy + Into<D>>(items: &[G]) -> Vec<D> {
     items.iter().map(|g| (*g).into()).collect()
 }
@@ -321,38 +315,19 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         input: HireEmployeeInput,
     ) -> async_graphql::Result<EmployeePayload> {
-        if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(payload(Ok(first)));
-        }
-        let personal = match PersonalData::new(&input.name, input.email.as_deref(), input.personal_code.as_deref()) {
-            Ok(p) => p,
-            Err(e) => return refused(e),
-        };
-        if !exists::<InstitutionAggregate>(ctx, input.institution_id).await? {
-            return refused(DomainError::on(
-                "institutionId",
-                ErrorCode::NotFound,
-                "no institution is registered with this id",
-            ));
-        }
-        let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
-        let employee_id = input.employee_id.unwrap_or(command_id);
-        let sealed = api(ctx)?
-            .vault
-            .seal(employee_id, &personal)
-            .await
-            .map_err(|e| crate::errors::internal_because(e, "the command could not be completed"))?;
-        let command = EmployeeCommand::Hire {
-            employee_id,
+        let cc = command(ctx, input.command_id, None);
+        let hire = HireEmployee {
+            employee_id: input.employee_id,
             institution_id: input.institution_id,
+            name: input.name,
+            email: input.email,
+            personal_code: input.personal_code,
             job_groups: sorted(&input.job_groups),
             civil_servant: input.civil_servant,
             functions: sorted(&input.functions),
-            personal_data: sealed,
             hired_on: input.hired_on.0,
         };
-        let result = run::<EmployeeAggregate>(ctx, Some(command_id), None, employee_id, command).await?;
-        Ok(payload(result))
+        Ok(payload(settle(use_cases(ctx)?.hire_employee(&cc, hire).await)?))
     }
 
     async fn change_employee_role(
@@ -360,21 +335,17 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         input: ChangeEmployeeRoleInput,
     ) -> async_graphql::Result<EmployeePayload> {
-        let command = EmployeeCommand::ChangeRole {
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let change = ChangeEmployeeRole {
+            employee_id: input.employee_id,
             job_groups: sorted(&input.job_groups),
             civil_servant: input.civil_servant,
             functions: sorted(&input.functions),
             effective_on: input.effective_on.0,
         };
-        let result = run::<EmployeeAggregate>(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.employee_id,
-            command,
-        )
-        .await?;
-        Ok(payload(result))
+        Ok(payload(settle(
+            use_cases(ctx)?.change_employee_role(&cc, change).await,
+        )?))
     }
 
     async fn transfer_employee(
@@ -382,29 +353,13 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         input: TransferEmployeeInput,
     ) -> async_graphql::Result<EmployeePayload> {
-        if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(payload(Ok(first)));
-        }
-        if !exists::<InstitutionAggregate>(ctx, input.to_institution_id).await? {
-            return refused(DomainError::on(
-                "toInstitutionId",
-                ErrorCode::NotFound,
-                "no institution is registered with this id",
-            ));
-        }
-        let command = EmployeeCommand::Transfer {
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let transfer = TransferEmployee {
+            employee_id: input.employee_id,
             to_institution_id: input.to_institution_id,
             effective_on: input.effective_on.0,
         };
-        let result = run::<EmployeeAggregate>(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.employee_id,
-            command,
-        )
-        .await?;
-        Ok(payload(result))
+        Ok(payload(settle(use_cases(ctx)?.transfer_employee(&cc, transfer).await)?))
     }
 
     async fn assign_manager(
@@ -412,28 +367,12 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         input: AssignManagerInput,
     ) -> async_graphql::Result<EmployeePayload> {
-        if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(payload(Ok(first)));
-        }
-        if !exists::<EmployeeAggregate>(ctx, input.manager_id).await? {
-            return refused(DomainError::on(
-                "managerId",
-                ErrorCode::NotFound,
-                "no employee is hired with this id",
-            ));
-        }
-        let command = EmployeeCommand::AssignManager {
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let assign = AssignManager {
+            employee_id: input.employee_id,
             manager_id: input.manager_id,
         };
-        let result = run::<EmployeeAggregate>(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.employee_id,
-            command,
-        )
-        .await?;
-        Ok(payload(result))
+        Ok(payload(settle(use_cases(ctx)?.assign_manager(&cc, assign).await)?))
     }
 
     async fn record_employee_left(
@@ -441,18 +380,12 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         input: RecordEmployeeLeftInput,
     ) -> async_graphql::Result<EmployeePayload> {
-        let command = EmployeeCommand::RecordLeft {
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let left = RecordEmployeeLeft {
+            employee_id: input.employee_id,
             left_on: input.left_on.0,
         };
-        let result = run::<EmployeeAggregate>(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.employee_id,
-            command,
-        )
-        .await?;
-        Ok(payload(result))
+        Ok(payload(settle(use_cases(ctx)?.record_employee_left(&cc, left).await)?))
     }
 
     /// Lawful erasure: destroys the employee's key, so their personal data is
@@ -463,31 +396,12 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         input: EraseEmployeePersonalDataInput,
     ) -> async_graphql::Result<EmployeePayload> {
-        if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(payload(Ok(first)));
-        }
-        let api = api(ctx)?;
-        if !exists::<EmployeeAggregate>(ctx, input.employee_id).await? {
-            return refused(DomainError::on(
-                "employeeId",
-                ErrorCode::NotFound,
-                "no employee is hired with this id",
-            ));
-        }
-        // The key goes first: once this returns, nothing can read the data,
-        // whether or not the event below lands (a retry records it).
-        api.vault
-            .erase(input.employee_id)
-            .await
-            .map_err(|e| crate::errors::internal_because(e, "the command could not be completed"))?;
-        let result = run::<EmployeeAggregate>(
-            ctx,
-            input.command_id,
-            None,
-            input.employee_id,
-            EmployeeCommand::ErasePersonalData,
-        )
-        .await?;
-        Ok(payload(result))
+        let cc = command(ctx, input.command_id, None);
+        let erase = EraseEmployeePersonalData {
+            employee_id: input.employee_id,
+        };
+        Ok(payload(settle(
+            use_cases(ctx)?.erase_employee_personal_data(&cc, erase).await,
+        )?))
     }
 }

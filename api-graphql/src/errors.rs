@@ -77,6 +77,9 @@ pub(crate) fn user_errors(e: CommandError) -> async_graphql::Result<Vec<UserErro
             )
             .extend_with(|_, e| e.set("code", Code::OutcomeUnknown.as_str())))
         }
+        // Says no more than the policy did, so that a forbidden target and a
+        // missing one cannot be told apart.
+        CommandError::Denied(denied) => Err(Code::Forbidden.error(denied.to_string())),
         CommandError::Contended { stream_id, attempts } => Err(Code::StreamContended.error(format!(
             "{stream_id} kept changing through {attempts} attempts and nothing was written; send the command again with the same commandId"
         ))),
@@ -104,6 +107,8 @@ pub(crate) enum Code {
     OutcomeUnknown,
     /// Other writers kept moving the stream; nothing was written.
     StreamContended,
+    /// The policy does not let the caller run this use case on its target.
+    Forbidden,
     Internal,
 }
 
@@ -122,6 +127,7 @@ impl Code {
             Code::ReadModelBehind => "READ_MODEL_BEHIND",
             Code::OutcomeUnknown => "OUTCOME_UNKNOWN",
             Code::StreamContended => "STREAM_CONTENDED",
+            Code::Forbidden => "FORBIDDEN",
             Code::Internal => "INTERNAL",
         }
     }

@@ -3,10 +3,10 @@
 //! nothing) and an optional `expectedVersion` of the institution's stream.
 
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
-use prasme_commands::CommandError;
-use prasme_commands::{Accepted, CommandContext};
-use prasme_domain::institution::{Institution as InstitutionAggregate, InstitutionCommand};
-use prasme_domain::{Decider, DomainError};
+use prasme_commands::{
+    Accepted, AllocateTrainingBudget, CommandContext, CommandError, CorrectTrainingAllocation,
+    DeclareRemunerationBudget, Principal, RegisterInstitution, UseCases,
+};
 use uuid::Uuid;
 
 use crate::context::{actor, api, reads};
@@ -48,63 +48,37 @@ impl Outcome {
             ..Default::default()
         }
     }
-
-    /// A refusal found before the command ran (a check on another aggregate).
-    pub(crate) fn rejected(error: DomainError) -> async_graphql::Result<Self> {
-        Ok(Self::refused(user_errors(CommandError::Rejected(error))?))
-    }
 }
 
-/// Whether the aggregate `D` with this id exists: the check a command makes
-/// on another aggregate it refers to.
-pub(crate) async fn exists<D: Decider>(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
-    api(ctx)?
-        .commands
-        .exists::<D>(id)
-        .await
-        .map_err(|e| crate::errors::internal_because(e, "the command could not be completed"))
-}
-
-/// Runs a command on the aggregate `D`: accepted, or refused with user errors.
-pub(crate) async fn run<D: Decider>(
-    ctx: &Context<'_>,
-    command_id: Option<Uuid>,
-    expected_version: Option<i64>,
-    id: Uuid,
-    command: D::Command,
-) -> async_graphql::Result<Result<Accepted, Vec<UserError>>> {
-    let api = api(ctx)?;
-    let mut cc = CommandContext::new(command_id.unwrap_or_else(Uuid::now_v7), actor(ctx));
+/// The context of the command this request sends: its id (chosen here when
+/// the client sent none), the principal and the expected version.
+pub(crate) fn command(ctx: &Context<'_>, command_id: Option<Uuid>, expected_version: Option<i64>) -> CommandContext {
+    let mut cc = CommandContext::new(
+        command_id.unwrap_or_else(Uuid::now_v7),
+        Principal::unverified(actor(ctx)),
+    );
     cc.expected_version = expected_version;
-    match api.commands.execute::<D>(&cc, id, &command).await {
+    cc
+}
+
+/// The use cases, for a resolver that calls one.
+pub(crate) fn use_cases<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a UseCases> {
+    Ok(&api(ctx)?.use_cases)
+}
+
+/// A use case's outcome: accepted, or refused with user errors; anything
+/// else is a GraphQL error.
+pub(crate) fn settle(
+    result: Result<Accepted, CommandError>,
+) -> async_graphql::Result<Result<Accepted, Vec<UserError>>> {
+    match result {
         Ok(a) => Ok(Ok(a)),
         Err(e) => Ok(Err(user_errors(e)?)),
     }
 }
 
-/// The first result of a command id already executed. Mutations that check
-/// other aggregates before deciding ask this first: those may have changed
-/// since (an employee left, a course retired), and a retry must still answer
-/// as the original did.
-pub(crate) async fn replayed(ctx: &Context<'_>, command_id: Option<Uuid>) -> async_graphql::Result<Option<Accepted>> {
-    let Some(command_id) = command_id else { return Ok(None) };
-    api(ctx)?
-        .commands
-        .store()
-        .command_result(command_id)
-        .await
-        .map(|first| {
-            first.map(|r| Accepted {
-                stream_id: r.stream_id,
-                position: r.last_position,
-                stream_version: r.stream_version,
-                duplicate: true,
-            })
-        })
-        .map_err(|e| crate::errors::internal_because(e, "the command could not be completed"))
-}
-
-/// The aggregate id in a stream id such as `employee-<uuid>`.
+/// The aggregate id in a stream id such as `employee-<uuid>`: a reused
+/// command id answers with its first result, whichever stream that was.
 pub(crate) fn stream_uuid(stream_id: &str) -> Option<Uuid> {
     stream_id.split_once('-').and_then(|(_, id)| Uuid::parse_str(id).ok())
 }
@@ -242,15 +216,15 @@ impl InstitutionMutation {
         ctx: &Context<'_>,
         input: RegisterInstitutionInput,
     ) -> async_graphql::Result<RegisterInstitutionPayload> {
-        let id = input.institution_id.unwrap_or_else(Uuid::now_v7);
-        let command = InstitutionCommand::Register {
-            institution_id: id,
+        let cc = command(ctx, input.command_id, None);
+        let register = RegisterInstitution {
+            institution_id: input.institution_id,
             name: input.name,
             kind: input.kind.into(),
             resor: input.resor.map(Into::into),
             funds_other_institutions_staff: input.funds_other_institutions_staff,
         };
-        let result = run::<InstitutionAggregate>(ctx, input.command_id, None, id, command).await?;
+        let result = settle(use_cases(ctx)?.register_institution(&cc, register).await)?;
         // A repeated command answers with the institution it registered first.
         let institution_id = result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id));
         Ok(RegisterInstitutionPayload {
@@ -264,18 +238,13 @@ impl InstitutionMutation {
         ctx: &Context<'_>,
         input: DeclareRemunerationBudgetInput,
     ) -> async_graphql::Result<BudgetCommandPayload> {
-        let command = InstitutionCommand::DeclareRemunerationBudget {
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let declare = DeclareRemunerationBudget {
+            institution_id: input.institution_id,
             year: input.year,
             amount: input.amount_cents.into(),
         };
-        let result = run::<InstitutionAggregate>(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.institution_id,
-            command,
-        )
-        .await?;
+        let result = settle(use_cases(ctx)?.declare_remuneration_budget(&cc, declare).await)?;
         Ok(BudgetCommandPayload {
             institution_id: input.institution_id,
             allocation_id: None,
@@ -289,23 +258,17 @@ impl InstitutionMutation {
         ctx: &Context<'_>,
         input: AllocateTrainingBudgetInput,
     ) -> async_graphql::Result<BudgetCommandPayload> {
-        let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
-        let allocation_id = input.allocation_id.unwrap_or(command_id);
-        let command = InstitutionCommand::AllocateTrainingBudget {
-            allocation_id,
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let allocation_id = input.allocation_id.unwrap_or(cc.command_id);
+        let allocate = AllocateTrainingBudget {
+            institution_id: input.institution_id,
+            allocation_id: Some(allocation_id),
             year: input.year,
             amount: input.amount_cents.into(),
             funding_source: input.funding_source.into(),
             priority: input.priority.map(Into::into),
         };
-        let result = run::<InstitutionAggregate>(
-            ctx,
-            Some(command_id),
-            input.expected_version,
-            input.institution_id,
-            command,
-        )
-        .await?;
+        let result = settle(use_cases(ctx)?.allocate_training_budget(&cc, allocate).await)?;
         Ok(BudgetCommandPayload {
             institution_id: input.institution_id,
             allocation_id: result.is_ok().then_some(allocation_id),
@@ -319,21 +282,16 @@ impl InstitutionMutation {
         ctx: &Context<'_>,
         input: CorrectTrainingAllocationInput,
     ) -> async_graphql::Result<BudgetCommandPayload> {
-        let command = InstitutionCommand::CorrectTrainingAllocation {
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let correct = CorrectTrainingAllocation {
+            institution_id: input.institution_id,
             allocation_id: input.allocation_id,
             amount: input.amount_cents.into(),
             funding_source: input.funding_source.into(),
             priority: input.priority.map(Into::into),
             reason: input.reason,
         };
-        let result = run::<InstitutionAggregate>(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.institution_id,
-            command,
-        )
-        .await?;
+        let result = settle(use_cases(ctx)?.correct_training_allocation(&cc, correct).await)?;
         Ok(BudgetCommandPayload {
             institution_id: input.institution_id,
             allocation_id: result.is_ok().then_some(input.allocation_id),

@@ -3,16 +3,13 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
-use chrono::{NaiveDate, Utc};
-use prasme_commands::CommandError;
-use prasme_domain::calendar::date_in_latvia;
-use prasme_domain::course::Course as CourseAggregate;
-use prasme_domain::employee::Employee as EmployeeAggregate;
-use prasme_domain::offering::{
-    self as domain, Completion, Feedback, Offering as OfferingAggregate, OfferingCommand, Schedule,
+use chrono::NaiveDate;
+use prasme_commands::{
+    CancelOffering, ChangeOfferingCapacity, GiveFeedback, PlaceChange, PlaceId, RecordAttendance, RecordCompletion,
+    ScheduleOffering, SubstituteParticipant,
 };
+use prasme_domain::offering::{self as domain, Completion, Feedback, Schedule};
 use prasme_domain::reference::from_wire_name;
-use prasme_domain::{DomainError, ErrorCode};
 use uuid::Uuid;
 
 use crate::complexity::page;
@@ -20,7 +17,7 @@ use crate::context::{api, reads};
 use crate::course::{course_by_id, Course};
 use crate::employee::{employee_by_id, Employee};
 use crate::errors::{db, internal, text_argument};
-use crate::mutation::{outcome, replayed, run, stream_uuid, Outcome};
+use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
 use crate::paging::offset_page;
 use crate::scalars::{Cents, Date};
 
@@ -472,56 +469,27 @@ impl OfferingPayload {
     }
 }
 
-fn refused(error: DomainError) -> async_graphql::Result<OfferingPayload> {
-    Ok(OfferingPayload {
-        offering_id: None,
-        outcome: Outcome::rejected(error)?,
-    })
-}
-
-fn failed(e: CommandError) -> async_graphql::Error {
-    crate::errors::internal_because(e, "the command could not be completed")
-}
-
-/// The employee's current institution, or the refusal naming `field`.
-async fn employee_institution(
-    ctx: &Context<'_>,
-    employee: Uuid,
-    field: &'static str,
-) -> async_graphql::Result<Result<Uuid, DomainError>> {
-    let (state, _) = api(ctx)?
-        .commands
-        .state::<EmployeeAggregate>(employee)
-        .await
-        .map_err(failed)?;
-    Ok(match (state.institution_id, state.left_on) {
-        (Some(institution), None) => Ok(institution),
-        (Some(_), Some(_)) => Err(DomainError::on(field, ErrorCode::InvalidValue, "the employee has left")),
-        (None, _) => Err(DomainError::on(
-            field,
-            ErrorCode::NotFound,
-            "no employee is hired with this id",
-        )),
-    })
-}
-
-async fn on_offering(
-    ctx: &Context<'_>,
-    command_id: Option<Uuid>,
-    expected_version: Option<i64>,
-    offering_id: Uuid,
-    command: OfferingCommand,
-) -> async_graphql::Result<OfferingPayload> {
-    let result = run::<OfferingAggregate>(ctx, command_id, expected_version, offering_id, command).await?;
-    // A reused command id answers with its first result, whichever stream that was.
-    Ok(OfferingPayload {
+/// A reused command id answers with its first result, whichever stream that was.
+fn payload(result: Result<prasme_commands::Accepted, Vec<crate::errors::UserError>>) -> OfferingPayload {
+    OfferingPayload {
         offering_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
         outcome: outcome(&result),
-    })
+    }
 }
 
-fn reason(input: &PlaceInput) -> String {
-    input.reason.clone().unwrap_or_default()
+fn place_id(input: &PlaceInput) -> PlaceId {
+    PlaceId {
+        offering_id: input.offering_id,
+        employee_id: input.employee_id,
+    }
+}
+
+fn change(input: PlaceInput) -> PlaceChange {
+    PlaceChange {
+        offering_id: input.offering_id,
+        employee_id: input.employee_id,
+        reason: input.reason.unwrap_or_default(),
+    }
 }
 
 #[derive(Default)]
@@ -534,35 +502,9 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         input: ScheduleOfferingInput,
     ) -> async_graphql::Result<OfferingPayload> {
-        if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(OfferingPayload {
-                offering_id: stream_uuid(&first.stream_id),
-                outcome: outcome(&Ok(first)),
-            });
-        }
-        let (course, _) = api(ctx)?
-            .commands
-            .state::<CourseAggregate>(input.course_id)
-            .await
-            .map_err(failed)?;
-        if course.id.is_none() {
-            return refused(DomainError::on(
-                "courseId",
-                ErrorCode::NotFound,
-                "no course is catalogued with this id",
-            ));
-        }
-        if course.retired {
-            return refused(DomainError::on(
-                "courseId",
-                ErrorCode::InvalidValue,
-                "the course is retired",
-            ));
-        }
-        let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
-        let offering_id = input.offering_id.unwrap_or(command_id);
-        let command = OfferingCommand::Schedule {
-            offering_id,
+        let cc = command(ctx, input.command_id, None);
+        let schedule = ScheduleOffering {
+            offering_id: input.offering_id,
             schedule: Schedule {
                 course_id: input.course_id,
                 starts_on: input.starts_on.0,
@@ -573,7 +515,7 @@ impl OfferingMutation {
                 organiser: input.organiser,
             },
         };
-        on_offering(ctx, Some(command_id), None, offering_id, command).await
+        Ok(payload(settle(use_cases(ctx)?.schedule_offering(&cc, schedule).await)?))
     }
 
     async fn change_offering_capacity(
@@ -581,17 +523,14 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         input: ChangeOfferingCapacityInput,
     ) -> async_graphql::Result<OfferingPayload> {
-        let command = OfferingCommand::ChangeCapacity {
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let change = ChangeOfferingCapacity {
+            offering_id: input.offering_id,
             capacity: input.capacity,
         };
-        on_offering(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.offering_id,
-            command,
-        )
-        .await
+        Ok(payload(settle(
+            use_cases(ctx)?.change_offering_capacity(&cc, change).await,
+        )?))
     }
 
     /// Releases every seat.
@@ -600,88 +539,39 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         input: CancelOfferingInput,
     ) -> async_graphql::Result<OfferingPayload> {
-        let command = OfferingCommand::Cancel { reason: input.reason };
-        on_offering(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.offering_id,
-            command,
-        )
-        .await
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let cancel = CancelOffering {
+            offering_id: input.offering_id,
+            reason: input.reason,
+        };
+        Ok(payload(settle(use_cases(ctx)?.cancel_offering(&cc, cancel).await)?))
     }
 
     /// An employee (or HR for them) asks for a place; a manager or HR decides.
     async fn request_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
-        if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(OfferingPayload {
-                offering_id: stream_uuid(&first.stream_id),
-                outcome: outcome(&Ok(first)),
-            });
-        }
-        let institution_id = match employee_institution(ctx, input.employee_id, "employeeId").await? {
-            Ok(i) => i,
-            Err(e) => return refused(e),
-        };
-        let command = OfferingCommand::RequestPlace {
-            employee_id: input.employee_id,
-            institution_id,
-            today: date_in_latvia(Utc::now()),
-        };
-        on_offering(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.offering_id,
-            command,
-        )
-        .await
+        let cc = command(ctx, input.command_id, input.expected_version);
+        Ok(payload(settle(
+            use_cases(ctx)?.request_place(&cc, place_id(&input)).await,
+        )?))
     }
 
     /// Enrols the requester, or waitlists them when the offering is full.
     async fn approve_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
-        let command = OfferingCommand::Approve {
-            employee_id: input.employee_id,
-        };
-        on_offering(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.offering_id,
-            command,
-        )
-        .await
+        let cc = command(ctx, input.command_id, input.expected_version);
+        Ok(payload(settle(
+            use_cases(ctx)?.approve_place(&cc, place_id(&input)).await,
+        )?))
     }
 
     async fn reject_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
-        let command = OfferingCommand::Reject {
-            employee_id: input.employee_id,
-            reason: reason(&input),
-        };
-        on_offering(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.offering_id,
-            command,
-        )
-        .await
+        let cc = command(ctx, input.command_id, input.expected_version);
+        Ok(payload(settle(use_cases(ctx)?.reject_place(&cc, change(input)).await)?))
     }
 
     /// Frees the seat; the first on the waitlist is promoted.
     async fn cancel_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
-        let command = OfferingCommand::CancelPlace {
-            employee_id: input.employee_id,
-            reason: reason(&input),
-        };
-        on_offering(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.offering_id,
-            command,
-        )
-        .await
+        let cc = command(ctx, input.command_id, input.expected_version);
+        Ok(payload(settle(use_cases(ctx)?.cancel_place(&cc, change(input)).await)?))
     }
 
     /// HR gives a participant's seat to a colleague of the same institution.
@@ -690,29 +580,15 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         input: SubstituteParticipantInput,
     ) -> async_graphql::Result<OfferingPayload> {
-        if let Some(first) = replayed(ctx, input.command_id).await? {
-            return Ok(OfferingPayload {
-                offering_id: stream_uuid(&first.stream_id),
-                outcome: outcome(&Ok(first)),
-            });
-        }
-        let substitute_institution_id = match employee_institution(ctx, input.substitute_id, "substituteId").await? {
-            Ok(i) => i,
-            Err(e) => return refused(e),
-        };
-        let command = OfferingCommand::Substitute {
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let substitute = SubstituteParticipant {
+            offering_id: input.offering_id,
             employee_id: input.employee_id,
             substitute_id: input.substitute_id,
-            substitute_institution_id,
         };
-        on_offering(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.offering_id,
-            command,
-        )
-        .await
+        Ok(payload(settle(
+            use_cases(ctx)?.substitute_participant(&cc, substitute).await,
+        )?))
     }
 
     async fn record_attendance(
@@ -720,18 +596,15 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         input: RecordAttendanceInput,
     ) -> async_graphql::Result<OfferingPayload> {
-        let command = OfferingCommand::RecordAttendance {
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let attendance = RecordAttendance {
+            offering_id: input.offering_id,
             employee_id: input.employee_id,
             attendance: input.attendance.into(),
         };
-        on_offering(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.offering_id,
-            command,
-        )
-        .await
+        Ok(payload(settle(
+            use_cases(ctx)?.record_attendance(&cc, attendance).await,
+        )?))
     }
 
     /// Records the result and issues a certificate with a verifiable number.
@@ -740,7 +613,9 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         input: RecordCompletionInput,
     ) -> async_graphql::Result<OfferingPayload> {
-        let command = OfferingCommand::RecordCompletion {
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let completion = RecordCompletion {
+            offering_id: input.offering_id,
             employee_id: input.employee_id,
             result: Completion {
                 passed: input.passed,
@@ -750,14 +625,9 @@ impl OfferingMutation {
                 completed_on: input.completed_on.0,
             },
         };
-        on_offering(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.offering_id,
-            command,
-        )
-        .await
+        Ok(payload(settle(
+            use_cases(ctx)?.record_completion(&cc, completion).await,
+        )?))
     }
 
     /// Impact evaluation: each participant who attended gives each kind once.
@@ -766,53 +636,30 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         input: GiveFeedbackInput,
     ) -> async_graphql::Result<OfferingPayload> {
-        let feedback = match (input.immediate, input.follow_up) {
-            (Some(i), None) => Feedback::Immediate {
+        let cc = command(ctx, input.command_id, input.expected_version);
+        let feedback = GiveFeedback {
+            offering_id: input.offering_id,
+            employee_id: input.employee_id,
+            immediate: input.immediate.map(|i| Feedback::Immediate {
                 organisation: i.organisation,
                 content: i.content,
                 trainer: i.trainer,
                 usefulness: i.usefulness,
                 methods: i.methods,
-            },
-            (None, Some(f)) => Feedback::FollowUp {
+            }),
+            follow_up: input.follow_up.map(|f| Feedback::FollowUp {
                 applied_at_work: f.applied_at_work,
                 comment: f.comment,
-            },
-            _ => {
-                return refused(DomainError::on(
-                    "immediate",
-                    ErrorCode::InvalidValue,
-                    "give exactly one of immediate and followUp",
-                ))
-            }
+            }),
         };
-        let command = OfferingCommand::GiveFeedback {
-            employee_id: input.employee_id,
-            feedback,
-        };
-        on_offering(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.offering_id,
-            command,
-        )
-        .await
+        Ok(payload(settle(use_cases(ctx)?.give_feedback(&cc, feedback).await)?))
     }
 
     /// Corrects a wrong completion; the certificate is marked revoked.
     async fn revoke_completion(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
-        let command = OfferingCommand::RevokeCompletion {
-            employee_id: input.employee_id,
-            reason: reason(&input),
-        };
-        on_offering(
-            ctx,
-            input.command_id,
-            input.expected_version,
-            input.offering_id,
-            command,
-        )
-        .await
+        let cc = command(ctx, input.command_id, input.expected_version);
+        Ok(payload(settle(
+            use_cases(ctx)?.revoke_completion(&cc, change(input)).await,
+        )?))
     }
 }

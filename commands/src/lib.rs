@@ -1,16 +1,22 @@
 //! Command handling: load the stream → decide → append, with idempotency by
 //! command id and optimistic concurrency on the stream version.
 
+mod authorize;
 mod cache;
 mod personal_data;
+mod principal;
+mod use_cases;
 
+pub use authorize::{AllowAll, Authorize, Denied, Target, UseCase};
 use cache::{AggregateCache, CACHED_STREAMS};
 pub use personal_data::{Vault, VaultError};
+pub use principal::{Clock, Principal, Role};
+pub use use_cases::*;
 
+use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use prasme_domain::{Decider, DomainError, DomainEvent, EventDecodeError};
 use prasme_eventstore::{AppendError, EventMetadata, EventStore, ExpectedVersion, NewEvent, StoreError};
 use thiserror::Error;
@@ -29,24 +35,25 @@ const RETRY_JITTER_MICROS: u64 = 200;
 #[derive(Debug, Clone)]
 pub struct CommandContext {
     pub command_id: Uuid,
-    pub actor: String,
+    /// Who acts: authorised by the policy, recorded as every event's actor.
+    pub principal: Principal,
+    /// Business time: when the events occurred, and what "today" is for rules.
+    pub clock: Clock,
     pub correlation_id: Option<Uuid>,
     pub causation_id: Option<Uuid>,
     /// When given, the append fails unless the stream is at this version.
     pub expected_version: Option<i64>,
-    /// Business time; defaults to now.
-    pub occurred_at: Option<DateTime<Utc>>,
 }
 
 impl CommandContext {
-    pub fn new(command_id: Uuid, actor: impl Into<String>) -> Self {
+    pub fn new(command_id: Uuid, principal: impl Into<Principal>) -> Self {
         Self {
             command_id,
-            actor: actor.into(),
+            principal: principal.into(),
+            clock: Clock::System,
             correlation_id: None,
             causation_id: None,
             expected_version: None,
-            occurred_at: None,
         }
     }
 
@@ -54,7 +61,7 @@ impl CommandContext {
         EventMetadata {
             correlation_id: self.correlation_id.unwrap_or(self.command_id),
             causation_id: self.causation_id.unwrap_or(self.command_id),
-            ..EventMetadata::for_command(self.actor.clone(), self.command_id)
+            ..EventMetadata::for_command(self.principal.subject.clone(), self.command_id)
         }
     }
 }
@@ -73,6 +80,9 @@ pub struct Accepted {
 pub enum CommandError {
     #[error(transparent)]
     Rejected(#[from] DomainError),
+    /// The policy does not let this principal run this use case on its target.
+    #[error(transparent)]
+    Denied(#[from] Denied),
     #[error("wrong expected version: expected {expected}, actual {actual}")]
     Conflict { expected: i64, actual: i64 },
     /// Without an expected version, other writers kept moving the stream
@@ -84,6 +94,8 @@ pub enum CommandError {
     Invalid(String),
     #[error("stored event cannot be read: {0}")]
     Decode(#[from] EventDecodeError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -120,21 +132,45 @@ impl CommandHandler {
     }
 
     /// Runs `command` against the aggregate `D` with id `id`.
-    ///
-    /// A repeated command id answers as it did the first time, even if
-    /// deciding it again now would be refused (say, "already registered"):
-    /// the writer recognises the id of an accepted command and returns its
-    /// first result, and only a refusal costs a look-up of the id. Behind
-    /// the stream's turn, so a retry racing its original in this process
-    /// sees the original's result.
-    pub async fn execute<D: Decider>(
+    pub(crate) async fn execute<D: Decider>(
         &self,
         ctx: &CommandContext,
         id: Uuid,
-        command: &D::Command,
+        command: D::Command,
     ) -> Result<Accepted, CommandError> {
+        self.execute_with::<D, _, _>(ctx, id, || async { Ok(Ok(command)) })
+            .await
+    }
+
+    /// Runs the command that `gather` builds against the aggregate `D` with
+    /// id `id`. `gather` reads the facts the command needs from other
+    /// aggregates (an employee's institution, a course not retired) behind
+    /// this stream's turn, and may refuse.
+    ///
+    /// A repeated command id answers as it did the first time, even if
+    /// deciding it again now would be refused (the employee has left since,
+    /// the institution is "already registered"): the writer recognises the
+    /// id of an accepted command and returns its first result, and only a
+    /// refusal costs a look-up of the id. This is the one place that rule
+    /// lives. Behind the stream's turn, so a retry racing its original in
+    /// this process sees the original's result.
+    pub(crate) async fn execute_with<D, F, Fut>(
+        &self,
+        ctx: &CommandContext,
+        id: Uuid,
+        gather: F,
+    ) -> Result<Accepted, CommandError>
+    where
+        D: Decider,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Result<D::Command, DomainError>, CommandError>>,
+    {
         let stream_id = D::stream_id(id);
         let _turn = self.stripe(&stream_id).lock().await;
+        let command = match gather().await? {
+            Ok(command) => command,
+            Err(refusal) => return self.first_result(ctx).await?.ok_or(refusal.into()),
+        };
         let (state, version, fresh) = match self.cache.take::<D::State>(&stream_id) {
             Some((state, version)) => (state, version, false),
             None => {
@@ -143,7 +179,7 @@ impl CommandHandler {
             }
         };
         let (outcome, kept) = self
-            .decide_and_append::<D>(ctx, &stream_id, command, state, version, fresh)
+            .decide_and_append::<D>(ctx, &stream_id, &command, state, version, fresh)
             .await;
         match kept {
             Some((state, version)) => self.cache.keep(&stream_id, state, version),
@@ -212,7 +248,7 @@ impl CommandHandler {
                     return (outcome, Some((state, version)));
                 }
             };
-            let occurred_at = ctx.occurred_at.unwrap_or_else(Utc::now);
+            let occurred_at = ctx.clock.now();
             let new_events = events
                 .iter()
                 .map(|e| NewEvent {
@@ -272,7 +308,7 @@ impl CommandHandler {
 
     /// Whether the aggregate `D` with this id has any event: the check a
     /// command makes on another aggregate it refers to.
-    pub async fn exists<D: Decider>(&self, id: Uuid) -> Result<bool, CommandError> {
+    pub(crate) async fn exists<D: Decider>(&self, id: Uuid) -> Result<bool, CommandError> {
         Ok(self.store.stream_version(&D::stream_id(id)).await? > 0)
     }
 

@@ -28,6 +28,59 @@ pub enum CourseOwner {
     },
 }
 
+/// The level of the multi-level catalogue, as a client names it before the
+/// part that level needs is known to be there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerLevel {
+    PublicAdministration,
+    Resor,
+    Institution,
+    ProfessionalGroup,
+}
+
+/// The owner as a client writes it: a level, and the part that level needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerParts {
+    pub level: OwnerLevel,
+    pub resor: Option<Resor>,
+    pub institution_id: Option<Uuid>,
+    pub group: Option<String>,
+}
+
+impl CourseOwner {
+    /// The owner the parts name: each level needs its own part (a resor, an
+    /// institution, a group) and ignores the others. Fields are named as a
+    /// client writes them (`owner.resor`).
+    pub fn from_parts(parts: OwnerParts) -> Result<CourseOwner, DomainError> {
+        let missing = |field: &'static str, what: &str| {
+            DomainError::on(field, ErrorCode::Required, format!("this owner level needs {what}"))
+        };
+        match parts.level {
+            OwnerLevel::PublicAdministration => Ok(CourseOwner::PublicAdministration),
+            OwnerLevel::Resor => parts
+                .resor
+                .map(|resor| CourseOwner::Resor { resor })
+                .ok_or_else(|| missing("owner.resor", "a resor")),
+            OwnerLevel::Institution => parts
+                .institution_id
+                .map(|institution_id| CourseOwner::Institution { institution_id })
+                .ok_or_else(|| missing("owner.institutionId", "an institution")),
+            OwnerLevel::ProfessionalGroup => parts
+                .group
+                .map(|group| CourseOwner::ProfessionalGroup { group })
+                .ok_or_else(|| missing("owner.group", "a professional group")),
+        }
+    }
+
+    /// The institution whose existence the caller must check.
+    pub fn institution(&self) -> Option<Uuid> {
+        match self {
+            CourseOwner::Institution { institution_id } => Some(*institution_id),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CourseType {
@@ -49,11 +102,13 @@ pub const MEASURES: [(StrategicPriority, u8); 5] = [
 ];
 
 /// A course's description: everything `catalogue` sets and `revise` replaces.
+/// A client writes the owner as `OwnerParts`; the use case makes it a
+/// `CourseOwner` (`with_owner`) once its parts and its institution check out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CourseDescription {
+pub struct CourseDescription<Owner = CourseOwner> {
     pub title: String,
-    pub owner: CourseOwner,
+    pub owner: Owner,
     pub priority: StrategicPriority,
     /// Measure numbers such as "1.1", all of `priority`.
     pub measures: Vec<String>,
@@ -63,6 +118,23 @@ pub struct CourseDescription {
     /// ISO 639-1, e.g. "lv".
     pub language: String,
     pub competencies: Vec<String>,
+}
+
+impl<Owner> CourseDescription<Owner> {
+    /// The same description with another owner.
+    pub fn with_owner<Other>(self, owner: Other) -> CourseDescription<Other> {
+        CourseDescription {
+            title: self.title,
+            owner,
+            priority: self.priority,
+            measures: self.measures,
+            course_type: self.course_type,
+            knowledge_test: self.knowledge_test,
+            duration_minutes: self.duration_minutes,
+            language: self.language,
+            competencies: self.competencies,
+        }
+    }
 }
 
 impl CourseDescription {
@@ -197,7 +269,8 @@ pub struct Course {
 }
 
 impl Course {
-    fn active(&self) -> Result<Uuid, DomainError> {
+    /// The course's id while it can be offered: catalogued and not retired.
+    pub fn active(&self) -> Result<Uuid, DomainError> {
         let Some(id) = self.id else {
             return Err(DomainError::on(
                 "courseId",
@@ -278,6 +351,45 @@ impl Decider for Course {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_owner_level_needs_its_own_part_and_ignores_the_others() {
+        let institution = Uuid::now_v7();
+        // Given a level with the parts of another level, when the owner is built, then its own part is missing.
+        let parts = |level, resor, institution_id, group| OwnerParts {
+            level,
+            resor,
+            institution_id,
+            group,
+        };
+        let refused =
+            CourseOwner::from_parts(parts(OwnerLevel::Resor, None, Some(institution), Some("g".into()))).unwrap_err();
+        assert_eq!(
+            (refused.field.as_deref(), refused.code),
+            (Some("owner.resor"), ErrorCode::Required)
+        );
+        let refused =
+            CourseOwner::from_parts(parts(OwnerLevel::ProfessionalGroup, Some(Resor::Vk), None, None)).unwrap_err();
+        assert_eq!(refused.field.as_deref(), Some("owner.group"));
+        // Given its own part, then the others are ignored.
+        let owner =
+            CourseOwner::from_parts(parts(OwnerLevel::Institution, Some(Resor::Vk), Some(institution), None)).unwrap();
+        assert_eq!(
+            owner,
+            CourseOwner::Institution {
+                institution_id: institution
+            }
+        );
+        assert_eq!(owner.institution(), Some(institution));
+        let owner = CourseOwner::from_parts(parts(OwnerLevel::PublicAdministration, None, None, None)).unwrap();
+        assert_eq!(
+            (owner, None),
+            (
+                CourseOwner::PublicAdministration,
+                CourseOwner::PublicAdministration.institution()
+            )
+        );
+    }
 
     fn description() -> CourseDescription {
         CourseDescription {

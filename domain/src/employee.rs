@@ -224,19 +224,26 @@ pub struct Employee {
 
 impl Employee {
     fn current(&self) -> Result<(Uuid, Uuid), DomainError> {
+        self.working("employeeId", "the employee has left; record a new hire instead")
+    }
+
+    /// The employee's id and institution while they work there: what a
+    /// command about them on another aggregate (a place, a substitution)
+    /// needs, refused on `field` otherwise.
+    pub fn at_work(&self, field: &'static str) -> Result<(Uuid, Uuid), DomainError> {
+        self.working(field, "the employee has left")
+    }
+
+    fn working(&self, field: &'static str, once_left: &'static str) -> Result<(Uuid, Uuid), DomainError> {
         let (Some(id), Some(institution)) = (self.id, self.institution_id) else {
             return Err(DomainError::on(
-                "employeeId",
+                field,
                 ErrorCode::NotFound,
                 "no employee is hired with this id",
             ));
         };
         if self.left_on.is_some() {
-            return Err(DomainError::on(
-                "employeeId",
-                ErrorCode::InvalidValue,
-                "the employee has left; record a new hire instead",
-            ));
+            return Err(DomainError::on(field, ErrorCode::InvalidValue, once_left));
         }
         Ok((id, institution))
     }
@@ -268,6 +275,22 @@ fn role<T: Ord + Copy>(field: &'static str, items: &[T], required: bool) -> Resu
     Ok(sorted)
 }
 
+impl Employee {
+    /// A hire needs an id no employee has had. Asked before personal data is
+    /// sealed too, so that a refused hire never makes a key for an id that
+    /// may have been erased.
+    pub fn not_yet_hired(&self) -> Result<(), DomainError> {
+        match self.id {
+            Some(_) => Err(DomainError::on(
+                "employeeId",
+                ErrorCode::AlreadyExists,
+                "an employee with this id exists",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Decider for Employee {
     type Command = EmployeeCommand;
     type Event = EmployeeEvent;
@@ -290,13 +313,7 @@ impl Decider for Employee {
                 personal_data,
                 hired_on,
             } => {
-                if state.id.is_some() {
-                    return Err(DomainError::on(
-                        "employeeId",
-                        ErrorCode::AlreadyExists,
-                        "an employee with this id exists",
-                    ));
-                }
+                state.not_yet_hired()?;
                 Ok(vec![E::EmployeeHired {
                     employee_id: *employee_id,
                     institution_id: *institution_id,

@@ -215,6 +215,19 @@ pub enum Feedback {
 }
 
 impl Feedback {
+    /// The one kind of feedback a single command gives: both or neither is
+    /// refused, naming the `immediate` field.
+    pub fn exactly_one(immediate: Option<Feedback>, follow_up: Option<Feedback>) -> Result<Feedback, DomainError> {
+        match (immediate, follow_up) {
+            (Some(one), None) | (None, Some(one)) => Ok(one),
+            _ => Err(DomainError::on(
+                "immediate",
+                ErrorCode::InvalidValue,
+                "give exactly one of immediate and followUp",
+            )),
+        }
+    }
+
     fn is_immediate(&self) -> bool {
         matches!(self, Feedback::Immediate { .. })
     }
@@ -945,6 +958,30 @@ mod tests {
     use super::*;
     use OfferingCommand as C;
     use OfferingEvent as E;
+
+    #[test]
+    fn one_command_gives_exactly_one_kind_of_feedback() {
+        let follow_up = || Feedback::FollowUp {
+            applied_at_work: true,
+            comment: None,
+        };
+        let immediate = || Feedback::Immediate {
+            organisation: 5,
+            content: 5,
+            trainer: 5,
+            usefulness: 5,
+            methods: 5,
+        };
+        assert_eq!(Feedback::exactly_one(None, Some(follow_up())), Ok(follow_up()));
+        assert_eq!(Feedback::exactly_one(Some(immediate()), None), Ok(immediate()));
+        for (i, f) in [(None, None), (Some(immediate()), Some(follow_up()))] {
+            let refused = Feedback::exactly_one(i, f).unwrap_err();
+            assert_eq!(
+                (refused.field.as_deref(), refused.code),
+                (Some("immediate"), ErrorCode::InvalidValue)
+            );
+        }
+    }
 
     const OFFERING: Uuid = Uuid::from_u128(100);
     const VID: Uuid = Uuid::from_u128(10);

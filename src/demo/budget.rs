@@ -2,15 +2,17 @@
 //! across resors and a few municipalities, with payroll budgets and training
 //! allocations for 2024–2027 that land in every budget status.
 
-use prasme_commands::{CommandContext, CommandError, CommandHandler};
-use prasme_domain::institution::{Institution, InstitutionCommand};
+use prasme_commands::{
+    AllocateTrainingBudget, CommandError, CorrectTrainingAllocation, DeclareRemunerationBudget, RegisterInstitution,
+    UseCases,
+};
 use prasme_domain::reference::{FundingSource, InstitutionKind, Resor, StrategicPriority};
 use prasme_domain::Cents;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
-use super::{Loaded, ACTOR, NAMESPACE};
+use super::{context, Loaded, NAMESPACE};
 
 const SEED: u64 = 2021_2027;
 const YEARS: [i32; 4] = [2024, 2025, 2026, 2027];
@@ -126,7 +128,7 @@ pub(super) fn institution_id(demo: &Demo) -> Uuid {
     Uuid::new_v5(&NAMESPACE, demo.name.as_bytes())
 }
 
-pub(super) async fn load(commands: &CommandHandler, loaded: &mut Loaded) -> Result<(), CommandError> {
+pub(super) async fn load(use_cases: &UseCases, loaded: &mut Loaded) -> Result<(), CommandError> {
     let mut rng = SmallRng::seed_from_u64(SEED);
     let mut sequence = 0u32;
     let mut next_id = |label: &str| {
@@ -144,33 +146,28 @@ pub(super) async fn load(commands: &CommandHandler, loaded: &mut Loaded) -> Resu
 
     for demo in institutions() {
         let institution_id = institution_id(&demo);
-        let register = InstitutionCommand::Register {
-            institution_id,
+        let register = RegisterInstitution {
+            institution_id: Some(institution_id),
             name: demo.name.to_owned(),
             kind: demo.kind,
             resor: demo.resor,
             funds_other_institutions_staff: demo.funds_other_staff,
         };
-        let ctx = CommandContext::new(next_id(demo.name), ACTOR);
-        run(
-            loaded,
-            commands.execute::<Institution>(&ctx, institution_id, &register).await?,
-        );
+        let ctx = context(next_id(demo.name));
+        run(loaded, use_cases.register_institution(&ctx, register).await?);
         loaded.institutions += 1;
 
         for (offset, year) in YEARS.into_iter().enumerate() {
             let payroll = demo.payroll_eur * 100 * (100 + 4 * offset as i64) / 100;
             let share_bp = match demo.profile {
                 Profile::Share(bp) => {
-                    let ctx = CommandContext::new(next_id("payroll"), ACTOR);
-                    let declare = InstitutionCommand::DeclareRemunerationBudget {
+                    let ctx = context(next_id("payroll"));
+                    let declare = DeclareRemunerationBudget {
+                        institution_id,
                         year,
                         amount: Cents(payroll),
                     };
-                    run(
-                        loaded,
-                        commands.execute::<Institution>(&ctx, institution_id, &declare).await?,
-                    );
+                    run(loaded, use_cases.declare_remuneration_budget(&ctx, declare).await?);
                     // The plan asks for about 5 % by 2027: most institutions creep upwards.
                     i64::from(bp) + 15 * offset as i64
                 }
@@ -196,22 +193,21 @@ pub(super) async fn load(commands: &CommandHandler, loaded: &mut Loaded) -> Resu
                 };
                 let priority = (rng.gen_range(0..4) > 0).then(|| priorities[rng.gen_range(0..priorities.len())]);
                 let allocation_id = next_id("allocation");
-                let ctx = CommandContext::new(allocation_id, ACTOR);
-                let allocate = InstitutionCommand::AllocateTrainingBudget {
-                    allocation_id,
+                let ctx = context(allocation_id);
+                let allocate = AllocateTrainingBudget {
+                    institution_id,
+                    allocation_id: Some(allocation_id),
                     year,
                     amount: Cents(amount),
                     funding_source,
                     priority,
                 };
-                run(
-                    loaded,
-                    commands.execute::<Institution>(&ctx, institution_id, &allocate).await?,
-                );
+                run(loaded, use_cases.allocate_training_budget(&ctx, allocate).await?);
                 // About one allocation in twelve is later corrected.
                 if rng.gen_range(0..12) == 0 {
-                    let ctx = CommandContext::new(next_id("correction"), ACTOR);
-                    let correct = InstitutionCommand::CorrectTrainingAllocation {
+                    let ctx = context(next_id("correction"));
+                    let correct = CorrectTrainingAllocation {
+                        institution_id,
                         allocation_id,
                         amount: Cents(amount * 9 / 10),
                         funding_source,
@@ -219,10 +215,7 @@ pub(super) async fn load(commands: &CommandHandler, loaded: &mut Loaded) -> Resu
                         reason: "Līgumcena pēc iepirkuma bija zemāka (contract price after procurement was lower)"
                             .into(),
                     };
-                    run(
-                        loaded,
-                        commands.execute::<Institution>(&ctx, institution_id, &correct).await?,
-                    );
+                    run(loaded, use_cases.correct_training_allocation(&ctx, correct).await?);
                 }
             }
         }

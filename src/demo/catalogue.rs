@@ -1,11 +1,11 @@
 //! A course catalogue covering the five priorities and all four owner levels.
 
-use prasme_commands::{CommandContext, CommandError, CommandHandler};
-use prasme_domain::course::{Course, CourseCommand, CourseDescription, CourseOwner, CourseType};
+use prasme_commands::{CatalogueCourse, CommandError, DescribeCourse, UseCases};
+use prasme_domain::course::{CourseType, OwnerLevel, OwnerParts};
 use prasme_domain::reference::{Resor, StrategicPriority};
 use uuid::Uuid;
 
-use super::{Loaded, ACTOR, NAMESPACE};
+use super::{context, Loaded, NAMESPACE};
 
 type Entry = (
     &'static str,
@@ -215,26 +215,30 @@ const COURSES: &[Entry] = {
 
 /// Who publishes the n-th course: most come from VAS, the rest from a resor,
 /// an institution (the State Revenue Service) or a professional group.
-fn owner(n: usize, vid: Uuid) -> CourseOwner {
-    match n % 6 {
-        1 => CourseOwner::Resor { resor: Resor::Fm },
-        3 => CourseOwner::Institution { institution_id: vid },
-        5 => CourseOwner::ProfessionalGroup {
-            group: "Iepirkumu un ES fondu speciālisti".into(),
-        },
-        _ => CourseOwner::PublicAdministration,
+fn owner(n: usize, vid: Uuid) -> OwnerParts {
+    let level = match n % 6 {
+        1 => OwnerLevel::Resor,
+        3 => OwnerLevel::Institution,
+        5 => OwnerLevel::ProfessionalGroup,
+        _ => OwnerLevel::PublicAdministration,
+    };
+    OwnerParts {
+        level,
+        resor: (level == OwnerLevel::Resor).then_some(Resor::Fm),
+        institution_id: (level == OwnerLevel::Institution).then_some(vid),
+        group: (level == OwnerLevel::ProfessionalGroup).then(|| "Iepirkumu un ES fondu speciālisti".into()),
     }
 }
 
 /// Catalogues the courses; returns each one's id and duration in minutes.
-pub(super) async fn load(commands: &CommandHandler, loaded: &mut Loaded) -> Result<Vec<(Uuid, i32)>, CommandError> {
+pub(super) async fn load(use_cases: &UseCases, loaded: &mut Loaded) -> Result<Vec<(Uuid, i32)>, CommandError> {
     let mut catalogued = Vec::new();
     let vid = Uuid::new_v5(&NAMESPACE, "Valsts ieņēmumu dienests".as_bytes());
     for (n, (title, priority, measures, course_type, test, minutes, competencies)) in COURSES.iter().enumerate() {
         let course_id = Uuid::new_v5(&NAMESPACE, format!("course:{title}").as_bytes());
-        let command = CourseCommand::Catalogue {
-            course_id,
-            description: CourseDescription {
+        let catalogue = CatalogueCourse {
+            course_id: Some(course_id),
+            description: DescribeCourse {
                 title: (*title).to_owned(),
                 owner: owner(n, vid),
                 priority: *priority,
@@ -246,8 +250,7 @@ pub(super) async fn load(commands: &CommandHandler, loaded: &mut Loaded) -> Resu
                 competencies: competencies.iter().map(|c| (*c).to_owned()).collect(),
             },
         };
-        let ctx = CommandContext::new(course_id, ACTOR);
-        loaded.count(&commands.execute::<Course>(&ctx, course_id, &command).await?);
+        loaded.count(&use_cases.catalogue_course(&context(course_id), catalogue).await?);
         loaded.courses += 1;
         catalogued.push((course_id, *minutes));
     }

@@ -8,10 +8,16 @@ mod catalogue;
 mod offerings;
 mod people;
 
-use prasme_commands::{Accepted, CommandError, CommandHandler, Vault};
+use prasme_commands::{Accepted, CommandContext, CommandError, Principal, UseCases};
 use uuid::Uuid;
 
+/// The system principal the demo's commands are run for.
 const ACTOR: &str = "demo-loader";
+
+/// The context of one of the demo's commands.
+fn context(command_id: Uuid) -> CommandContext {
+    CommandContext::new(command_id, Principal::system(ACTOR))
+}
 
 /// Namespace for the dataset's deterministic ids.
 const NAMESPACE: Uuid = Uuid::from_u128(0x7072_6173_6d65_0000_0000_0000_0000_0001);
@@ -41,15 +47,15 @@ impl Loaded {
 pub enum DemoError {
     #[error(transparent)]
     Command(#[from] CommandError),
-    #[error(transparent)]
-    Vault(#[from] prasme_commands::VaultError),
 }
 
-pub async fn load(commands: &CommandHandler, vault: &Vault) -> Result<Loaded, DemoError> {
+/// Loads the dataset through the same use cases as the API, so it passes
+/// the same checks.
+pub async fn load(use_cases: &UseCases) -> Result<Loaded, DemoError> {
     let mut loaded = Loaded::default();
-    budget::load(commands, &mut loaded).await?;
-    let courses = catalogue::load(commands, &mut loaded).await?;
-    let staff = people::load(commands, vault, &mut loaded).await?;
-    offerings::load(commands, &courses, &staff, &mut loaded).await?;
+    budget::load(use_cases, &mut loaded).await?;
+    let courses = catalogue::load(use_cases, &mut loaded).await?;
+    let staff = people::load(use_cases, &mut loaded).await?;
+    offerings::load(use_cases, &courses, &staff, &mut loaded).await?;
     Ok(loaded)
 }

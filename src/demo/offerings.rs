@@ -6,24 +6,54 @@
 
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use futures::{stream, StreamExt, TryStreamExt};
-use prasme_commands::{Accepted, CommandContext, CommandError, CommandHandler};
-use prasme_domain::offering::{Attendance, Completion, Feedback, Offering, OfferingCommand, OfferingFormat, Schedule};
+use prasme_commands::{
+    Accepted, CancelOffering, Clock, CommandContext, CommandError, GiveFeedback, PlaceChange, PlaceId,
+    RecordAttendance, RecordCompletion, ScheduleOffering, UseCases,
+};
+use prasme_domain::offering::{Attendance, Completion, Feedback, OfferingFormat, Schedule};
 use prasme_domain::Cents;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
-use super::{Loaded, ACTOR, NAMESPACE};
+use super::{context, Loaded, NAMESPACE};
 
 const SEED: u64 = 2024;
 const YEARS: [i32; 3] = [2024, 2025, 2026];
 /// Offerings played at once; each one's commands go in order.
 const CONCURRENCY: usize = 8;
 
-/// One offering's script: the commands and the business date of each.
+/// One use case on an offering.
+enum Step {
+    Schedule(ScheduleOffering),
+    Request(PlaceId),
+    Approve(PlaceId),
+    Cancel(CancelOffering),
+    CancelPlace(PlaceChange),
+    Attendance(RecordAttendance),
+    Completion(RecordCompletion),
+    Feedback(GiveFeedback),
+}
+
+impl Step {
+    async fn run(self, use_cases: &UseCases, ctx: &CommandContext) -> Result<Accepted, CommandError> {
+        match self {
+            Step::Schedule(input) => use_cases.schedule_offering(ctx, input).await,
+            Step::Request(input) => use_cases.request_place(ctx, input).await,
+            Step::Approve(input) => use_cases.approve_place(ctx, input).await,
+            Step::Cancel(input) => use_cases.cancel_offering(ctx, input).await,
+            Step::CancelPlace(input) => use_cases.cancel_place(ctx, input).await,
+            Step::Attendance(input) => use_cases.record_attendance(ctx, input).await,
+            Step::Completion(input) => use_cases.record_completion(ctx, input).await,
+            Step::Feedback(input) => use_cases.give_feedback(ctx, input).await,
+        }
+    }
+}
+
+/// One offering's script: the use cases and the business date of each.
 struct Script {
     offering_id: Uuid,
-    steps: Vec<(NaiveDate, OfferingCommand)>,
+    steps: Vec<(NaiveDate, Step)>,
 }
 
 fn script(rng: &mut SmallRng, course: (Uuid, i32), year: i32, staff: &[(Uuid, Uuid)]) -> Script {
@@ -40,8 +70,8 @@ fn script(rng: &mut SmallRng, course: (Uuid, i32), year: i32, staff: &[(Uuid, Uu
     ];
     let mut steps = vec![(
         starts_on - Days::new(60),
-        OfferingCommand::Schedule {
-            offering_id,
+        Step::Schedule(ScheduleOffering {
+            offering_id: Some(offering_id),
             schedule: Schedule {
                 course_id,
                 starts_on,
@@ -51,7 +81,7 @@ fn script(rng: &mut SmallRng, course: (Uuid, i32), year: i32, staff: &[(Uuid, Uu
                 cost_per_participant: Cents(rng.gen_range(0..=40) * 500),
                 organiser: "Valsts administrācijas skola".into(),
             },
-        },
+        }),
     )];
     let requested_on = starts_on - Days::new(30);
     // A few more ask than there are seats, so some wait.
@@ -60,31 +90,24 @@ fn script(rng: &mut SmallRng, course: (Uuid, i32), year: i32, staff: &[(Uuid, Uu
         .collect();
     people.sort();
     people.dedup_by_key(|p| p.0);
-    for (employee_id, institution_id) in &people {
-        steps.push((
-            requested_on,
-            OfferingCommand::RequestPlace {
-                employee_id: *employee_id,
-                institution_id: *institution_id,
-                today: requested_on,
-            },
-        ));
+    let place = |employee_id: Uuid| PlaceId {
+        offering_id,
+        employee_id,
+    };
+    for (employee_id, _) in &people {
+        steps.push((requested_on, Step::Request(place(*employee_id))));
     }
     for (employee_id, _) in &people {
-        steps.push((
-            requested_on + Days::new(3),
-            OfferingCommand::Approve {
-                employee_id: *employee_id,
-            },
-        ));
+        steps.push((requested_on + Days::new(3), Step::Approve(place(*employee_id))));
     }
     // About one offering in twenty is cancelled before it runs.
     if rng.gen_range(0..20) == 0 {
         steps.push((
             starts_on - Days::new(7),
-            OfferingCommand::Cancel {
+            Step::Cancel(CancelOffering {
+                offering_id,
                 reason: "Nepietiekams dalībnieku skaits".into(),
-            },
+            }),
         ));
         return Script { offering_id, steps };
     }
@@ -95,10 +118,11 @@ fn script(rng: &mut SmallRng, course: (Uuid, i32), year: i32, staff: &[(Uuid, Uu
         if rng.gen_range(0..100) < 8 {
             steps.push((
                 starts_on - Days::new(5),
-                OfferingCommand::CancelPlace {
+                Step::CancelPlace(PlaceChange {
+                    offering_id,
                     employee_id: *e,
                     reason: "Darba pienākumi".into(),
-                },
+                }),
             ));
             dropped.push(*e);
         }
@@ -115,10 +139,11 @@ fn script(rng: &mut SmallRng, course: (Uuid, i32), year: i32, staff: &[(Uuid, Uu
         };
         steps.push((
             ends_on,
-            OfferingCommand::RecordAttendance {
+            Step::Attendance(RecordAttendance {
+                offering_id,
                 employee_id: e,
                 attendance,
-            },
+            }),
         ));
         if !matches!(attendance, Attendance::Attended | Attendance::PartiallyAttended) {
             continue;
@@ -126,7 +151,8 @@ fn script(rng: &mut SmallRng, course: (Uuid, i32), year: i32, staff: &[(Uuid, Uu
         let passed = rng.gen_range(0..100) < 90;
         steps.push((
             ends_on,
-            OfferingCommand::RecordCompletion {
+            Step::Completion(RecordCompletion {
+                offering_id,
                 employee_id: e,
                 result: Completion {
                     passed,
@@ -143,22 +169,24 @@ fn script(rng: &mut SmallRng, course: (Uuid, i32), year: i32, staff: &[(Uuid, Uu
                     },
                     completed_on: ends_on,
                 },
-            },
+            }),
         ));
         if rng.gen_range(0..100) < 60 {
             let mut rating = || rng.gen_range(3..=5);
             steps.push((
                 ends_on,
-                OfferingCommand::GiveFeedback {
+                Step::Feedback(GiveFeedback {
+                    offering_id,
                     employee_id: e,
-                    feedback: Feedback::Immediate {
+                    follow_up: None,
+                    immediate: Some(Feedback::Immediate {
                         organisation: rating(),
                         content: rating(),
                         trainer: rating(),
                         usefulness: rating(),
                         methods: rating(),
-                    },
-                },
+                    }),
+                }),
             ));
         }
     }
@@ -166,7 +194,7 @@ fn script(rng: &mut SmallRng, course: (Uuid, i32), year: i32, staff: &[(Uuid, Uu
 }
 
 pub(super) async fn load(
-    commands: &CommandHandler,
+    use_cases: &UseCases,
     courses: &[(Uuid, i32)],
     staff: &[(Uuid, Uuid)],
     loaded: &mut Loaded,
@@ -181,11 +209,12 @@ pub(super) async fn load(
     let results: Vec<Vec<Accepted>> = stream::iter(scripts)
         .map(|script| async move {
             let mut accepted = Vec::with_capacity(script.steps.len());
-            for (n, (date, command)) in script.steps.iter().enumerate() {
-                let command_id = Uuid::new_v5(&script.offering_id, &n.to_be_bytes());
-                let mut ctx = CommandContext::new(command_id, ACTOR);
-                ctx.occurred_at = date.and_hms_opt(9, 0, 0).map(|t| Utc.from_utc_datetime(&t));
-                accepted.push(commands.execute::<Offering>(&ctx, script.offering_id, command).await?);
+            for (n, (date, step)) in script.steps.into_iter().enumerate() {
+                let mut ctx = context(Uuid::new_v5(&script.offering_id, &n.to_be_bytes()));
+                if let Some(nine) = date.and_hms_opt(9, 0, 0) {
+                    ctx.clock = Clock::Fixed(Utc.from_utc_datetime(&nine));
+                }
+                accepted.push(step.run(use_cases, &ctx).await?);
             }
             Ok::<_, CommandError>(accepted)
         })

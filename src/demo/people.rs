@@ -4,15 +4,15 @@
 
 use chrono::NaiveDate;
 use futures::{stream, StreamExt, TryStreamExt};
-use prasme_commands::{CommandContext, CommandHandler, Vault};
-use prasme_domain::employee::{Employee, EmployeeCommand, EmployeeFunction, JobGroup, PersonalData};
+use prasme_commands::{CommandError, HireEmployee, UseCases};
+use prasme_domain::employee::{EmployeeFunction, JobGroup};
 use prasme_domain::reference::InstitutionKind;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
 use super::budget::{institution_id, institutions};
-use super::{DemoError, Loaded, ACTOR, NAMESPACE};
+use super::{context, Loaded, NAMESPACE};
 
 const SEED: u64 = 60_000;
 /// One employee per this many euros of yearly payroll (a tenth of the real
@@ -84,18 +84,9 @@ fn ascii(s: &str) -> String {
         .collect()
 }
 
-/// A hire before its personal data is sealed.
-struct Hire {
-    employee_id: Uuid,
-    institution_id: Uuid,
-    personal: PersonalData,
-    job_groups: Vec<JobGroup>,
-    civil_servant: bool,
-    functions: Vec<EmployeeFunction>,
-    hired_on: NaiveDate,
-}
-
-fn person(rng: &mut SmallRng, institution: Uuid, kind: InstitutionKind, n: usize) -> Result<Hire, DemoError> {
+/// The n-th employee of an institution: their id, and their hire (whose
+/// command id is the employee id).
+fn person(rng: &mut SmallRng, institution: Uuid, kind: InstitutionKind, n: usize) -> (Uuid, HireEmployee) {
     let woman = rng.gen_bool(0.62);
     let first = if woman {
         WOMEN[rng.gen_range(0..WOMEN.len())]
@@ -108,8 +99,6 @@ fn person(rng: &mut SmallRng, institution: Uuid, kind: InstitutionKind, n: usize
         .unwrap_or_default();
     let code = format!("{}-{:05}", born.format("%d%m%y"), rng.gen_range(0..100_000));
     let email = format!("{}.{}{}@example.gov.lv", ascii(first), ascii(last), n);
-    let personal = PersonalData::new(&format!("{first} {last}"), Some(&email), Some(&code))
-        .map_err(|e| DemoError::Command(e.into()))?;
     // The first employees of each institution hold the roles every
     // institution has; the rest are drawn.
     let mut job_groups = vec![match (n, rng.gen_range(0..100)) {
@@ -145,46 +134,33 @@ fn person(rng: &mut SmallRng, institution: Uuid, kind: InstitutionKind, n: usize
     }
     let employee_id = Uuid::new_v5(&NAMESPACE, format!("employee:{institution}:{n}").as_bytes());
     let hired_on = NaiveDate::from_ymd_opt(rng.gen_range(2000..2026), rng.gen_range(1..=12), 1).unwrap_or_default();
-    Ok(Hire {
-        employee_id,
+    let hire = HireEmployee {
+        employee_id: None,
         institution_id: institution,
-        personal,
+        name: format!("{first} {last}"),
+        email: Some(email),
+        personal_code: Some(code),
         job_groups,
         civil_servant: kind == InstitutionKind::State && rng.gen_bool(0.6),
         functions,
         hired_on,
-    })
+    };
+    (employee_id, hire)
 }
 
 /// Hires the demo's employees; returns each one's id and institution.
-pub(super) async fn load(
-    commands: &CommandHandler,
-    vault: &Vault,
-    loaded: &mut Loaded,
-) -> Result<Vec<(Uuid, Uuid)>, DemoError> {
+pub(super) async fn load(use_cases: &UseCases, loaded: &mut Loaded) -> Result<Vec<(Uuid, Uuid)>, CommandError> {
     let mut rng = SmallRng::seed_from_u64(SEED);
     let mut hires = Vec::new();
     for demo in institutions() {
         let headcount = (demo.payroll_eur / PAYROLL_PER_EMPLOYEE_EUR).max(5) as usize;
         for n in 0..headcount {
-            hires.push(person(&mut rng, institution_id(&demo), demo.kind, n)?);
+            hires.push(person(&mut rng, institution_id(&demo), demo.kind, n));
         }
     }
-    let staff: Vec<(Uuid, Uuid)> = hires.iter().map(|h| (h.employee_id, h.institution_id)).collect();
+    let staff: Vec<(Uuid, Uuid)> = hires.iter().map(|(id, h)| (*id, h.institution_id)).collect();
     let results: Vec<_> = stream::iter(hires)
-        .map(|hire| async move {
-            let command = EmployeeCommand::Hire {
-                employee_id: hire.employee_id,
-                institution_id: hire.institution_id,
-                job_groups: hire.job_groups,
-                civil_servant: hire.civil_servant,
-                functions: hire.functions,
-                personal_data: vault.seal(hire.employee_id, &hire.personal).await?,
-                hired_on: hire.hired_on,
-            };
-            let ctx = CommandContext::new(hire.employee_id, ACTOR);
-            Ok::<_, DemoError>(commands.execute::<Employee>(&ctx, hire.employee_id, &command).await?)
-        })
+        .map(|(employee_id, hire)| async move { use_cases.hire_employee(&context(employee_id), hire).await })
         .buffer_unordered(CONCURRENCY)
         .try_collect()
         .await?;

@@ -1,0 +1,84 @@
+//! The course catalogue.
+
+use prasme_domain::course::{Course, CourseCommand, CourseDescription, CourseOwner, OwnerParts};
+use prasme_domain::DomainError;
+use uuid::Uuid;
+
+use super::UseCases;
+use crate::authorize::{Target, UseCase};
+use crate::{Accepted, CommandContext, CommandError};
+
+/// A course's description as a client writes it: refusals about it name
+/// its own fields (`title`, `owner.group`).
+pub type DescribeCourse = CourseDescription<OwnerParts>;
+
+pub struct CatalogueCourse {
+    /// Defaults to the command id, so a retried command names the same course.
+    pub course_id: Option<Uuid>,
+    pub description: DescribeCourse,
+}
+
+pub struct ReviseCourse {
+    pub course_id: Uuid,
+    /// Replaces the whole description.
+    pub description: DescribeCourse,
+}
+
+pub struct RetireCourse {
+    pub course_id: Uuid,
+    pub reason: String,
+}
+
+impl UseCases {
+    pub async fn catalogue_course(
+        &self,
+        ctx: &CommandContext,
+        input: CatalogueCourse,
+    ) -> Result<Accepted, CommandError> {
+        let course_id = input.course_id.unwrap_or(ctx.command_id);
+        self.authorize(ctx, UseCase::CatalogueCourse, Target::Course(course_id))?;
+        self.handler
+            .execute_with::<Course, _, _>(ctx, course_id, || async {
+                Ok(self
+                    .description(input.description)
+                    .await?
+                    .map(|description| CourseCommand::Catalogue { course_id, description }))
+            })
+            .await
+    }
+
+    pub async fn revise_course(&self, ctx: &CommandContext, input: ReviseCourse) -> Result<Accepted, CommandError> {
+        let course_id = input.course_id;
+        self.authorize(ctx, UseCase::ReviseCourse, Target::Course(course_id))?;
+        self.handler
+            .execute_with::<Course, _, _>(ctx, course_id, || async {
+                Ok(self
+                    .description(input.description)
+                    .await?
+                    .map(|description| CourseCommand::Revise { description }))
+            })
+            .await
+    }
+
+    pub async fn retire_course(&self, ctx: &CommandContext, input: RetireCourse) -> Result<Accepted, CommandError> {
+        let id = input.course_id;
+        let command = CourseCommand::Retire { reason: input.reason };
+        self.plain::<Course>(ctx, UseCase::RetireCourse, Target::Course(id), id, command)
+            .await
+    }
+
+    /// The domain description, or the refusal naming the owner field at
+    /// fault: a missing part, or an institution that is not registered.
+    async fn description(&self, d: DescribeCourse) -> Result<Result<CourseDescription, DomainError>, CommandError> {
+        let owner = match CourseOwner::from_parts(d.owner.clone()) {
+            Ok(owner) => owner,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        if let Some(institution) = owner.institution() {
+            if let Err(refusal) = self.institution_exists(institution, "owner.institutionId").await? {
+                return Ok(Err(refusal));
+            }
+        }
+        Ok(Ok(d.with_owner(owner)))
+    }
+}

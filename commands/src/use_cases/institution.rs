@@ -1,0 +1,129 @@
+//! Institutions and their training budgets.
+
+use prasme_domain::institution::{Institution, InstitutionCommand};
+use prasme_domain::reference::{FundingSource, InstitutionKind, Resor, StrategicPriority};
+use prasme_domain::Cents;
+use uuid::Uuid;
+
+use super::UseCases;
+use crate::authorize::{Target, UseCase};
+use crate::{Accepted, CommandContext, CommandError};
+
+pub struct RegisterInstitution {
+    /// Defaults to the command id, so a retried command names the same institution.
+    pub institution_id: Option<Uuid>,
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub resor: Option<Resor>,
+    pub funds_other_institutions_staff: bool,
+}
+
+pub struct DeclareRemunerationBudget {
+    pub institution_id: Uuid,
+    pub year: i32,
+    pub amount: Cents,
+}
+
+pub struct AllocateTrainingBudget {
+    pub institution_id: Uuid,
+    /// Defaults to the command id, so a retried command names the same allocation.
+    pub allocation_id: Option<Uuid>,
+    pub year: i32,
+    pub amount: Cents,
+    pub funding_source: FundingSource,
+    pub priority: Option<StrategicPriority>,
+}
+
+pub struct CorrectTrainingAllocation {
+    pub institution_id: Uuid,
+    pub allocation_id: Uuid,
+    pub amount: Cents,
+    pub funding_source: FundingSource,
+    pub priority: Option<StrategicPriority>,
+    pub reason: String,
+}
+
+impl UseCases {
+    pub async fn register_institution(
+        &self,
+        ctx: &CommandContext,
+        input: RegisterInstitution,
+    ) -> Result<Accepted, CommandError> {
+        let id = input.institution_id.unwrap_or(ctx.command_id);
+        let command = InstitutionCommand::Register {
+            institution_id: id,
+            name: input.name,
+            kind: input.kind,
+            resor: input.resor,
+            funds_other_institutions_staff: input.funds_other_institutions_staff,
+        };
+        self.plain::<Institution>(ctx, UseCase::RegisterInstitution, Target::Institution(id), id, command)
+            .await
+    }
+
+    pub async fn declare_remuneration_budget(
+        &self,
+        ctx: &CommandContext,
+        input: DeclareRemunerationBudget,
+    ) -> Result<Accepted, CommandError> {
+        let id = input.institution_id;
+        let command = InstitutionCommand::DeclareRemunerationBudget {
+            year: input.year,
+            amount: input.amount,
+        };
+        self.plain::<Institution>(
+            ctx,
+            UseCase::DeclareRemunerationBudget,
+            Target::Institution(id),
+            id,
+            command,
+        )
+        .await
+    }
+
+    pub async fn allocate_training_budget(
+        &self,
+        ctx: &CommandContext,
+        input: AllocateTrainingBudget,
+    ) -> Result<Accepted, CommandError> {
+        let id = input.institution_id;
+        let command = InstitutionCommand::AllocateTrainingBudget {
+            allocation_id: input.allocation_id.unwrap_or(ctx.command_id),
+            year: input.year,
+            amount: input.amount,
+            funding_source: input.funding_source,
+            priority: input.priority,
+        };
+        self.plain::<Institution>(
+            ctx,
+            UseCase::AllocateTrainingBudget,
+            Target::Institution(id),
+            id,
+            command,
+        )
+        .await
+    }
+
+    pub async fn correct_training_allocation(
+        &self,
+        ctx: &CommandContext,
+        input: CorrectTrainingAllocation,
+    ) -> Result<Accepted, CommandError> {
+        let id = input.institution_id;
+        let command = InstitutionCommand::CorrectTrainingAllocation {
+            allocation_id: input.allocation_id,
+            amount: input.amount,
+            funding_source: input.funding_source,
+            priority: input.priority,
+            reason: input.reason,
+        };
+        self.plain::<Institution>(
+            ctx,
+            UseCase::CorrectTrainingAllocation,
+            Target::Institution(id),
+            id,
+            command,
+        )
+        .await
+    }
+}

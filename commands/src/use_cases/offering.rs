@@ -1,0 +1,237 @@
+//! Offerings and the enrolment lifecycle.
+
+use prasme_domain::calendar::date_in_latvia;
+use prasme_domain::course::Course;
+use prasme_domain::employee::Employee;
+use prasme_domain::offering::{Attendance, Completion, Feedback, Offering, OfferingCommand, Schedule};
+use uuid::Uuid;
+
+use super::UseCases;
+use crate::authorize::{Target, UseCase};
+use crate::{Accepted, CommandContext, CommandError};
+
+pub struct ScheduleOffering {
+    /// Defaults to the command id, so a retried command names the same offering.
+    pub offering_id: Option<Uuid>,
+    pub schedule: Schedule,
+}
+
+pub struct ChangeOfferingCapacity {
+    pub offering_id: Uuid,
+    pub capacity: i32,
+}
+
+pub struct CancelOffering {
+    pub offering_id: Uuid,
+    pub reason: String,
+}
+
+/// One employee's place in an offering: requested, or approved.
+pub struct PlaceId {
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+}
+
+/// A place rejected, cancelled, or a completion revoked, and why.
+pub struct PlaceChange {
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+    pub reason: String,
+}
+
+pub struct SubstituteParticipant {
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+    pub substitute_id: Uuid,
+}
+
+pub struct RecordAttendance {
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+    pub attendance: Attendance,
+}
+
+pub struct RecordCompletion {
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+    pub result: Completion,
+}
+
+/// Exactly one of `immediate` and `follow_up`.
+pub struct GiveFeedback {
+    pub offering_id: Uuid,
+    pub employee_id: Uuid,
+    pub immediate: Option<Feedback>,
+    pub follow_up: Option<Feedback>,
+}
+
+impl UseCases {
+    pub async fn schedule_offering(
+        &self,
+        ctx: &CommandContext,
+        input: ScheduleOffering,
+    ) -> Result<Accepted, CommandError> {
+        let offering_id = input.offering_id.unwrap_or(ctx.command_id);
+        self.authorize(ctx, UseCase::ScheduleOffering, Target::Offering(offering_id))?;
+        self.handler
+            .execute_with::<Offering, _, _>(ctx, offering_id, || async {
+                let (course, _) = self.handler.state::<Course>(input.schedule.course_id).await?;
+                Ok(course.active().map(|_| OfferingCommand::Schedule {
+                    offering_id,
+                    schedule: input.schedule,
+                }))
+            })
+            .await
+    }
+
+    pub async fn change_offering_capacity(
+        &self,
+        ctx: &CommandContext,
+        input: ChangeOfferingCapacity,
+    ) -> Result<Accepted, CommandError> {
+        let id = input.offering_id;
+        let command = OfferingCommand::ChangeCapacity {
+            capacity: input.capacity,
+        };
+        self.plain::<Offering>(ctx, UseCase::ChangeOfferingCapacity, Target::Offering(id), id, command)
+            .await
+    }
+
+    /// Releases every seat.
+    pub async fn cancel_offering(&self, ctx: &CommandContext, input: CancelOffering) -> Result<Accepted, CommandError> {
+        let id = input.offering_id;
+        let command = OfferingCommand::Cancel { reason: input.reason };
+        self.plain::<Offering>(ctx, UseCase::CancelOffering, Target::Offering(id), id, command)
+            .await
+    }
+
+    /// An employee (or HR for them) asks for a place on the day the clock
+    /// says it is in Latvia; a manager or HR decides.
+    pub async fn request_place(&self, ctx: &CommandContext, input: PlaceId) -> Result<Accepted, CommandError> {
+        let id = input.offering_id;
+        self.authorize(ctx, UseCase::RequestPlace, Target::Offering(id))?;
+        self.handler
+            .execute_with::<Offering, _, _>(ctx, id, || async {
+                let (employee, _) = self.handler.state::<Employee>(input.employee_id).await?;
+                Ok(employee
+                    .at_work("employeeId")
+                    .map(|(employee_id, institution_id)| OfferingCommand::RequestPlace {
+                        employee_id,
+                        institution_id,
+                        today: date_in_latvia(ctx.clock.now()),
+                    }))
+            })
+            .await
+    }
+
+    /// Enrols the requester, or waitlists them when the offering is full.
+    pub async fn approve_place(&self, ctx: &CommandContext, input: PlaceId) -> Result<Accepted, CommandError> {
+        let id = input.offering_id;
+        let command = OfferingCommand::Approve {
+            employee_id: input.employee_id,
+        };
+        self.plain::<Offering>(ctx, UseCase::ApprovePlace, Target::Offering(id), id, command)
+            .await
+    }
+
+    pub async fn reject_place(&self, ctx: &CommandContext, input: PlaceChange) -> Result<Accepted, CommandError> {
+        let id = input.offering_id;
+        let command = OfferingCommand::Reject {
+            employee_id: input.employee_id,
+            reason: input.reason,
+        };
+        self.plain::<Offering>(ctx, UseCase::RejectPlace, Target::Offering(id), id, command)
+            .await
+    }
+
+    /// Frees the seat; the first on the waitlist is promoted.
+    pub async fn cancel_place(&self, ctx: &CommandContext, input: PlaceChange) -> Result<Accepted, CommandError> {
+        let id = input.offering_id;
+        let command = OfferingCommand::CancelPlace {
+            employee_id: input.employee_id,
+            reason: input.reason,
+        };
+        self.plain::<Offering>(ctx, UseCase::CancelPlace, Target::Offering(id), id, command)
+            .await
+    }
+
+    /// HR gives a participant's seat to a colleague of the same institution.
+    pub async fn substitute_participant(
+        &self,
+        ctx: &CommandContext,
+        input: SubstituteParticipant,
+    ) -> Result<Accepted, CommandError> {
+        let id = input.offering_id;
+        self.authorize(ctx, UseCase::SubstituteParticipant, Target::Offering(id))?;
+        self.handler
+            .execute_with::<Offering, _, _>(ctx, id, || async {
+                let (substitute, _) = self.handler.state::<Employee>(input.substitute_id).await?;
+                Ok(substitute
+                    .at_work("substituteId")
+                    .map(
+                        |(substitute_id, substitute_institution_id)| OfferingCommand::Substitute {
+                            employee_id: input.employee_id,
+                            substitute_id,
+                            substitute_institution_id,
+                        },
+                    ))
+            })
+            .await
+    }
+
+    pub async fn record_attendance(
+        &self,
+        ctx: &CommandContext,
+        input: RecordAttendance,
+    ) -> Result<Accepted, CommandError> {
+        let id = input.offering_id;
+        let command = OfferingCommand::RecordAttendance {
+            employee_id: input.employee_id,
+            attendance: input.attendance,
+        };
+        self.plain::<Offering>(ctx, UseCase::RecordAttendance, Target::Offering(id), id, command)
+            .await
+    }
+
+    /// Records the result and issues a certificate with a verifiable number.
+    pub async fn record_completion(
+        &self,
+        ctx: &CommandContext,
+        input: RecordCompletion,
+    ) -> Result<Accepted, CommandError> {
+        let id = input.offering_id;
+        let command = OfferingCommand::RecordCompletion {
+            employee_id: input.employee_id,
+            result: input.result,
+        };
+        self.plain::<Offering>(ctx, UseCase::RecordCompletion, Target::Offering(id), id, command)
+            .await
+    }
+
+    /// Impact evaluation: each participant who attended gives each kind once.
+    pub async fn give_feedback(&self, ctx: &CommandContext, input: GiveFeedback) -> Result<Accepted, CommandError> {
+        let id = input.offering_id;
+        self.authorize(ctx, UseCase::GiveFeedback, Target::Offering(id))?;
+        self.handler
+            .execute_with::<Offering, _, _>(ctx, id, || async {
+                Ok(Feedback::exactly_one(input.immediate, input.follow_up).map(|feedback| {
+                    OfferingCommand::GiveFeedback {
+                        employee_id: input.employee_id,
+                        feedback,
+                    }
+                }))
+            })
+            .await
+    }
+
+    /// Corrects a wrong completion; the certificate is marked revoked.
+    pub async fn revoke_completion(&self, ctx: &CommandContext, input: PlaceChange) -> Result<Accepted, CommandError> {
+        let id = input.offering_id;
+        let command = OfferingCommand::RevokeCompletion {
+            employee_id: input.employee_id,
+            reason: input.reason,
+        };
+        self.plain::<Offering>(ctx, UseCase::RevokeCompletion, Target::Offering(id), id, command)
+            .await
+    }
+}
