@@ -18,8 +18,8 @@ use sqlx::postgres::PgConnectOptions;
 use tokio::sync::mpsc;
 
 use crate::connection::Dedicated;
-use crate::plan::Outcome;
-use crate::writer::Pending;
+
+use crate::request::{Outcome, Pending};
 use crate::{AppendError, StoreError, NOTIFY_CHANNEL};
 
 /// A batch whose transaction has committed: each request's answer, and the

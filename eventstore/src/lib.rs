@@ -12,6 +12,7 @@ mod model;
 mod pipeline;
 mod plan;
 mod read;
+mod request;
 mod schema;
 mod verify;
 mod writer;
@@ -27,7 +28,7 @@ pub use verify::{verify_chain, ChainBreak, VerifyReport};
 use hash::canonical_raw;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
-use writer::Pending;
+use request::Pending;
 
 /// Connections the writer opens beside any pool: one to append (sqlx), the
 /// pipelined one (tokio-postgres), and those that force WAL flushes. A

@@ -13,10 +13,8 @@ use uuid::Uuid;
 
 use crate::hash::{event_hash, HashInput, GENESIS_HASH};
 use crate::model::{AppendResult, ExpectedVersion};
-use crate::writer::Pending;
+use crate::request::{Outcome, Pending};
 use crate::AppendError;
-
-pub(crate) type Outcome = Result<AppendResult, AppendError>;
 
 /// The newest event of the log, which a batch chains on to.
 #[derive(Debug, Clone, PartialEq)]

@@ -21,21 +21,19 @@
 use std::collections::{HashMap, VecDeque};
 
 use chrono::Utc;
-use serde_json::value::RawValue;
 use serde_json::Value;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection};
 use sqlx::types::Json;
 use sqlx::{Arguments, Connection, Executor, Postgres};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_postgres::error::SqlState;
 
 use crate::connection::Dedicated;
 use crate::durability::{self, Committed};
-use crate::model::{AppendResult, EventMetadata, ExpectedVersion, NewEvent};
 use crate::pipeline::{self, Encoded, Pipeline, Reply};
-use crate::plan::{plan, stream_ids, Head, Known, Outcome, Plan};
-use crate::AppendError;
+use crate::plan::{plan, stream_ids, Head, Known, Plan};
+use crate::request::{Outcome, Pending};
 
 pub(crate) const QUEUE_CAPACITY: usize = 8192;
 /// Large enough to amortise a commit over many requests, small enough to
@@ -51,17 +49,6 @@ const SENT_BEHIND: usize = 1;
 /// on the writer's belief, the second on the truth the first returned.
 const OPTIMISTIC_ATTEMPTS: usize = 2;
 
-pub(crate) struct Pending {
-    pub stream_id: String,
-    pub expected: ExpectedVersion,
-    pub metadata: EventMetadata,
-    pub events: Vec<NewEvent>,
-    /// `canonical_json` of each event's payload and of `metadata.extra`,
-    /// for the hash chain: computed by the caller, off the writer's path.
-    pub canonical_payloads: Vec<Box<RawValue>>,
-    pub canonical_extra: Box<RawValue>,
-    pub reply: oneshot::Sender<Result<AppendResult, AppendError>>,
-}
 
 /// Streams whose versions the writer remembers. Beyond that it forgets them
 /// all and goes by what callers expect until it writes or reads them again.
