@@ -12,7 +12,7 @@ use prasme::server::{projections, stop_signal, Application};
 use prasme::{demo, telemetry};
 use prasme_commands::{CommandHandler, UseCases, Vault};
 use prasme_eventstore::{pool_share, verify_chain, EventStore, WRITER_CONNECTIONS};
-use prasme_projections::rebuild;
+use prasme_projections::{rebuild, REBUILD_BATCH};
 
 /// Every append crosses threads: callers allocate their requests, the
 /// writer's thread frees them, and the reverse for the answers. glibc's
@@ -187,7 +187,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             let started = Instant::now();
-            let position = rebuild(&store, projection.as_ref(), |done, head| {
+            let position = rebuild(&store, projection.as_ref(), REBUILD_BATCH, |done, head| {
                 bar.set_length(head as u64);
                 bar.set_position(done as u64);
             })

@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -11,9 +12,15 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::future::BoxFuture;
 use futures::FutureExt;
+use prasme::server::projections;
 use prasme_commands::{AllocateTrainingBudget, CommandContext, CommandHandler, RegisterInstitution, UseCases, Vault};
+use prasme_domain::course::CourseEvent;
+use prasme_domain::employee::EmployeeEvent;
+use prasme_domain::institution::InstitutionEvent;
+use prasme_domain::offering::OfferingEvent;
 use prasme_domain::reference::{FundingSource, InstitutionKind, Resor};
 use prasme_domain::Cents;
+use prasme_domain::DomainEvent;
 use prasme_eventstore::{EventMetadata, EventStore, ExpectedVersion, NewEvent, RecordedEvent};
 use prasme_projections::{Change, Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection};
 use sqlx::{PgConnection, PgPool};
@@ -32,21 +39,27 @@ impl Projection for Counting {
         "counting"
     }
 
+    fn event_types(&self) -> Vec<&'static str> {
+        vec!["Ticked"]
+    }
+
     fn apply<'a>(
         &'a self,
         tx: &'a mut PgConnection,
-        event: &'a RecordedEvent,
+        events: &'a [RecordedEvent],
     ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
-            sqlx::query("INSERT INTO counted (position) VALUES ($1)")
-                .bind(event.position)
-                .execute(&mut *tx)
-                .await?;
-            if event.position == self.fail_at && !self.failed.swap(true, Ordering::SeqCst) {
-                return Err(ProjectionError::BadEvent {
-                    position: event.position,
-                    reason: "simulated crash".into(),
-                });
+            for event in events {
+                sqlx::query("INSERT INTO counted (position) VALUES ($1)")
+                    .bind(event.position)
+                    .execute(&mut *tx)
+                    .await?;
+                if event.position == self.fail_at && !self.failed.swap(true, Ordering::SeqCst) {
+                    return Err(ProjectionError::BadEvent {
+                        position: event.position,
+                        reason: "simulated crash".into(),
+                    });
+                }
             }
             Ok(())
         }
@@ -67,10 +80,14 @@ impl Projection for Counting {
 }
 
 async fn append_events(store: &EventStore, n: usize) {
+    append_typed(store, n, "Ticked").await;
+}
+
+async fn append_typed(store: &EventStore, n: usize, event_type: &str) {
     for i in 0..n {
         let e = NewEvent {
             event_id: Uuid::now_v7(),
-            event_type: "Ticked".into(),
+            event_type: event_type.into(),
             schema_version: 1,
             payload: serde_json::json!({ "i": i }),
             occurred_at: Utc::now(),
@@ -85,6 +102,53 @@ async fn append_events(store: &EventStore, n: usize) {
             .await
             .unwrap();
     }
+}
+
+#[test]
+fn every_event_type_of_every_aggregate_is_read_by_a_projection() {
+    let read: BTreeSet<&str> = projections().iter().flat_map(|p| p.event_types()).collect();
+    let written: BTreeSet<&str> = [
+        InstitutionEvent::EVENT_TYPES,
+        EmployeeEvent::EVENT_TYPES,
+        CourseEvent::EVENT_TYPES,
+        OfferingEvent::EVENT_TYPES,
+    ]
+    .concat()
+    .into_iter()
+    .collect();
+    assert_eq!(read, written);
+}
+
+#[tokio::test]
+async fn a_projection_moves_its_checkpoint_past_events_it_does_not_read() {
+    let db = common::fresh_db().await;
+    sqlx::query("CREATE TABLE counted (position bigint NOT NULL)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let store = EventStore::new(db.pool.clone());
+    append_events(&store, 10).await;
+    append_typed(&store, 30, "Tocked").await;
+    let counting = Counting {
+        fail_at: -1,
+        failed: AtomicBool::new(false),
+    };
+    let (stop, stopped) = watch::channel(false);
+    let (runner, tasks) = ProjectionRunner::new(store.clone(), vec![Arc::new(counting)])
+        .poll_every(Duration::from_millis(50))
+        .start(stopped)
+        .await
+        .unwrap();
+    // Read-your-writes at the head waits for nothing the projection skips.
+    runner.wait_for(40, Duration::from_secs(10)).await.unwrap();
+    append_typed(&store, 5, "Tocked").await;
+    runner.wait_for(45, Duration::from_secs(10)).await.unwrap();
+    stop.send_replace(true);
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(counted(&db.pool).await, (10, 10), "only its own type, each once");
+    db.drop_db().await;
 }
 
 async fn counted(pool: &PgPool) -> (i64, i64) {

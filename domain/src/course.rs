@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::DomainEvent;
 use crate::reference::{Resor, StrategicPriority};
 use crate::validate::{self, MAX_NAME_CHARS, MAX_REASON_CHARS};
 use crate::{Decider, DomainError, ErrorCode};
@@ -247,19 +246,11 @@ pub enum CourseEvent {
     },
 }
 
-impl DomainEvent for CourseEvent {
-    fn event_type(&self) -> &'static str {
-        match self {
-            CourseEvent::CourseCatalogued { .. } => "CourseCatalogued",
-            CourseEvent::CourseRevised { .. } => "CourseRevised",
-            CourseEvent::CourseRetired { .. } => "CourseRetired",
-        }
-    }
-
-    fn handles(event_type: &str) -> bool {
-        matches!(event_type, "CourseCatalogued" | "CourseRevised" | "CourseRetired")
-    }
-}
+crate::domain_event!(CourseEvent {
+    CourseCatalogued,
+    CourseRevised,
+    CourseRetired,
+});
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Course {
@@ -535,6 +526,7 @@ mod tests {
 #[cfg(test)]
 mod stored_form {
     use super::*;
+    use crate::DomainEvent;
 
     #[test]
     fn course_events_round_trip_through_their_stored_form() {

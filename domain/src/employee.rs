@@ -11,7 +11,6 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::DomainEvent;
 use crate::validate::{self, MAX_NAME_CHARS};
 use crate::{Decider, DomainError, ErrorCode};
 
@@ -184,30 +183,14 @@ pub enum EmployeeEvent {
     EmployeePersonalDataErased { employee_id: Uuid },
 }
 
-impl DomainEvent for EmployeeEvent {
-    fn event_type(&self) -> &'static str {
-        match self {
-            EmployeeEvent::EmployeeHired { .. } => "EmployeeHired",
-            EmployeeEvent::EmployeeRoleChanged { .. } => "EmployeeRoleChanged",
-            EmployeeEvent::EmployeeTransferred { .. } => "EmployeeTransferred",
-            EmployeeEvent::ManagerAssigned { .. } => "ManagerAssigned",
-            EmployeeEvent::EmployeeLeft { .. } => "EmployeeLeft",
-            EmployeeEvent::EmployeePersonalDataErased { .. } => "EmployeePersonalDataErased",
-        }
-    }
-
-    fn handles(event_type: &str) -> bool {
-        matches!(
-            event_type,
-            "EmployeeHired"
-                | "EmployeeRoleChanged"
-                | "EmployeeTransferred"
-                | "ManagerAssigned"
-                | "EmployeeLeft"
-                | "EmployeePersonalDataErased"
-        )
-    }
-}
+crate::domain_event!(EmployeeEvent {
+    EmployeeHired,
+    EmployeeRoleChanged,
+    EmployeeTransferred,
+    ManagerAssigned,
+    EmployeeLeft,
+    EmployeePersonalDataErased,
+});
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Employee {

@@ -14,10 +14,16 @@ pub trait DomainEvent: Serialize + DeserializeOwned + Sized {
     /// The payload shape written today.
     const SCHEMA_VERSION: i32 = 1;
 
+    /// Every stored event type of this enum: one per variant, defined once
+    /// with `domain_event!`.
+    const EVENT_TYPES: &'static [&'static str];
+
     fn event_type(&self) -> &'static str;
 
     /// Whether a stored event type belongs to this enum.
-    fn handles(event_type: &str) -> bool;
+    fn handles(event_type: &str) -> bool {
+        Self::EVENT_TYPES.contains(&event_type)
+    }
 
     fn to_payload(&self) -> Value {
         let mut v = serde_json::to_value(self).expect("domain events serialise to JSON");
@@ -47,6 +53,24 @@ pub trait DomainEvent: Serialize + DeserializeOwned + Sized {
             reason: e.to_string(),
         })
     }
+}
+
+/// Implements `DomainEvent` for an enum from the list of its variants. The
+/// match it writes is exhaustive, so a variant left out of the list (and so
+/// out of `EVENT_TYPES`, which projections filter by) does not compile.
+#[macro_export]
+macro_rules! domain_event {
+    ($event:ident { $($variant:ident),+ $(,)? }) => {
+        impl $crate::DomainEvent for $event {
+            const EVENT_TYPES: &'static [&'static str] = &[$(stringify!($variant)),+];
+
+            fn event_type(&self) -> &'static str {
+                match self {
+                    $($event::$variant { .. } => stringify!($variant)),+
+                }
+            }
+        }
+    };
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

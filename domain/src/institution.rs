@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::DomainEvent;
 use crate::money::Cents;
 use crate::reference::{FundingSource, InstitutionKind, Resor, StrategicPriority};
 use crate::validate::{self, MAX_NAME_CHARS, MAX_REASON_CHARS};
@@ -83,26 +82,12 @@ pub enum InstitutionEvent {
     },
 }
 
-impl DomainEvent for InstitutionEvent {
-    fn event_type(&self) -> &'static str {
-        match self {
-            InstitutionEvent::InstitutionRegistered { .. } => "InstitutionRegistered",
-            InstitutionEvent::RemunerationBudgetDeclared { .. } => "RemunerationBudgetDeclared",
-            InstitutionEvent::TrainingBudgetAllocated { .. } => "TrainingBudgetAllocated",
-            InstitutionEvent::TrainingAllocationCorrected { .. } => "TrainingAllocationCorrected",
-        }
-    }
-
-    fn handles(event_type: &str) -> bool {
-        matches!(
-            event_type,
-            "InstitutionRegistered"
-                | "RemunerationBudgetDeclared"
-                | "TrainingBudgetAllocated"
-                | "TrainingAllocationCorrected"
-        )
-    }
-}
+crate::domain_event!(InstitutionEvent {
+    InstitutionRegistered,
+    RemunerationBudgetDeclared,
+    TrainingBudgetAllocated,
+    TrainingAllocationCorrected,
+});
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allocation {
@@ -329,6 +314,7 @@ impl Decider for Institution {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DomainEvent;
     use InstitutionCommand as C;
     use InstitutionEvent as E;
 

@@ -7,7 +7,6 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::DomainEvent;
 use crate::money::Cents;
 use crate::validate::{self, MAX_NAME_CHARS, MAX_REASON_CHARS};
 use crate::{Decider, DomainError, ErrorCode};
@@ -254,53 +253,25 @@ pub enum Money {
     Spent,
 }
 
-impl DomainEvent for OfferingEvent {
-    fn event_type(&self) -> &'static str {
-        use OfferingEvent as E;
-        match self {
-            E::OfferingScheduled { .. } => "OfferingScheduled",
-            E::CapacityChanged { .. } => "CapacityChanged",
-            E::OfferingCancelled { .. } => "OfferingCancelled",
-            E::PlaceRequested { .. } => "PlaceRequested",
-            E::RequestRejected { .. } => "RequestRejected",
-            E::ParticipantEnrolled { .. } => "ParticipantEnrolled",
-            E::ParticipantWaitlisted { .. } => "ParticipantWaitlisted",
-            E::PlaceCancelled { .. } => "PlaceCancelled",
-            E::WaitlistedParticipantPromoted { .. } => "WaitlistedParticipantPromoted",
-            E::ParticipantSubstituted { .. } => "ParticipantSubstituted",
-            E::AttendanceRecorded { .. } => "AttendanceRecorded",
-            E::CompletionRecorded { .. } => "CompletionRecorded",
-            E::CompletionRevoked { .. } => "CompletionRevoked",
-            E::FeedbackGiven { .. } => "FeedbackGiven",
-            E::TrainingCostCommitted(_) => "TrainingCostCommitted",
-            E::TrainingCostReleased(_) => "TrainingCostReleased",
-            E::TrainingCostSpent(_) => "TrainingCostSpent",
-        }
-    }
-
-    fn handles(event_type: &str) -> bool {
-        matches!(
-            event_type,
-            "OfferingScheduled"
-                | "CapacityChanged"
-                | "OfferingCancelled"
-                | "PlaceRequested"
-                | "RequestRejected"
-                | "ParticipantEnrolled"
-                | "ParticipantWaitlisted"
-                | "PlaceCancelled"
-                | "WaitlistedParticipantPromoted"
-                | "ParticipantSubstituted"
-                | "AttendanceRecorded"
-                | "CompletionRecorded"
-                | "CompletionRevoked"
-                | "FeedbackGiven"
-                | "TrainingCostCommitted"
-                | "TrainingCostReleased"
-                | "TrainingCostSpent"
-        )
-    }
-}
+crate::domain_event!(OfferingEvent {
+    OfferingScheduled,
+    CapacityChanged,
+    OfferingCancelled,
+    PlaceRequested,
+    RequestRejected,
+    ParticipantEnrolled,
+    ParticipantWaitlisted,
+    PlaceCancelled,
+    WaitlistedParticipantPromoted,
+    ParticipantSubstituted,
+    AttendanceRecorded,
+    CompletionRecorded,
+    CompletionRevoked,
+    FeedbackGiven,
+    TrainingCostCommitted,
+    TrainingCostReleased,
+    TrainingCostSpent,
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlaceStatus {

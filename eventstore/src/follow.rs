@@ -8,7 +8,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
 use crate::model::RecordedEvent;
-use crate::read::events_after;
+use crate::read::{events_after, events_of_types_after};
 use crate::{EventStore, StoreError, NOTIFY_CHANNEL};
 
 /// After the listener fails, how long to poll before listening again.
@@ -21,6 +21,8 @@ pub struct Follower {
     listener_lost_at: Option<Instant>,
     checkpoint: i64,
     poll: Duration,
+    /// Only events of these types, when set.
+    types: Option<Vec<String>>,
 }
 
 impl EventStore {
@@ -34,13 +36,23 @@ impl EventStore {
             listener_lost_at: None,
             checkpoint,
             poll,
+            types: None,
         })
     }
 }
 
 impl Follower {
+    /// How far the follower has read: with a type filter, past the last
+    /// event returned up to the head it saw.
     pub fn checkpoint(&self) -> i64 {
         self.checkpoint
+    }
+
+    /// Reads only events of these types; the store filters them, so a
+    /// reader of a few types does not fetch the whole log.
+    pub fn only(mut self, types: &[&str]) -> Self {
+        self.types = Some(types.iter().map(|t| (*t).to_owned()).collect());
+        self
     }
 
     /// Moves the checkpoint, for a reader that read past it by other means.
@@ -61,6 +73,12 @@ impl Follower {
 
     /// The next events after the checkpoint, possibly none, without waiting.
     pub async fn try_next_batch(&mut self, limit: i64) -> Result<Vec<RecordedEvent>, StoreError> {
+        if let Some(types) = &self.types {
+            let mut conn = self.pool.acquire().await?;
+            let (batch, through) = events_of_types_after(&mut conn, self.checkpoint, types, limit).await?;
+            self.checkpoint = through;
+            return Ok(batch);
+        }
         let batch = events_after(&self.pool, self.checkpoint, limit).await?;
         if let Some(last) = batch.last() {
             self.checkpoint = last.position;

@@ -21,14 +21,14 @@ pub use error::{AppendError, StoreError};
 pub use follow::Follower;
 pub use hash::{canonical_json, event_hash, GENESIS_HASH};
 pub use model::{AppendResult, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent};
-pub use read::events_after;
+pub use read::{events_after, events_of_types_after};
 pub use schema::{connect, migrate, migrations_applied, pool_share, MIGRATOR};
 pub use verify::{verify_chain, ChainBreak, VerifyReport};
 
 use hash::canonical_raw;
+use request::Pending;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
-use request::Pending;
 
 /// Connections the writer opens beside any pool: one to append (sqlx), the
 /// pipelined one (tokio-postgres), and those that force WAL flushes. A

@@ -1,4 +1,4 @@
-use sqlx::postgres::PgRow;
+use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{Executor, Postgres, Row};
 use uuid::Uuid;
 
@@ -42,6 +42,39 @@ where
     let sql = format!("{SELECT_EVENTS} WHERE position > $1 ORDER BY position LIMIT $2");
     let rows = sqlx::query(&sql).bind(after).bind(limit).fetch_all(executor).await?;
     Ok(rows.iter().map(decode).collect::<Result<_, _>>()?)
+}
+
+/// Events of `types` after `after`, in order, at most `limit` of them, and
+/// the position the answer covers: every event of those types up to it is
+/// in the answer, so a reader can move its checkpoint there even when none
+/// was. The head is read first; positions are commit-ordered without gaps,
+/// so every event up to it is visible.
+pub async fn events_of_types_after(
+    conn: &mut PgConnection,
+    after: i64,
+    types: &[String],
+    limit: i64,
+) -> Result<(Vec<RecordedEvent>, i64), StoreError> {
+    let head: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM events")
+        .fetch_one(&mut *conn)
+        .await?;
+    let head = head.unwrap_or(0).max(after);
+    let sql = format!(
+        "{SELECT_EVENTS} WHERE position > $1 AND position <= $2 AND event_type = ANY($3) ORDER BY position LIMIT $4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(after)
+        .bind(head)
+        .bind(types)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    let events: Vec<RecordedEvent> = rows.iter().map(decode).collect::<Result<_, _>>()?;
+    let through = match events.last() {
+        Some(last) if events.len() as i64 == limit => last.position,
+        _ => head,
+    };
+    Ok((events, through))
 }
 
 impl EventStore {

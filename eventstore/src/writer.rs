@@ -49,7 +49,6 @@ const SENT_BEHIND: usize = 1;
 /// on the writer's belief, the second on the truth the first returned.
 const OPTIMISTIC_ATTEMPTS: usize = 2;
 
-
 /// Streams whose versions the writer remembers. Beyond that it forgets them
 /// all and goes by what callers expect until it writes or reads them again.
 const REMEMBERED_STREAMS: usize = 100_000;

@@ -4,6 +4,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use prasme_domain::course::{CourseDescription, CourseEvent, CourseOwner};
 use prasme_domain::reference::wire_name as wire;
+use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -25,25 +26,31 @@ impl Projection for CourseProjection {
         Self::NAME
     }
 
+    fn event_types(&self) -> Vec<&'static str> {
+        CourseEvent::EVENT_TYPES.to_vec()
+    }
+
     fn apply<'a>(
         &'a self,
         tx: &'a mut PgConnection,
-        event: &'a RecordedEvent,
+        events: &'a [RecordedEvent],
     ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
-            match decode(event)? {
-                Some(CourseEvent::CourseCatalogued { course_id, description })
-                | Some(CourseEvent::CourseRevised { course_id, description }) => {
-                    upsert(tx, course_id, &description).await?
+            for event in events {
+                match decode(event)? {
+                    Some(CourseEvent::CourseCatalogued { course_id, description })
+                    | Some(CourseEvent::CourseRevised { course_id, description }) => {
+                        upsert(tx, course_id, &description).await?
+                    }
+                    Some(CourseEvent::CourseRetired { course_id, reason }) => {
+                        sqlx::query("UPDATE rm_course SET retired = true, retired_reason = $2 WHERE id = $1")
+                            .bind(course_id)
+                            .bind(reason)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    None => {}
                 }
-                Some(CourseEvent::CourseRetired { course_id, reason }) => {
-                    sqlx::query("UPDATE rm_course SET retired = true, retired_reason = $2 WHERE id = $1")
-                        .bind(course_id)
-                        .bind(reason)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                None => {}
             }
             Ok(())
         }

@@ -5,6 +5,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use prasme_domain::employee::EmployeeEvent;
 use prasme_domain::reference::wire_name as wire;
+use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
 use sqlx::PgConnection;
 
@@ -29,14 +30,20 @@ impl Projection for EmployeeProjection {
         Self::NAME
     }
 
+    fn event_types(&self) -> Vec<&'static str> {
+        EmployeeEvent::EVENT_TYPES.to_vec()
+    }
+
     fn apply<'a>(
         &'a self,
         tx: &'a mut PgConnection,
-        event: &'a RecordedEvent,
+        events: &'a [RecordedEvent],
     ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
-            if let Some(decoded) = decode(event)? {
-                apply(tx, decoded).await?;
+            for event in events {
+                if let Some(decoded) = decode(event)? {
+                    apply(tx, decoded).await?;
+                }
             }
             Ok(())
         }

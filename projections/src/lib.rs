@@ -13,7 +13,7 @@ pub use budget::TrainingBudgetProjection;
 pub use course::CourseProjection;
 pub use employee::EmployeeProjection;
 pub use offering::OfferingProjection;
-pub use rebuild::rebuild;
+pub use rebuild::{rebuild, REBUILD_BATCH};
 pub use runner::{Lagging, ProjectionRunner, Runner};
 
 use futures::future::BoxFuture;
@@ -71,11 +71,17 @@ pub trait Projection: Send + Sync + 'static {
     /// Stable name: the checkpoint row's key.
     fn name(&self) -> &'static str;
 
-    /// Applies one event inside the caller's transaction.
+    /// The stored event types it reads, from the aggregates' `EVENT_TYPES`:
+    /// the runner and a rebuild fetch only these.
+    fn event_types(&self) -> Vec<&'static str>;
+
+    /// Applies a batch of events (ascending positions) inside the caller's
+    /// transaction. The read model must end as if they were applied one by
+    /// one (`tests/projections.rs` rebuilds both ways and compares).
     fn apply<'a>(
         &'a self,
         tx: &'a mut PgConnection,
-        event: &'a RecordedEvent,
+        events: &'a [RecordedEvent],
     ) -> BoxFuture<'a, Result<(), ProjectionError>>;
 
     /// What applying `event` changes in the read model, for subscribers. A
@@ -123,18 +129,18 @@ pub(crate) async fn save_checkpoint(tx: &mut PgConnection, name: &str, position:
     Ok(())
 }
 
-/// Applies `events` (which follow `checkpoint`) and moves the checkpoint to the last one.
+/// Applies `events` (which follow the checkpoint) and moves the checkpoint
+/// to `through`: the position the read of them covered.
 pub(crate) async fn apply_batch(
     tx: &mut PgConnection,
     projection: &dyn Projection,
     events: &[RecordedEvent],
+    through: i64,
 ) -> Result<(), ProjectionError> {
-    for event in events {
-        projection.apply(tx, event).await?;
+    if !events.is_empty() {
+        projection.apply(tx, events).await?;
     }
-    if let Some(last) = events.last() {
-        save_checkpoint(tx, projection.name(), last.position).await?;
-    }
+    save_checkpoint(tx, projection.name(), through).await?;
     Ok(())
 }
 

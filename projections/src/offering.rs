@@ -5,6 +5,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use prasme_domain::offering::{Feedback, OfferingEvent};
 use prasme_domain::reference::wire_name as wire;
+use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -47,14 +48,20 @@ impl Projection for OfferingProjection {
         Self::NAME
     }
 
+    fn event_types(&self) -> Vec<&'static str> {
+        OfferingEvent::EVENT_TYPES.to_vec()
+    }
+
     fn apply<'a>(
         &'a self,
         tx: &'a mut PgConnection,
-        event: &'a RecordedEvent,
+        events: &'a [RecordedEvent],
     ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
-            if let Some(decoded) = decode(event)? {
-                apply(tx, event.position, decoded).await?;
+            for event in events {
+                if let Some(decoded) = decode(event)? {
+                    apply(tx, event.position, decoded).await?;
+                }
             }
             Ok(())
         }

@@ -155,7 +155,7 @@ impl Worker {
         let name = self.projection.name();
         let mut follower = loop {
             match self.store.follow(committed, self.poll).await {
-                Ok(f) => break f,
+                Ok(f) => break f.only(&self.projection.event_types()),
                 Err(e) => {
                     tracing::error!(projection = name, error = %e, "cannot follow the event log; retrying");
                     if sleep_or_shutdown(RETRY_DELAY, &mut shutdown).await {
@@ -176,14 +176,16 @@ impl Worker {
                     continue;
                 }
             };
-            if batch.is_empty() {
+            // Past the last event of its types, up to the head it saw.
+            let through = follower.checkpoint();
+            if through == committed {
                 tokio::select! {
                     _ = follower.wait() => {}
                     _ = shutdown.changed() => {}
                 }
                 continue;
             }
-            match self.commit(committed, &batch).await {
+            match self.commit(committed, &batch, through).await {
                 Ok(Committed::Applied(position)) => {
                     committed = position;
                     self.publish(position);
@@ -227,15 +229,16 @@ impl Worker {
         &self,
         committed: i64,
         batch: &[prasme_eventstore::RecordedEvent],
+        through: i64,
     ) -> Result<Committed, ProjectionError> {
         let mut tx = self.store.pool().begin().await?;
         let stored = lock_checkpoint(&mut tx, self.projection.name()).await?;
         if stored != committed {
             return Ok(Committed::Moved(stored));
         }
-        apply_batch(&mut tx, self.projection.as_ref(), batch).await?;
+        apply_batch(&mut tx, self.projection.as_ref(), batch, through).await?;
         tx.commit().await?;
-        Ok(Committed::Applied(batch.last().map_or(committed, |e| e.position)))
+        Ok(Committed::Applied(through))
     }
 
     fn announce(&self, notices: Vec<ChangeNotice>) {
