@@ -166,7 +166,7 @@ async fn settle(pool: &PgPool) {
     }
 }
 
-async fn appends(
+pub(crate) async fn appends(
     store: &EventStore,
     config: BenchConfig,
     name: &str,

@@ -2,6 +2,7 @@
 //! server, and the operator commands (verify, rebuild, bench, demo data).
 
 pub mod bench;
+pub mod bench_api;
 pub mod database;
 pub mod demo;
 pub mod local_postgres;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use prasme::bench::{self, BenchConfig};
+use prasme::bench_api::{self, ApiBenchConfig};
 use prasme::database::{ensure_database, with_database, Database};
 use prasme::local_postgres::LocalPostgres;
 use prasme::server::{projections, stop_signal, Application};
@@ -65,7 +66,10 @@ enum Command {
         name: String,
     },
     /// Measure append throughput in scratch databases; prints a Markdown table.
+    /// `prasme bench api` measures the GraphQL command path instead.
     Bench {
+        #[command(subcommand)]
+        of: Option<BenchOf>,
         /// Rounds, each in a fresh database; the report gives each and the median.
         #[arg(long, default_value_t = 3)]
         rounds: usize,
@@ -78,6 +82,25 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+}
+
+#[derive(Subcommand)]
+enum BenchOf {
+    /// The real server on a scratch database, driven over HTTP: mutations/s and
+    /// latencies, stream length, projection lag, beside `{ __typename }` and the store.
+    Api {
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Mutations per connection on distinct streams.
+        #[arg(long, default_value_t = 200)]
+        mutations: usize,
+        /// Request-and-approve pairs per connection on one hot offering.
+        #[arg(long, default_value_t = 20)]
+        pairs: usize,
+        /// Pairs timed at each length of the long offering stream.
+        #[arg(long, default_value_t = 100)]
+        samples: usize,
+    },
 }
 
 #[tokio::main]
@@ -202,6 +225,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
+            of,
             rounds,
             writers,
             appends_per_writer,
@@ -218,6 +242,38 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                 (None, Some(url)) => with_database(url, "postgres"),
                 (None, None) => unreachable!("a private cluster is started when no URL is given"),
             };
+            if let Some(BenchOf::Api {
+                connections,
+                mutations,
+                pairs,
+                samples,
+            }) = of
+            {
+                let config = ApiBenchConfig {
+                    connections: connections.max(1),
+                    mutations_per_connection: mutations.max(1),
+                    pairs_per_connection: pairs.max(1),
+                    samples: samples.max(1),
+                };
+                let name = format!("prasme_bench_api_{}", std::process::id());
+                ensure_database(&admin_url, &name).await?;
+                // The server's budget as `serve` has it by default (32), less
+                // the second writer the store ceiling opens.
+                let pool = prasme_eventstore::connect(&with_database(&admin_url, &name), pool_share(28)).await?;
+                prasme_eventstore::migrate(&pool).await?;
+                let report = bench_api::run(pool.clone(), config).await;
+                pool.close().await;
+                let admin_pool = prasme_eventstore::connect(&admin_url, 1).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&admin_pool)
+                    .await?;
+                admin_pool.close().await;
+                print!("{}", bench_api::to_markdown(&config, &report?));
+                if let Some(cluster) = local {
+                    cluster.stop()?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let config = BenchConfig {
                 rounds: rounds.max(1),
                 writers,
