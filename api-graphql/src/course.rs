@@ -3,13 +3,13 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use prasme_commands::{CatalogueCourse, DescribeCourse, RetireCourse, ReviseCourse};
-use prasme_domain::course::{self as domain, OwnerParts};
-use prasme_domain::reference::{from_wire_name, wire_name, StrategicPriority as DomainPriority};
+use prasme_domain::course::OwnerParts;
+use prasme_projections::course::read::{self, CourseFilter, CourseRow};
 use uuid::Uuid;
 
 use crate::complexity::page;
 use crate::context::{api, reads};
-use crate::errors::{bad_input, db, internal, text_argument};
+use crate::errors::{bad_input, db, text_argument};
 use crate::model::{Institution, Resor, StrategicPriority};
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
 
@@ -221,75 +221,32 @@ impl Course {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct CourseRecord {
-    id: Uuid,
-    title: String,
-    owner_level: String,
-    owner_resor: Option<String>,
-    owner_institution: Option<Uuid>,
-    owner_group: Option<String>,
-    priority: i32,
-    measures: Vec<String>,
-    course_type: String,
-    knowledge_test: bool,
-    duration_minutes: i32,
-    language: String,
-    competencies: Vec<String>,
-    retired: bool,
-    retired_reason: Option<String>,
+impl From<CourseRow> for Course {
+    fn from(r: CourseRow) -> Self {
+        let owner = r.owner.parts();
+        Course {
+            id: r.id,
+            title: r.title,
+            owner_level: owner.level.into(),
+            owner_resor: owner.resor.map(Into::into),
+            owner_group: owner.group,
+            priority: r.priority.into(),
+            measures: r.measures,
+            course_type: r.course_type.into(),
+            knowledge_test: r.knowledge_test,
+            duration_minutes: r.duration_minutes,
+            language: r.language,
+            competencies: r.competencies,
+            retired: r.retired,
+            retired_reason: r.retired_reason,
+            owner_institution_id: owner.institution_id,
+        }
+    }
 }
-
-fn course(r: CourseRecord) -> async_graphql::Result<Course> {
-    let corrupt = || internal("the course read model holds an unknown value");
-    Ok(Course {
-        id: r.id,
-        title: r.title,
-        owner_level: match r.owner_level.as_str() {
-            "PUBLIC_ADMINISTRATION" => CourseOwnerLevel::PublicAdministration,
-            "RESOR" => CourseOwnerLevel::Resor,
-            "INSTITUTION" => CourseOwnerLevel::Institution,
-            "PROFESSIONAL_GROUP" => CourseOwnerLevel::ProfessionalGroup,
-            _ => return Err(corrupt()),
-        },
-        owner_resor: r
-            .owner_resor
-            .map(|s| {
-                from_wire_name::<prasme_domain::reference::Resor>(&s)
-                    .map(Into::into)
-                    .ok_or_else(corrupt)
-            })
-            .transpose()?,
-        owner_group: r.owner_group,
-        priority: u8::try_from(r.priority)
-            .ok()
-            .and_then(DomainPriority::from_number)
-            .map(Into::into)
-            .ok_or_else(corrupt)?,
-        measures: r.measures,
-        course_type: from_wire_name::<domain::CourseType>(&r.course_type)
-            .map(Into::into)
-            .ok_or_else(corrupt)?,
-        knowledge_test: r.knowledge_test,
-        duration_minutes: r.duration_minutes,
-        language: r.language,
-        competencies: r.competencies,
-        retired: r.retired,
-        retired_reason: r.retired_reason,
-        owner_institution_id: r.owner_institution,
-    })
-}
-
-const COURSE_COLUMNS: &str = "id, title, owner_level, owner_resor, owner_institution, owner_group, priority, measures, \
-                              course_type, knowledge_test, duration_minutes, language, competencies, retired, retired_reason";
 
 pub(crate) async fn course_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Course>> {
-    let row: Option<CourseRecord> = sqlx::query_as(&format!("SELECT {COURSE_COLUMNS} FROM rm_course WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&*reads(ctx).await?)
-        .await
-        .map_err(db)?;
-    row.map(course).transpose()
+    let row = read::course_by_id(&*reads(ctx).await?, id).await.map_err(db)?;
+    Ok(row.map(Into::into))
 }
 
 #[derive(Default)]
@@ -333,40 +290,22 @@ impl CourseQuery {
         let after = after
             .map(|c| Uuid::parse_str(&c).map_err(|_| bad_input("after is not a cursor from this connection")))
             .transpose()?;
-        let level = owner_level.map(|l| match l {
-            CourseOwnerLevel::PublicAdministration => "PUBLIC_ADMINISTRATION",
-            CourseOwnerLevel::Resor => "RESOR",
-            CourseOwnerLevel::Institution => "INSTITUTION",
-            CourseOwnerLevel::ProfessionalGroup => "PROFESSIONAL_GROUP",
-        });
-        let mut rows: Vec<CourseRecord> = sqlx::query_as(&format!(
-            "SELECT {COURSE_COLUMNS} FROM rm_course c
-              WHERE ($1::int IS NULL OR c.priority = $1)
-                AND ($2::text IS NULL OR $2 = ANY (c.measures))
-                AND ($3::text IS NULL OR c.course_type = $3)
-                AND ($4::text IS NULL OR c.owner_level = $4)
-                AND ($5::text IS NULL OR $5 = ANY (c.competencies))
-                AND ($6 OR NOT c.retired)
-                AND ($7::uuid IS NULL OR (c.title, c.id) > (SELECT a.title, a.id FROM rm_course a WHERE a.id = $7))
-              ORDER BY c.title, c.id
-              LIMIT $8"
-        ))
-        .bind(priority.map(|p| i32::from(DomainPriority::from(p).number())))
-        .bind(measure)
-        .bind(course_type.map(|t| wire_name(&domain::CourseType::from(t))))
-        .bind(level)
-        .bind(competency)
-        .bind(include_retired)
-        .bind(after)
-        .bind(i64::from(first) + 1)
-        .fetch_all(&*reads(ctx).await?)
-        .await
-        .map_err(db)?;
+        let filter = CourseFilter {
+            priority: priority.map(Into::into),
+            measure,
+            course_type: course_type.map(Into::into),
+            owner_level: owner_level.map(Into::into),
+            competency,
+            include_retired,
+        };
+        let mut rows = read::courses(&*reads(ctx).await?, &filter, after, i64::from(first) + 1)
+            .await
+            .map_err(db)?;
         let has_next = rows.len() > first as usize;
         rows.truncate(first as usize);
         let mut connection = Connection::new(after.is_some(), has_next);
         for r in rows {
-            let c = course(r)?;
+            let c = Course::from(r);
             connection.edges.push(Edge::new(c.id.to_string(), c));
         }
         Ok(connection)

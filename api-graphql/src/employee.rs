@@ -4,12 +4,11 @@
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
-use chrono::NaiveDate;
 use prasme_commands::{
     AssignManager, ChangeEmployeeRole, EraseEmployeePersonalData, HireEmployee, RecordEmployeeLeft, TransferEmployee,
 };
 use prasme_domain::employee as domain;
-use prasme_domain::reference::from_wire_name;
+use prasme_projections::employee::read::{self, EmployeeRow};
 use uuid::Uuid;
 
 use crate::complexity::page;
@@ -102,59 +101,25 @@ impl Employee {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct EmployeeRecord {
-    id: Uuid,
-    institution_id: Uuid,
-    job_groups: Vec<String>,
-    functions: Vec<String>,
-    civil_servant: bool,
-    manager_id: Option<Uuid>,
-    hired_on: NaiveDate,
-    left_on: Option<NaiveDate>,
-    personal_nonce: String,
-    personal_ciphertext: String,
-    personal_erased: bool,
-}
-
-fn enums<D: serde::de::DeserializeOwned, G: From<D>>(names: &[String]) -> Vec<G> {
-    names
-        .iter()
-        .filter_map(|n| from_wire_name::<D>(n))
-        .map(G::from)
-        .collect()
-}
-
-impl From<EmployeeRecord> for Employee {
-    fn from(r: EmployeeRecord) -> Self {
+impl From<EmployeeRow> for Employee {
+    fn from(r: EmployeeRow) -> Self {
         Self {
             id: r.id,
-            job_groups: enums::<domain::JobGroup, JobGroup>(&r.job_groups),
-            functions: enums::<domain::EmployeeFunction, EmployeeFunction>(&r.functions),
+            job_groups: r.job_groups.into_iter().map(Into::into).collect(),
+            functions: r.functions.into_iter().map(Into::into).collect(),
             civil_servant: r.civil_servant,
             hired_on: Date(r.hired_on),
             left_on: r.left_on.map(Date),
             personal_data_erased: r.personal_erased,
             institution_id: r.institution_id,
             manager_id: r.manager_id,
-            sealed: domain::SealedPersonalData {
-                nonce: r.personal_nonce,
-                ciphertext: r.personal_ciphertext,
-            },
+            sealed: r.sealed,
         }
     }
 }
 
-const EMPLOYEE_COLUMNS: &str = "id, institution_id, job_groups, functions, civil_servant, manager_id, hired_on, \
-                                left_on, personal_nonce, personal_ciphertext, personal_erased";
-
 pub(crate) async fn employee_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Employee>> {
-    let row: Option<EmployeeRecord> =
-        sqlx::query_as(&format!("SELECT {EMPLOYEE_COLUMNS} FROM rm_employee WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&*reads(ctx).await?)
-            .await
-            .map_err(db)?;
+    let row = read::employee_by_id(&*reads(ctx).await?, id).await.map_err(db)?;
     Ok(row.map(Into::into))
 }
 
@@ -191,17 +156,9 @@ impl EmployeeQuery {
         let after = after
             .map(|c| Uuid::parse_str(&c).map_err(|_| bad_input("after is not a cursor from this connection")))
             .transpose()?;
-        let mut rows: Vec<EmployeeRecord> = sqlx::query_as(&format!(
-            "SELECT {EMPLOYEE_COLUMNS} FROM rm_employee
-              WHERE institution_id = $1 AND ($2::uuid IS NULL OR id > $2)
-              ORDER BY id LIMIT $3"
-        ))
-        .bind(institution_id)
-        .bind(after)
-        .bind(i64::from(first) + 1)
-        .fetch_all(&*reads(ctx).await?)
-        .await
-        .map_err(db)?;
+        let mut rows = read::employees_of(&*reads(ctx).await?, institution_id, after, i64::from(first) + 1)
+            .await
+            .map_err(db)?;
         let has_next = rows.len() > first as usize;
         rows.truncate(first as usize);
         let mut connection = Connection::new(after.is_some(), has_next);

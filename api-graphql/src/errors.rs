@@ -181,7 +181,7 @@ impl std::fmt::Display for Cause {
 /// Hides a database failure's detail from the client. It is logged once per
 /// request (see `logging`), not once per field: a report of a thousand rows
 /// must not write a thousand log lines.
-pub(crate) fn db(e: sqlx::Error) -> async_graphql::Error {
+pub(crate) fn db(e: impl std::fmt::Display) -> async_graphql::Error {
     internal_because(e, "the read model could not be read")
 }
 

@@ -15,7 +15,6 @@ mod mutation;
 mod offering;
 mod paging;
 mod query;
-mod read;
 mod request_log;
 mod router;
 mod scalars;

@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-use crate::read::{self, Breakdown, BudgetRow, InstitutionRow};
+use prasme_projections::budget::read::{self, Breakdown, BudgetRow, InstitutionRow};
 
 /// An institution's training budget for a year.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

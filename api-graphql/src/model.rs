@@ -10,8 +10,8 @@ use crate::complexity::{BUDGET_STATUSES, FUNDING_SOURCES, INSTITUTIONS, PRIORITY
 use crate::context::{load_failed, loader, reads};
 use crate::errors::db;
 use crate::loaders::{BreakdownKey, BudgetKey};
-use crate::read::{self, Breakdown, BudgetRow, InstitutionRow};
 use crate::scalars::Cents;
+use prasme_projections::budget::read::{self, Breakdown, BudgetRow, InstitutionRow};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "prasme_domain::reference::InstitutionKind")]

@@ -14,8 +14,8 @@ use crate::errors::{db, user_errors, UserError};
 use crate::model::{
     institution_budget, FundingSource, Institution, InstitutionBudget, InstitutionKind, Resor, StrategicPriority,
 };
-use crate::read;
 use crate::scalars::Cents;
+use prasme_projections::budget::read;
 
 #[derive(Default)]
 pub struct InstitutionMutation;
@@ -191,10 +191,7 @@ impl BudgetCommandPayload {
         // once it has caught up with the command.
         let api = api(ctx)?;
         api.reach(Some(position)).await?;
-        sqlx::query_scalar("SELECT year FROM rm_training_allocation WHERE institution_id = $1 AND allocation_id = $2")
-            .bind(self.institution_id)
-            .bind(allocation_id)
-            .fetch_optional(&*reads(ctx).await?)
+        read::allocation_year(&*reads(ctx).await?, self.institution_id, allocation_id)
             .await
             .map_err(db)
     }

@@ -3,20 +3,19 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
-use chrono::NaiveDate;
 use prasme_commands::{
     CancelOffering, ChangeOfferingCapacity, GiveFeedback, PlaceChange, PlaceId, RecordAttendance, RecordCompletion,
     ScheduleOffering, SubstituteParticipant,
 };
-use prasme_domain::offering::{self as domain, Completion, Feedback, Schedule};
-use prasme_domain::reference::from_wire_name;
+use prasme_domain::offering::{Completion, Feedback, Schedule};
+use prasme_projections::offering::read::{self, PlaceRow};
 use uuid::Uuid;
 
 use crate::complexity::page;
 use crate::context::{api, reads};
 use crate::course::{course_by_id, Course};
 use crate::employee::{employee_by_id, Employee};
-use crate::errors::{db, internal, text_argument};
+use crate::errors::{db, text_argument};
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
 use crate::paging::offset_page;
 use crate::scalars::{Cents, Date};
@@ -39,6 +38,7 @@ pub enum Attendance {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::offering::PlaceStatus")]
 pub enum PlaceStatus {
     Requested,
     Enrolled,
@@ -47,32 +47,6 @@ pub enum PlaceStatus {
     Cancelled,
     /// Gave the seat to a substitute.
     Substituted,
-}
-
-fn place_status(s: &str) -> Option<PlaceStatus> {
-    Some(match s {
-        "REQUESTED" => PlaceStatus::Requested,
-        "ENROLLED" => PlaceStatus::Enrolled,
-        "WAITLISTED" => PlaceStatus::Waitlisted,
-        "REJECTED" => PlaceStatus::Rejected,
-        "CANCELLED" => PlaceStatus::Cancelled,
-        "SUBSTITUTED" => PlaceStatus::Substituted,
-        _ => return None,
-    })
-}
-
-#[derive(sqlx::FromRow)]
-struct OfferingRecord {
-    id: Uuid,
-    course_id: Uuid,
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-    format: String,
-    capacity: i32,
-    cost_cents: i64,
-    organiser: String,
-    cancelled: bool,
-    cancel_reason: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -89,21 +63,6 @@ pub struct Offering {
     pub cancel_reason: Option<String>,
     #[graphql(skip)]
     pub course_id: Uuid,
-}
-
-#[derive(sqlx::FromRow)]
-struct PlaceRecord {
-    offering_id: Uuid,
-    employee_id: Uuid,
-    status: String,
-    attendance: Option<String>,
-    certificate_number: Option<String>,
-    passed: Option<bool>,
-    score: Option<i32>,
-    knowledge_test_passed: Option<bool>,
-    minutes: Option<i32>,
-    completed_on: Option<NaiveDate>,
-    revoked: bool,
 }
 
 #[derive(SimpleObject, Clone)]
@@ -125,32 +84,27 @@ pub struct Place {
     pub employee_id: Uuid,
 }
 
-fn place(r: PlaceRecord) -> async_graphql::Result<Place> {
-    let corrupt = || internal("the offering read model holds an unknown value");
-    Ok(Place {
-        status: place_status(&r.status).ok_or_else(corrupt)?,
-        attendance: r
-            .attendance
-            .map(|a| {
-                from_wire_name::<domain::Attendance>(&a)
-                    .map(Into::into)
-                    .ok_or_else(corrupt)
-            })
-            .transpose()?,
-        certificate_number: r.certificate_number,
-        passed: r.passed,
-        score: r.score,
-        knowledge_test_passed: r.knowledge_test_passed,
-        minutes: r.minutes,
-        completed_on: r.completed_on.map(Date),
-        revoked: r.revoked,
-        offering_id: r.offering_id,
-        employee_id: r.employee_id,
-    })
+impl From<PlaceRow> for Place {
+    fn from(r: PlaceRow) -> Self {
+        Place {
+            status: r.status.into(),
+            attendance: r.attendance.map(Into::into),
+            certificate_number: r.certificate_number,
+            passed: r.passed,
+            score: r.score,
+            knowledge_test_passed: r.knowledge_test_passed,
+            minutes: r.minutes,
+            completed_on: r.completed_on.map(Date),
+            revoked: r.revoked,
+            offering_id: r.offering_id,
+            employee_id: r.employee_id,
+        }
+    }
 }
 
-const PLACE_COLUMNS: &str = "offering_id, employee_id, status, attendance, certificate_number, passed, score, \
-                             knowledge_test_passed, minutes, completed_on, revoked";
+fn places(rows: Vec<PlaceRow>) -> Vec<Place> {
+    rows.into_iter().map(Into::into).collect()
+}
 
 #[ComplexObject]
 impl Place {
@@ -170,28 +124,21 @@ impl Offering {
     }
 
     async fn enrolled_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        sqlx::query_scalar("SELECT count(*) FROM rm_place WHERE offering_id = $1 AND status = 'ENROLLED'")
-            .bind(self.id)
-            .fetch_one(&*reads(ctx).await?)
-            .await
-            .map_err(db)
+        read::enrolled_count(&*reads(ctx).await?, self.id).await.map_err(db)
     }
 
     async fn feedback_summary(&self, ctx: &Context<'_>) -> async_graphql::Result<FeedbackSummary> {
-        // Averages as exact decimal text from integer sums: no floats.
-        sqlx::query_as(
-            "SELECT count(*) FILTER (WHERE kind = 'IMMEDIATE') AS immediate_responses,
-                    round(avg(organisation), 2)::text AS organisation, round(avg(content), 2)::text AS content,
-                    round(avg(trainer), 2)::text AS trainer, round(avg(usefulness), 2)::text AS usefulness,
-                    round(avg(methods), 2)::text AS methods,
-                    count(*) FILTER (WHERE kind = 'FOLLOW_UP') AS follow_up_responses,
-                    count(*) FILTER (WHERE applied_at_work) AS applied_at_work
-               FROM rm_feedback WHERE offering_id = $1",
-        )
-        .bind(self.id)
-        .fetch_one(&*reads(ctx).await?)
-        .await
-        .map_err(db)
+        let r = read::feedback_summary(&*reads(ctx).await?, self.id).await.map_err(db)?;
+        Ok(FeedbackSummary {
+            immediate_responses: r.immediate_responses,
+            organisation: r.organisation,
+            content: r.content,
+            trainer: r.trainer,
+            usefulness: r.usefulness,
+            methods: r.methods,
+            follow_up_responses: r.follow_up_responses,
+            applied_at_work: r.applied_at_work,
+        })
     }
 
     /// Every place: enrolled first, then the waitlist in its order, then the rest.
@@ -202,22 +149,13 @@ impl Offering {
         #[graphql(default = 100)] first: i32,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Place>> {
-        let rows: Vec<PlaceRecord> = sqlx::query_as(&format!(
-            "SELECT {PLACE_COLUMNS} FROM rm_place WHERE offering_id = $1
-              ORDER BY CASE status WHEN 'ENROLLED' THEN 0 WHEN 'WAITLISTED' THEN 1 WHEN 'REQUESTED' THEN 2 ELSE 3 END,
-                       waitlisted_at NULLS LAST, employee_id"
-        ))
-        .bind(self.id)
-        .fetch_all(&*reads(ctx).await?)
-        .await
-        .map_err(db)?;
-        let places = rows.into_iter().map(place).collect::<async_graphql::Result<Vec<_>>>()?;
-        offset_page(places, first, after)
+        let rows = read::roster(&*reads(ctx).await?, self.id).await.map_err(db)?;
+        offset_page(places(rows), first, after)
     }
 }
 
 /// Averages of the immediate ratings and the follow-ups' answers.
-#[derive(SimpleObject, sqlx::FromRow)]
+#[derive(SimpleObject)]
 pub struct FeedbackSummary {
     pub immediate_responses: i64,
     /// Averages of the 1–5 ratings, two decimals; null without responses.
@@ -236,31 +174,19 @@ async fn offering_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Op
 }
 
 pub(crate) async fn load_offering(pool: &sqlx::PgPool, id: Uuid) -> async_graphql::Result<Option<Offering>> {
-    let row: Option<OfferingRecord> = sqlx::query_as(
-        "SELECT id, course_id, starts_on, ends_on, format, capacity, cost_cents, organiser, cancelled, cancel_reason
-           FROM rm_offering WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-    .map_err(db)?;
-    row.map(|r| {
-        Ok(Offering {
-            id: r.id,
-            starts_on: Date(r.starts_on),
-            ends_on: Date(r.ends_on),
-            format: from_wire_name::<domain::OfferingFormat>(&r.format)
-                .map(Into::into)
-                .ok_or_else(|| internal("the offering read model holds an unknown value"))?,
-            capacity: r.capacity,
-            cost_per_participant_cents: Cents(r.cost_cents),
-            organiser: r.organiser,
-            cancelled: r.cancelled,
-            cancel_reason: r.cancel_reason,
-            course_id: r.course_id,
-        })
-    })
-    .transpose()
+    let row = read::offering(pool, id).await.map_err(db)?;
+    Ok(row.map(|r| Offering {
+        id: r.id,
+        starts_on: Date(r.starts_on),
+        ends_on: Date(r.ends_on),
+        format: r.format.into(),
+        capacity: r.capacity,
+        cost_per_participant_cents: Cents(r.cost_per_participant.0),
+        organiser: r.organiser,
+        cancelled: r.cancelled,
+        cancel_reason: r.cancel_reason,
+        course_id: r.course_id,
+    }))
 }
 
 /// An employee's completed learning.
@@ -287,16 +213,7 @@ impl Transcript {
 }
 
 pub(crate) async fn load_transcript(pool: &sqlx::PgPool, employee_id: Uuid) -> async_graphql::Result<Transcript> {
-    let rows: Vec<PlaceRecord> = sqlx::query_as(&format!(
-        "SELECT {PLACE_COLUMNS} FROM rm_place
-          WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked
-          ORDER BY completed_on DESC, offering_id"
-    ))
-    .bind(employee_id)
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    let completions = rows.into_iter().map(place).collect::<async_graphql::Result<Vec<_>>>()?;
+    let completions = places(read::completions(pool, employee_id).await.map_err(db)?);
     let total_minutes = completions.iter().map(|p| i64::from(p.minutes.unwrap_or(0))).sum();
     Ok(Transcript {
         all: completions,
@@ -333,14 +250,8 @@ impl OfferingQuery {
     /// Verifies a certificate number: the completion it stands for, or null.
     async fn certificate(&self, ctx: &Context<'_>, number: String) -> async_graphql::Result<Option<Place>> {
         let number = text_argument("number", &number)?;
-        let row: Option<PlaceRecord> = sqlx::query_as(&format!(
-            "SELECT {PLACE_COLUMNS} FROM rm_place WHERE certificate_number = $1"
-        ))
-        .bind(number.to_uppercase())
-        .fetch_optional(&*reads(ctx).await?)
-        .await
-        .map_err(db)?;
-        row.map(place).transpose()
+        let row = read::certificate(&*reads(ctx).await?, &number).await.map_err(db)?;
+        Ok(row.map(Into::into))
     }
 }
 

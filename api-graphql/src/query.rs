@@ -10,7 +10,7 @@ use crate::model::{
     BudgetSummary, Institution, InstitutionBudget, InstitutionKind, ProjectionStatus, Resor, ResorBudget, ResorInfo,
     TrainingBudgetReport,
 };
-use crate::read::{self, InstitutionFilter};
+use prasme_projections::budget::read::{self, InstitutionFilter};
 
 const DEFAULT_PAGE: i32 = 50;
 const MAX_PAGE: i32 = 500;

@@ -11,7 +11,7 @@ use crate::context::{api, ApiContext};
 use crate::errors::{db, internal};
 use crate::model::InstitutionBudget;
 use crate::offering::{load_offering, load_transcript, Offering, Transcript};
-use crate::read::{self, InstitutionFilter};
+use prasme_projections::budget::read::{self, InstitutionFilter};
 
 pub struct SubscriptionRoot;
 

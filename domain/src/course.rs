@@ -29,7 +29,8 @@ pub enum CourseOwner {
 
 /// The level of the multi-level catalogue, as a client names it before the
 /// part that level needs is known to be there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OwnerLevel {
     PublicAdministration,
     Resor,
@@ -69,6 +70,27 @@ impl CourseOwner {
                 .map(|group| CourseOwner::ProfessionalGroup { group })
                 .ok_or_else(|| missing("owner.group", "a professional group")),
         }
+    }
+
+    /// The owner as its level and the one part that level has.
+    pub fn parts(&self) -> OwnerParts {
+        let mut parts = OwnerParts {
+            level: OwnerLevel::PublicAdministration,
+            resor: None,
+            institution_id: None,
+            group: None,
+        };
+        match self {
+            CourseOwner::PublicAdministration => {}
+            CourseOwner::Resor { resor } => (parts.level, parts.resor) = (OwnerLevel::Resor, Some(*resor)),
+            CourseOwner::Institution { institution_id } => {
+                (parts.level, parts.institution_id) = (OwnerLevel::Institution, Some(*institution_id))
+            }
+            CourseOwner::ProfessionalGroup { group } => {
+                (parts.level, parts.group) = (OwnerLevel::ProfessionalGroup, Some(group.clone()))
+            }
+        }
+        parts
     }
 
     /// The institution whose existence the caller must check.

@@ -9,6 +9,7 @@ pub mod employee;
 pub mod error;
 pub mod event;
 pub mod institution;
+pub mod learning_time;
 pub mod money;
 pub mod offering;
 pub mod reference;

@@ -273,7 +273,10 @@ crate::domain_event!(OfferingEvent {
     TrainingCostSpent,
 });
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a place stands; the read model stores it by its wire name
+/// (`ENROLLED`), the API answers with the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PlaceStatus {
     Requested,
     Enrolled,

@@ -2,10 +2,10 @@
 //! checkpoint is written in the same transaction as its read-model rows, so
 //! every event takes effect exactly once, across crashes and restarts.
 
-mod budget;
-mod course;
-mod employee;
-mod offering;
+pub mod budget;
+pub mod course;
+pub mod employee;
+pub mod offering;
 mod rebuild;
 mod runner;
 
@@ -65,6 +65,16 @@ pub enum ProjectionError {
     BadEvent { position: i64, reason: String },
     #[error("no projection is named {0}")]
     Unknown(String),
+}
+
+/// A typed reader's failure.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored value no type of the domain has: a writer and a reader disagree.
+    #[error("{table} holds an unknown value {value:?}")]
+    Corrupt { table: &'static str, value: String },
 }
 
 pub trait Projection: Send + Sync + 'static {

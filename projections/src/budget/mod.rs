@@ -3,6 +3,8 @@
 //! Statuses are not stored: they follow from the amounts by the rule in
 //! `prasme_domain::budget`, so a change of rule needs no rebuild.
 
+pub mod read;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};

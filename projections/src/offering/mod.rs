@@ -1,9 +1,12 @@
 //! Read models of offerings (`rm_offering`) and places (`rm_place`): rosters
 //! with their waitlist order, and the completions transcripts are made of.
 
+pub mod activity;
+pub mod read;
+
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use prasme_domain::offering::{Feedback, OfferingEvent};
+use prasme_domain::offering::{Feedback, OfferingEvent, PlaceStatus};
 use prasme_domain::reference::wire_name as wire;
 use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
@@ -92,11 +95,16 @@ impl Projection for OfferingProjection {
     }
 }
 
-async fn set_status(tx: &mut PgConnection, offering: Uuid, employee: Uuid, status: &str) -> Result<(), sqlx::Error> {
+async fn set_status(
+    tx: &mut PgConnection,
+    offering: Uuid,
+    employee: Uuid,
+    status: PlaceStatus,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE rm_place SET status = $3 WHERE offering_id = $1 AND employee_id = $2")
         .bind(offering)
         .bind(employee)
-        .bind(status)
+        .bind(wire(&status))
         .execute(&mut *tx)
         .await?;
     Ok(())
@@ -135,13 +143,17 @@ async fn apply(tx: &mut PgConnection, position: i64, event: OfferingEvent) -> Re
                 .execute(&mut *tx)
                 .await?;
             // Every seat is released.
-            sqlx::query(
-                "UPDATE rm_place SET status = 'CANCELLED'
-                  WHERE offering_id = $1 AND status IN ('REQUESTED', 'ENROLLED', 'WAITLISTED')",
-            )
-            .bind(offering_id)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("UPDATE rm_place SET status = $2 WHERE offering_id = $1 AND status = ANY($3)")
+                .bind(offering_id)
+                .bind(wire(&PlaceStatus::Cancelled))
+                .bind(
+                    [PlaceStatus::Requested, PlaceStatus::Enrolled, PlaceStatus::Waitlisted]
+                        .iter()
+                        .map(wire)
+                        .collect::<Vec<_>>(),
+                )
+                .execute(&mut *tx)
+                .await?;
         }
         E::PlaceRequested {
             offering_id,
@@ -150,13 +162,14 @@ async fn apply(tx: &mut PgConnection, position: i64, event: OfferingEvent) -> Re
         } => {
             // A new request after a cancelled or rejected one starts afresh.
             sqlx::query(
-                "INSERT INTO rm_place (offering_id, employee_id, institution_id, status) VALUES ($1, $2, $3, 'REQUESTED')
+                "INSERT INTO rm_place (offering_id, employee_id, institution_id, status) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (offering_id, employee_id) DO UPDATE SET
-                   institution_id = $3, status = 'REQUESTED', waitlisted_at = NULL, attendance = NULL",
+                   institution_id = $3, status = $4, waitlisted_at = NULL, attendance = NULL",
             )
             .bind(offering_id)
             .bind(employee_id)
             .bind(institution_id)
+            .bind(wire(&PlaceStatus::Requested))
             .execute(&mut *tx)
             .await?;
         }
@@ -164,7 +177,7 @@ async fn apply(tx: &mut PgConnection, position: i64, event: OfferingEvent) -> Re
             offering_id,
             employee_id,
             ..
-        } => set_status(tx, offering_id, employee_id, "REJECTED").await?,
+        } => set_status(tx, offering_id, employee_id, PlaceStatus::Rejected).await?,
         E::ParticipantEnrolled {
             offering_id,
             employee_id,
@@ -173,18 +186,19 @@ async fn apply(tx: &mut PgConnection, position: i64, event: OfferingEvent) -> Re
         | E::WaitlistedParticipantPromoted {
             offering_id,
             employee_id,
-        } => set_status(tx, offering_id, employee_id, "ENROLLED").await?,
+        } => set_status(tx, offering_id, employee_id, PlaceStatus::Enrolled).await?,
         E::ParticipantWaitlisted {
             offering_id,
             employee_id,
             ..
         } => {
             sqlx::query(
-                "UPDATE rm_place SET status = 'WAITLISTED', waitlisted_at = $3 WHERE offering_id = $1 AND employee_id = $2",
+                "UPDATE rm_place SET status = $4, waitlisted_at = $3 WHERE offering_id = $1 AND employee_id = $2",
             )
             .bind(offering_id)
             .bind(employee_id)
             .bind(position)
+            .bind(wire(&PlaceStatus::Waitlisted))
             .execute(&mut *tx)
             .await?;
         }
@@ -192,21 +206,22 @@ async fn apply(tx: &mut PgConnection, position: i64, event: OfferingEvent) -> Re
             offering_id,
             employee_id,
             ..
-        } => set_status(tx, offering_id, employee_id, "CANCELLED").await?,
+        } => set_status(tx, offering_id, employee_id, PlaceStatus::Cancelled).await?,
         E::ParticipantSubstituted {
             offering_id,
             employee_id,
             substitute_id,
             institution_id,
         } => {
-            set_status(tx, offering_id, employee_id, "SUBSTITUTED").await?;
+            set_status(tx, offering_id, employee_id, PlaceStatus::Substituted).await?;
             sqlx::query(
-                "INSERT INTO rm_place (offering_id, employee_id, institution_id, status) VALUES ($1, $2, $3, 'ENROLLED')
-                 ON CONFLICT (offering_id, employee_id) DO UPDATE SET status = 'ENROLLED', waitlisted_at = NULL",
+                "INSERT INTO rm_place (offering_id, employee_id, institution_id, status) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (offering_id, employee_id) DO UPDATE SET status = $4, waitlisted_at = NULL",
             )
             .bind(offering_id)
             .bind(substitute_id)
             .bind(institution_id)
+            .bind(wire(&PlaceStatus::Enrolled))
             .execute(&mut *tx)
             .await?;
         }

@@ -1,4 +1,5 @@
-//! Queries over the budget read model.
+//! The typed reader of the budget read model: institutions, their budget
+//! lines per year and the breakdowns by funding source and priority.
 
 use prasme_domain::budget::BudgetLine;
 use prasme_domain::reference::{
@@ -258,4 +259,13 @@ fn priority(n: i32) -> Result<StrategicPriority, sqlx::Error> {
         .ok()
         .and_then(StrategicPriority::from_number)
         .ok_or_else(|| sqlx::Error::Decode(format!("unknown priority {n} in read model").into()))
+}
+
+/// The budget year of an allocation (a correction keeps its allocation's year).
+pub async fn allocation_year(pool: &PgPool, institution: Uuid, allocation: Uuid) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar("SELECT year FROM rm_training_allocation WHERE institution_id = $1 AND allocation_id = $2")
+        .bind(institution)
+        .bind(allocation)
+        .fetch_optional(pool)
+        .await
 }

@@ -1,8 +1,10 @@
 //! Read model of the course catalogue (`rm_course`).
 
+pub mod read;
+
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use prasme_domain::course::{CourseDescription, CourseEvent, CourseOwner};
+use prasme_domain::course::{CourseDescription, CourseEvent};
 use prasme_domain::reference::wire_name as wire;
 use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
@@ -78,12 +80,7 @@ impl Projection for CourseProjection {
 }
 
 async fn upsert(tx: &mut PgConnection, id: Uuid, d: &CourseDescription) -> Result<(), sqlx::Error> {
-    let (level, resor, institution, group) = match &d.owner {
-        CourseOwner::PublicAdministration => ("PUBLIC_ADMINISTRATION", None, None, None),
-        CourseOwner::Resor { resor } => ("RESOR", Some(wire(resor)), None, None),
-        CourseOwner::Institution { institution_id } => ("INSTITUTION", None, Some(*institution_id), None),
-        CourseOwner::ProfessionalGroup { group } => ("PROFESSIONAL_GROUP", None, None, Some(group.clone())),
-    };
+    let owner = d.owner.parts();
     sqlx::query(
         "INSERT INTO rm_course (id, title, owner_level, owner_resor, owner_institution, owner_group, priority,
                                 measures, course_type, knowledge_test, duration_minutes, language, competencies)
@@ -95,10 +92,10 @@ async fn upsert(tx: &mut PgConnection, id: Uuid, d: &CourseDescription) -> Resul
     )
     .bind(id)
     .bind(&d.title)
-    .bind(level)
-    .bind(resor)
-    .bind(institution)
-    .bind(group)
+    .bind(wire(&owner.level))
+    .bind(owner.resor.map(|r| wire(&r)))
+    .bind(owner.institution_id)
+    .bind(owner.group)
     .bind(i32::from(d.priority.number()))
     .bind(&d.measures)
     .bind(wire(&d.course_type))

@@ -1,6 +1,8 @@
 //! Read model of employees (`rm_employee`) and where they worked when
 //! (`rm_employment_period`). Personal data is copied sealed, never opened.
 
+pub mod read;
+
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use prasme_domain::employee::EmployeeEvent;

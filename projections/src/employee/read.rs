@@ -1,0 +1,85 @@
+//! The typed reader of employees (`rm_employee`). Personal data stays sealed
+//! here; only the vault opens it.
+
+use chrono::NaiveDate;
+use prasme_domain::employee::{EmployeeFunction, JobGroup, SealedPersonalData};
+use prasme_domain::reference::from_wire_name;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use crate::ReadError;
+
+pub struct EmployeeRow {
+    pub id: Uuid,
+    pub institution_id: Uuid,
+    pub job_groups: Vec<JobGroup>,
+    pub functions: Vec<EmployeeFunction>,
+    pub civil_servant: bool,
+    pub manager_id: Option<Uuid>,
+    pub hired_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+    pub sealed: SealedPersonalData,
+    pub personal_erased: bool,
+}
+
+const EMPLOYEE_COLUMNS: &str = "id, institution_id, job_groups, functions, civil_servant, manager_id, hired_on, \
+                                left_on, personal_nonce, personal_ciphertext, personal_erased";
+
+fn enums<T: serde::de::DeserializeOwned>(names: Vec<String>) -> Result<Vec<T>, ReadError> {
+    names
+        .into_iter()
+        .map(|n| {
+            from_wire_name(&n).ok_or(ReadError::Corrupt {
+                table: "rm_employee",
+                value: n,
+            })
+        })
+        .collect()
+}
+
+fn employee(r: &PgRow) -> Result<EmployeeRow, ReadError> {
+    Ok(EmployeeRow {
+        id: r.try_get("id")?,
+        institution_id: r.try_get("institution_id")?,
+        job_groups: enums(r.try_get("job_groups")?)?,
+        functions: enums(r.try_get("functions")?)?,
+        civil_servant: r.try_get("civil_servant")?,
+        manager_id: r.try_get("manager_id")?,
+        hired_on: r.try_get("hired_on")?,
+        left_on: r.try_get("left_on")?,
+        sealed: SealedPersonalData {
+            nonce: r.try_get("personal_nonce")?,
+            ciphertext: r.try_get("personal_ciphertext")?,
+        },
+        personal_erased: r.try_get("personal_erased")?,
+    })
+}
+
+pub async fn employee_by_id(pool: &PgPool, id: Uuid) -> Result<Option<EmployeeRow>, ReadError> {
+    let row = sqlx::query(&format!("SELECT {EMPLOYEE_COLUMNS} FROM rm_employee WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(employee).transpose()
+}
+
+/// Up to `limit` of an institution's employees (current and former) by id, after `after`.
+pub async fn employees_of(
+    pool: &PgPool,
+    institution: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<EmployeeRow>, ReadError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EMPLOYEE_COLUMNS} FROM rm_employee
+          WHERE institution_id = $1 AND ($2::uuid IS NULL OR id > $2)
+          ORDER BY id LIMIT $3"
+    ))
+    .bind(institution)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(employee).collect()
+}
