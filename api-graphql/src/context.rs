@@ -2,13 +2,13 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::{Context, ErrorExtensions};
+use async_graphql::Context;
 use prasme_commands::{UseCases, Vault};
 use prasme_projections::Runner;
 use sqlx::PgPool;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::errors::{internal, internal_because};
+use crate::errors::{internal, internal_because, ApiError};
 use crate::loaders::{loaders, LoadError, Loaders};
 
 /// What every resolver can reach.
@@ -113,17 +113,12 @@ impl ApiContext {
             .wait_for(position, self.read_wait)
             .await
             .map_err(|lag| {
-                async_graphql::Error::new(format!(
-                    "the read models reached position {} but not {} within {} ms; retry later",
-                    lag.reached,
-                    lag.wanted,
-                    self.read_wait.as_millis()
-                ))
-                .extend_with(|_, e| {
-                    e.set("code", crate::errors::Code::ReadModelBehind.as_str());
-                    e.set("wanted", lag.wanted);
-                    e.set("reached", lag.reached);
-                })
+                ApiError::ReadModelBehind {
+                    wanted: lag.wanted,
+                    reached: lag.reached,
+                    waited_ms: self.read_wait.as_millis(),
+                }
+                .into()
             })
     }
 }

@@ -54,9 +54,12 @@ pub(crate) fn user_errors(e: CommandError) -> async_graphql::Result<Vec<UserErro
             code: d.code.into(),
             // A dotted field names a nested input field: `owner.group` is
             // `["input", "owner", "group"]`, as the input is written.
-            field: d
-                .field
-                .map(|f| std::iter::once("input").chain(f.split('.')).map(str::to_owned).collect()),
+            field: d.field.map(|f| {
+                std::iter::once("input")
+                    .chain(f.split('.'))
+                    .map(str::to_owned)
+                    .collect()
+            }),
             message: d.message,
             expected_version: None,
             actual_version: None,
@@ -72,18 +75,71 @@ pub(crate) fn user_errors(e: CommandError) -> async_graphql::Result<Vec<UserErro
             // Committed, but the flush could not be confirmed: the caller
             // must not assume either outcome, and a retry is safe.
             tracing::error!(%detail, "append committed but not confirmed durable");
-            Err(async_graphql::Error::new(
-                "the command may or may not have been recorded; send it again with the same commandId to learn which",
-            )
-            .extend_with(|_, e| e.set("code", Code::OutcomeUnknown.as_str())))
+            Err(ApiError::OutcomeUnknown.into())
         }
         // Says no more than the policy did, so that a forbidden target and a
         // missing one cannot be told apart.
-        CommandError::Denied(denied) => Err(Code::Forbidden.error(denied.to_string())),
-        CommandError::Contended { stream_id, attempts } => Err(Code::StreamContended.error(format!(
-            "{stream_id} kept changing through {attempts} attempts and nothing was written; send the command again with the same commandId"
-        ))),
+        CommandError::Denied(denied) => Err(ApiError::Forbidden(denied.to_string()).into()),
+        CommandError::Contended { stream_id, attempts } => Err(ApiError::Contended { stream_id, attempts }.into()),
         other => Err(internal_because(other, "the command could not be completed")),
+    }
+}
+
+/// Every failure a resolver answers with, other than a refusal in the
+/// payload. Built where it happens; made a GraphQL error with its
+/// `extensions.code` by the one conversion below. It is not `Display`, so
+/// async-graphql's blanket conversion (which would drop the code) never
+/// applies to it.
+pub(crate) enum ApiError {
+    /// A query argument the caller must correct.
+    BadInput(String),
+    /// The read models had not reached `wanted` within the wait.
+    ReadModelBehind { wanted: i64, reached: i64, waited_ms: u128 },
+    /// The policy refused the use case.
+    Forbidden(String),
+    /// Other writers kept moving the stream; nothing was written.
+    Contended { stream_id: String, attempts: u32 },
+    /// Committed, but not confirmed durable.
+    OutcomeUnknown,
+    /// Anything unexpected: `message` for the client, `cause` for the log.
+    Internal { message: String, cause: Option<String> },
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::BadInput(message) => Code::BadUserInput.error(message),
+            ApiError::ReadModelBehind {
+                wanted,
+                reached,
+                waited_ms,
+            } => Code::ReadModelBehind
+                .error(format!(
+                    "the read models reached position {reached} but not {wanted} within {waited_ms} ms; retry later"
+                ))
+                .extend_with(|_, x| {
+                    x.set("wanted", wanted);
+                    x.set("reached", reached);
+                }),
+            ApiError::Forbidden(message) => Code::Forbidden.error(message),
+            ApiError::Contended { stream_id, attempts } => Code::StreamContended.error(format!(
+                "{stream_id} kept changing through {attempts} attempts and nothing was written; send the command again with the same commandId"
+            )),
+            ApiError::OutcomeUnknown => Code::OutcomeUnknown.error(
+                "the command may or may not have been recorded; send it again with the same commandId to learn which",
+            ),
+            ApiError::Internal { message, cause: None } => Code::Internal.error(message),
+            ApiError::Internal {
+                message,
+                cause: Some(cause),
+            } => {
+                // The cause rides along as the error's source, for the
+                // request's one log line; the client sees the message.
+                let mut error = async_graphql::Error::new_with_source(Cause(cause));
+                error.message = message;
+                error.extend_with(|_, x| x.set("code", Code::Internal.as_str()))
+            }
+        }
     }
 }
 
@@ -132,7 +188,7 @@ impl Code {
         }
     }
 
-    pub(crate) fn error(self, message: impl Into<String>) -> async_graphql::Error {
+    fn error(self, message: impl Into<String>) -> async_graphql::Error {
         async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", self.as_str()))
     }
 }
@@ -147,7 +203,7 @@ pub(crate) fn code_of(e: &ServerError) -> Option<String> {
 
 /// A query argument the caller must correct.
 pub(crate) fn bad_input(message: impl Into<String>) -> async_graphql::Error {
-    Code::BadUserInput.error(message)
+    ApiError::BadInput(message.into()).into()
 }
 
 /// A free-text query argument, held to the rules of text in the domain (no
@@ -158,14 +214,20 @@ pub(crate) fn text_argument(name: &'static str, value: &str) -> async_graphql::R
 }
 
 pub(crate) fn internal(message: &str) -> async_graphql::Error {
-    Code::Internal.error(message)
+    ApiError::Internal {
+        message: message.to_owned(),
+        cause: None,
+    }
+    .into()
 }
 
 /// An `INTERNAL` error whose `cause` goes to the request's log line, not to the client.
 pub(crate) fn internal_because(cause: impl std::fmt::Display, message: &str) -> async_graphql::Error {
-    let mut error = async_graphql::Error::new_with_source(Cause(cause.to_string()));
-    error.message = message.to_owned();
-    error.extend_with(|_, x| x.set("code", Code::Internal.as_str()))
+    ApiError::Internal {
+        message: message.to_owned(),
+        cause: Some(cause.to_string()),
+    }
+    .into()
 }
 
 /// What went wrong behind an `INTERNAL` error, for the request's one log line.
