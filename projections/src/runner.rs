@@ -165,6 +165,8 @@ impl Worker {
             }
         };
         tracing::info!(projection = name, checkpoint = committed, "projection started");
+        // How far it has read: past `committed` only over events it does not read.
+        let mut seen = committed;
         while !*shutdown.borrow() {
             let batch = match follower.try_next_batch(BATCH).await {
                 Ok(batch) => batch,
@@ -178,7 +180,16 @@ impl Worker {
             };
             // Past the last event of its types, up to the head it saw.
             let through = follower.checkpoint();
-            if through == committed {
+            if batch.is_empty() {
+                // None of its types since what it applied: its read model
+                // is already as of `through`. Said at once, for
+                // read-your-writes; stored with its next batch, so a
+                // projection that has nothing to do writes nothing.
+                if through > seen {
+                    seen = through;
+                    self.publish(through);
+                    continue;
+                }
                 tokio::select! {
                     _ = follower.wait() => {}
                     _ = shutdown.changed() => {}
@@ -187,7 +198,7 @@ impl Worker {
             }
             match self.commit(committed, &batch, through).await {
                 Ok(Committed::Applied(position)) => {
-                    committed = position;
+                    (committed, seen) = (position, position);
                     self.publish(position);
                     self.announce(notices(self.projection.as_ref(), &batch));
                 }
@@ -198,13 +209,14 @@ impl Worker {
                         if let Err(e) = self.announce_range(committed, position).await {
                             tracing::error!(projection = name, error = %e, "cannot announce changes applied elsewhere; retrying");
                             follower.seek(committed);
+                            seen = committed;
                             if sleep_or_shutdown(RETRY_DELAY, &mut shutdown).await {
                                 break;
                             }
                             continue;
                         }
                     }
-                    committed = position;
+                    (committed, seen) = (position, position);
                     follower.seek(position);
                     self.publish(position);
                 }
@@ -212,6 +224,7 @@ impl Worker {
                     // Never skip: the same events are tried again until they apply.
                     tracing::error!(projection = name, error = %e, "projection failed; retrying");
                     follower.seek(committed);
+                    seen = committed;
                     if sleep_or_shutdown(RETRY_DELAY, &mut shutdown).await {
                         break;
                     }
