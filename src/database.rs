@@ -104,6 +104,26 @@ pub async fn ensure_database(admin_url: &str, name: &str) -> Result<(), Database
     Ok(())
 }
 
+/// A fresh, migrated database `name` beside the maintenance database at
+/// `admin_url`, for a benchmark; `drop_scratch` removes it.
+pub async fn open_scratch(admin_url: &str, name: &str, connections: u32) -> Result<PgPool, DatabaseError> {
+    ensure_database(admin_url, name).await?;
+    let pool = connect(&with_database(admin_url, name), connections).await?;
+    migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// Drops the scratch database `name`, closing `pool` first.
+pub async fn drop_scratch(admin_url: &str, name: &str, pool: PgPool) -> Result<(), DatabaseError> {
+    pool.close().await;
+    let admin = connect(admin_url, 1).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&admin)
+        .await?;
+    admin.close().await;
+    Ok(())
+}
+
 /// The database a URL names, if it names one.
 fn database_name(url: &str) -> Option<&str> {
     let base = url.split('?').next()?;

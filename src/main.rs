@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use prasme::bench::{self, BenchConfig};
 use prasme::bench_api::{self, ApiBenchConfig};
-use prasme::database::{ensure_database, with_database, Database};
+use prasme::database::{drop_scratch, open_scratch, with_database, Database};
 use prasme::local_postgres::LocalPostgres;
 use prasme::server::{projections, stop_signal, Application};
 use prasme::{demo, telemetry};
@@ -256,18 +256,11 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                     samples: samples.max(1),
                 };
                 let name = format!("prasme_bench_api_{}", std::process::id());
-                ensure_database(&admin_url, &name).await?;
                 // The server's budget as `serve` has it by default (32), less
                 // the second writer the store ceiling opens.
-                let pool = prasme_eventstore::connect(&with_database(&admin_url, &name), pool_share(28)).await?;
-                prasme_eventstore::migrate(&pool).await?;
+                let pool = open_scratch(&admin_url, &name, pool_share(28)).await?;
                 let report = bench_api::run(pool.clone(), config).await;
-                pool.close().await;
-                let admin_pool = prasme_eventstore::connect(&admin_url, 1).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .execute(&admin_pool)
-                    .await?;
-                admin_pool.close().await;
+                drop_scratch(&admin_url, &name, pool).await?;
                 print!("{}", bench_api::to_markdown(&config, &report?));
                 if let Some(cluster) = local {
                     cluster.stop()?;
@@ -292,18 +285,11 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                     _ => config,
                 };
                 let name = format!("prasme_bench_{}_{round}", std::process::id());
-                ensure_database(&admin_url, &name).await?;
                 // Within a budget of 16 beside the 8 the ceiling opens itself, so
                 // that a benchmark, a demo and the test suite fit in one server.
-                let pool = prasme_eventstore::connect(&with_database(&admin_url, &name), pool_share(16)).await?;
-                prasme_eventstore::migrate(&pool).await?;
+                let pool = open_scratch(&admin_url, &name, pool_share(16)).await?;
                 let report = bench::run(pool.clone(), config).await;
-                pool.close().await;
-                let admin_pool = prasme_eventstore::connect(&admin_url, 1).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .execute(&admin_pool)
-                    .await?;
-                admin_pool.close().await;
+                drop_scratch(&admin_url, &name, pool).await?;
                 let report = report?;
                 if round > 0 {
                     reports.push(report);
