@@ -22,7 +22,7 @@ use prasme_domain::reference::{FundingSource, InstitutionKind, Resor};
 use prasme_domain::Cents;
 use prasme_domain::DomainEvent;
 use prasme_eventstore::{EventMetadata, EventStore, ExpectedVersion, NewEvent, RecordedEvent};
-use prasme_projections::{Change, Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection};
+use prasme_projections::{Change, Lagging, Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -148,6 +148,77 @@ async fn a_projection_moves_its_checkpoint_past_events_it_does_not_read() {
         t.await.unwrap();
     }
     assert_eq!(counted(&db.pool).await, (10, 10), "only its own type, each once");
+    db.drop_db().await;
+}
+
+/// Reads what `Counting` reads, and never manages to apply any of it.
+struct Stuck;
+
+impl Projection for Stuck {
+    fn name(&self) -> &'static str {
+        "stuck"
+    }
+
+    fn event_types(&self) -> Vec<&'static str> {
+        vec!["Ticked"]
+    }
+
+    fn apply<'a>(
+        &'a self,
+        _tx: &'a mut PgConnection,
+        events: &'a [RecordedEvent],
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        async move {
+            Err(ProjectionError::BadEvent {
+                position: events.first().map_or(0, |e| e.position),
+                reason: "never applies".into(),
+            })
+        }
+        .boxed()
+    }
+
+    fn changes(&self, _event: &RecordedEvent) -> Vec<Change> {
+        vec![]
+    }
+
+    fn reset<'a>(&'a self, _tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        async move { Ok(()) }.boxed()
+    }
+}
+
+#[tokio::test]
+async fn read_your_writes_waits_only_for_the_projections_named() {
+    let db = common::fresh_db().await;
+    sqlx::query("CREATE TABLE counted (position bigint NOT NULL)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let store = EventStore::new(db.pool.clone());
+    let counting = Counting {
+        fail_at: -1,
+        failed: AtomicBool::new(false),
+    };
+    let (stop, stopped) = watch::channel(false);
+    let (runner, tasks) = ProjectionRunner::new(store.clone(), vec![Arc::new(counting), Arc::new(Stuck)])
+        .poll_every(Duration::from_millis(50))
+        .start(stopped)
+        .await
+        .unwrap();
+    append_events(&store, 10).await;
+    runner
+        .wait_for_these(&["counting"], 10, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let behind = runner.wait_for(10, Duration::from_millis(300)).await;
+    assert_eq!(
+        behind,
+        Err(Lagging { wanted: 10, reached: 0 }),
+        "all of them: the stuck one too"
+    );
+    stop.send_replace(true);
+    for t in tasks {
+        t.await.unwrap();
+    }
     db.drop_db().await;
 }
 

@@ -8,7 +8,7 @@ use prasme_projections::offering::activity::{self, MonthlyLearningRow};
 use uuid::Uuid;
 
 use crate::complexity::MONTHS;
-use crate::context::{api, reads};
+use crate::context::{api, read_models, reads};
 use crate::errors::{bad_input, db};
 
 #[derive(SimpleObject)]
@@ -79,7 +79,7 @@ impl ActivityQuery {
     ) -> async_graphql::Result<Vec<MonthlyLearning>> {
         check_year(year)?;
         let api = api(ctx)?;
-        api.reach(at_least_position).await?;
+        api.reach(read_models::ACTIVITY, at_least_position).await?;
         let rows = activity::institution_months(&*reads(ctx).await?, institution_id, year)
             .await
             .map_err(db)?;
@@ -97,7 +97,7 @@ impl ActivityQuery {
     ) -> async_graphql::Result<Vec<MonthlyLearning>> {
         check_year(year)?;
         let api = api(ctx)?;
-        api.reach(at_least_position).await?;
+        api.reach(read_models::ACTIVITY, at_least_position).await?;
         let rows = activity::employee_months(&*reads(ctx).await?, employee_id, year)
             .await
             .map_err(db)?;
@@ -114,7 +114,7 @@ impl ActivityQuery {
     ) -> async_graphql::Result<TrainingActivity> {
         check_year(year)?;
         let api = api(ctx)?;
-        api.reach(at_least_position).await?;
+        api.reach(read_models::ACTIVITY, at_least_position).await?;
         let r = activity::training_activity(&*reads(ctx).await?, institution_id, year)
             .await
             .map_err(db)?;

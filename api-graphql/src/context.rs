@@ -106,11 +106,12 @@ pub(crate) fn actor(ctx: &Context<'_>) -> String {
 }
 
 impl ApiContext {
-    /// Read-your-writes: waits until the read models include `position`.
-    pub(crate) async fn reach(&self, position: Option<i64>) -> async_graphql::Result<()> {
+    /// Read-your-writes: waits until the read models named (see
+    /// `read_models`) include `position`.
+    pub(crate) async fn reach(&self, reads: &[&str], position: Option<i64>) -> async_graphql::Result<()> {
         let Some(position) = position else { return Ok(()) };
         self.projections
-            .wait_for(position, self.read_wait)
+            .wait_for_these(reads, position, self.read_wait)
             .await
             .map_err(|lag| {
                 ApiError::ReadModelBehind {
@@ -121,4 +122,26 @@ impl ApiContext {
                 .into()
             })
     }
+}
+
+/// The read models each kind of answer reads, with every type its fields
+/// lead to: what `atLeastPosition` waits for, and no more.
+pub(crate) mod read_models {
+    use prasme_projections::{CourseProjection, EmployeeProjection, OfferingProjection, TrainingBudgetProjection};
+
+    /// Institutions and their budgets (seat costs included).
+    pub(crate) const INSTITUTIONS: &[&str] = &[TrainingBudgetProjection::NAME];
+    /// Employees lead to their institution.
+    pub(crate) const EMPLOYEES: &[&str] = &[EmployeeProjection::NAME, TrainingBudgetProjection::NAME];
+    /// Courses lead to their owner institution.
+    pub(crate) const COURSES: &[&str] = &[CourseProjection::NAME, TrainingBudgetProjection::NAME];
+    /// Offerings and places lead to courses, employees and institutions.
+    pub(crate) const OFFERINGS: &[&str] = &[
+        OfferingProjection::NAME,
+        CourseProjection::NAME,
+        EmployeeProjection::NAME,
+        TrainingBudgetProjection::NAME,
+    ];
+    /// Learning time and activity: places and employment periods.
+    pub(crate) const ACTIVITY: &[&str] = &[OfferingProjection::NAME, EmployeeProjection::NAME];
 }

@@ -8,7 +8,7 @@ use prasme_projections::course::read::{self, CourseFilter, CourseRow};
 use uuid::Uuid;
 
 use crate::complexity::page;
-use crate::context::{api, reads};
+use crate::context::{api, read_models, reads};
 use crate::errors::{bad_input, db, text_argument};
 use crate::model::{Institution, Resor, StrategicPriority};
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
@@ -122,7 +122,7 @@ impl CoursePayload {
         let (Some(id), Some(position)) = (self.course_id, self.outcome.position) else {
             return Ok(None);
         };
-        api(ctx)?.reach(Some(position)).await?;
+        api(ctx)?.reach(read_models::COURSES, Some(position)).await?;
         course_by_id(ctx, id).await
     }
 }
@@ -260,7 +260,7 @@ impl CourseQuery {
         id: Uuid,
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Option<Course>> {
-        api(ctx)?.reach(at_least_position).await?;
+        api(ctx)?.reach(read_models::COURSES, at_least_position).await?;
         course_by_id(ctx, id).await
     }
 
@@ -281,7 +281,7 @@ impl CourseQuery {
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Connection<String, Course>> {
         let api = api(ctx)?;
-        api.reach(at_least_position).await?;
+        api.reach(read_models::COURSES, at_least_position).await?;
         let measure = measure.map(|m| text_argument("measure", &m)).transpose()?;
         let competency = competency.map(|c| text_argument("competency", &c)).transpose()?;
         if !(1..=500).contains(&first) {

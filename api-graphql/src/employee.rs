@@ -12,7 +12,7 @@ use prasme_projections::employee::read::{self, EmployeeRow};
 use uuid::Uuid;
 
 use crate::complexity::page;
-use crate::context::{api, reads};
+use crate::context::{api, read_models, reads};
 use crate::errors::{bad_input, db, UserError};
 use crate::model::Institution;
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
@@ -134,7 +134,7 @@ impl EmployeeQuery {
         id: Uuid,
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Option<Employee>> {
-        api(ctx)?.reach(at_least_position).await?;
+        api(ctx)?.reach(read_models::EMPLOYEES, at_least_position).await?;
         employee_by_id(ctx, id).await
     }
 
@@ -149,7 +149,7 @@ impl EmployeeQuery {
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Connection<String, Employee>> {
         let api = api(ctx)?;
-        api.reach(at_least_position).await?;
+        api.reach(read_models::EMPLOYEES, at_least_position).await?;
         if !(1..=500).contains(&first) {
             return Err(bad_input("first must be between 1 and 500"));
         }
@@ -245,7 +245,7 @@ impl EmployeePayload {
         let (Some(id), Some(position)) = (self.employee_id, self.outcome.position) else {
             return Ok(None);
         };
-        api(ctx)?.reach(Some(position)).await?;
+        api(ctx)?.reach(read_models::EMPLOYEES, Some(position)).await?;
         employee_by_id(ctx, id).await
     }
 }

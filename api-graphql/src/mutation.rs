@@ -9,7 +9,7 @@ use prasme_commands::{
 };
 use uuid::Uuid;
 
-use crate::context::{actor, api, reads};
+use crate::context::{actor, api, read_models, reads};
 use crate::errors::{db, user_errors, UserError};
 use crate::model::{
     institution_budget, FundingSource, Institution, InstitutionBudget, InstitutionKind, Resor, StrategicPriority,
@@ -120,7 +120,7 @@ impl RegisterInstitutionPayload {
             return Ok(None);
         };
         let api = api(ctx)?;
-        api.reach(Some(position)).await?;
+        api.reach(read_models::INSTITUTIONS, Some(position)).await?;
         Ok(read::institution_by_id(&*reads(ctx).await?, id)
             .await
             .map_err(db)?
@@ -190,7 +190,7 @@ impl BudgetCommandPayload {
         // A correction keeps its allocation's year, which the read model knows
         // once it has caught up with the command.
         let api = api(ctx)?;
-        api.reach(Some(position)).await?;
+        api.reach(read_models::INSTITUTIONS, Some(position)).await?;
         read::allocation_year(&*reads(ctx).await?, self.institution_id, allocation_id)
             .await
             .map_err(db)
@@ -201,7 +201,7 @@ impl BudgetCommandPayload {
         let (Some(year), Some(position)) = (self.year(ctx).await?, self.outcome.position) else {
             return Ok(None);
         };
-        api(ctx)?.reach(Some(position)).await?;
+        api(ctx)?.reach(read_models::INSTITUTIONS, Some(position)).await?;
         institution_budget(ctx, self.institution_id, year).await
     }
 }

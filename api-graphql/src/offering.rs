@@ -12,7 +12,7 @@ use prasme_projections::offering::read::{self, PlaceRow};
 use uuid::Uuid;
 
 use crate::complexity::page;
-use crate::context::{api, reads};
+use crate::context::{api, read_models, reads};
 use crate::course::{course_by_id, Course};
 use crate::employee::{employee_by_id, Employee};
 use crate::errors::{db, text_argument};
@@ -232,7 +232,7 @@ impl OfferingQuery {
         id: Uuid,
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Option<Offering>> {
-        api(ctx)?.reach(at_least_position).await?;
+        api(ctx)?.reach(read_models::OFFERINGS, at_least_position).await?;
         offering_by_id(ctx, id).await
     }
 
@@ -243,7 +243,7 @@ impl OfferingQuery {
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Transcript> {
         let api = api(ctx)?;
-        api.reach(at_least_position).await?;
+        api.reach(read_models::OFFERINGS, at_least_position).await?;
         load_transcript(&*reads(ctx).await?, employee_id).await
     }
 
@@ -375,7 +375,7 @@ impl OfferingPayload {
         let (Some(id), Some(position)) = (self.offering_id, self.outcome.position) else {
             return Ok(None);
         };
-        api(ctx)?.reach(Some(position)).await?;
+        api(ctx)?.reach(read_models::OFFERINGS, Some(position)).await?;
         offering_by_id(ctx, id).await
     }
 }

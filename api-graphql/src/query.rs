@@ -4,7 +4,7 @@ use prasme_domain::reference as domain;
 use uuid::Uuid;
 
 use crate::complexity::page;
-use crate::context::{api, reads};
+use crate::context::{api, read_models, reads};
 use crate::errors::{bad_input, db};
 use crate::model::{
     BudgetSummary, Institution, InstitutionBudget, InstitutionKind, ProjectionStatus, Resor, ResorBudget, ResorInfo,
@@ -29,7 +29,7 @@ impl InstitutionQuery {
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Option<Institution>> {
         let api = api(ctx)?;
-        api.reach(at_least_position).await?;
+        api.reach(read_models::INSTITUTIONS, at_least_position).await?;
         Ok(read::institution_by_id(&*reads(ctx).await?, id)
             .await
             .map_err(db)?
@@ -48,7 +48,7 @@ impl InstitutionQuery {
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Connection<String, Institution>> {
         let api = api(ctx)?;
-        api.reach(at_least_position).await?;
+        api.reach(read_models::INSTITUTIONS, at_least_position).await?;
         if !(1..=MAX_PAGE).contains(&first) {
             return Err(bad_input(format!(
                 "first must be between 1 and {MAX_PAGE} (default {DEFAULT_PAGE})"
@@ -98,7 +98,7 @@ impl InstitutionQuery {
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<TrainingBudgetReport> {
         let api = api(ctx)?;
-        api.reach(at_least_position).await?;
+        api.reach(read_models::INSTITUTIONS, at_least_position).await?;
         let filter = InstitutionFilter {
             kind: kind.map(Into::into),
             resor: resor.map(Into::into),

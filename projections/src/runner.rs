@@ -112,18 +112,40 @@ impl Runner {
 
     /// Waits until every projection has applied `position`, for read-your-writes.
     pub async fn wait_for(&self, position: i64, timeout: Duration) -> Result<(), Lagging> {
+        self.wait_for_these(&self.names, position, timeout).await
+    }
+
+    /// Waits until the projections named have applied `position`: a query
+    /// waits only for the read models it reads, not behind a slow other one.
+    pub async fn wait_for_these(&self, names: &[&str], position: i64, timeout: Duration) -> Result<(), Lagging> {
         let mut rx = self.position.clone();
-        let reached = tokio::time::timeout(timeout, async { rx.wait_for(|p| *p >= position).await.is_ok() })
-            .await
-            .unwrap_or(false);
+        // Every projection's progress is sent on the one channel; each send
+        // wakes this to look at the ones it waits for.
+        let reached = tokio::time::timeout(timeout, async {
+            rx.wait_for(|_| self.slowest_of(names) >= position).await.is_ok()
+        })
+        .await
+        .unwrap_or(false);
         if reached {
             Ok(())
         } else {
             Err(Lagging {
                 wanted: position,
-                reached: self.position(),
+                reached: self.slowest_of(names),
             })
         }
+    }
+
+    /// The lowest position among the projections named (names it does not run are ignored).
+    fn slowest_of(&self, names: &[&str]) -> i64 {
+        let Ok(positions) = self.positions.lock() else { return 0 };
+        self.names
+            .iter()
+            .zip(positions.iter())
+            .filter(|(name, _)| names.contains(name))
+            .map(|(_, p)| *p)
+            .min()
+            .unwrap_or_else(|| *self.position.borrow())
     }
 }
 
