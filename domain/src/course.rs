@@ -378,12 +378,12 @@ mod tests {
         let refused =
             CourseOwner::from_parts(parts(OwnerLevel::Resor, None, Some(institution), Some("g".into()))).unwrap_err();
         assert_eq!(
-            (refused.field.as_deref(), refused.code),
+            (refused.field, refused.code),
             (Some("owner.resor"), ErrorCode::Required)
         );
         let refused =
             CourseOwner::from_parts(parts(OwnerLevel::ProfessionalGroup, Some(Resor::Vk), None, None)).unwrap_err();
-        assert_eq!(refused.field.as_deref(), Some("owner.group"));
+        assert_eq!(refused.field, Some("owner.group"));
         // Given its own part, then the others are ignored.
         let owner =
             CourseOwner::from_parts(parts(OwnerLevel::Institution, Some(Resor::Vk), Some(institution), None)).unwrap();

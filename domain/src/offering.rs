@@ -951,7 +951,7 @@ mod tests {
         for (i, f) in [(None, None), (Some(immediate()), Some(follow_up()))] {
             let refused = Feedback::exactly_one(i, f).unwrap_err();
             assert_eq!(
-                (refused.field.as_deref(), refused.code),
+                (refused.field, refused.code),
                 (Some("immediate"), ErrorCode::InvalidValue)
             );
         }
