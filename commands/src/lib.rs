@@ -1,5 +1,7 @@
-//! Command handling: load the stream → decide → append, with idempotency by
-//! command id and optimistic concurrency on the stream version.
+//! The application layer. `UseCases` (one function per use case) is what
+//! the API, the demo and importers call; below it `CommandHandler` runs a
+//! decider: the stream's state (kept, or loaded) → decide → append, with
+//! idempotency by command id and optimistic concurrency on the version.
 
 mod authorize;
 mod cache;
