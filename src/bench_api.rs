@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use prasme_commands::new_event;
 use prasme_domain::offering::{Offering, OfferingCommand};
 use prasme_domain::{Decider, DomainEvent};
-use prasme_eventstore::{EventMetadata, EventStore, ExpectedVersion, NewEvent};
+use prasme_eventstore::{EventMetadata, EventStore, ExpectedVersion};
 use prasme_projections::{rebuild, TrainingBudgetProjection, REBUILD_BATCH};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -444,13 +445,7 @@ impl Grower {
                 ] {
                     for event in Offering::decide(&command, &self.state)? {
                         self.state = Offering::evolve(std::mem::take(&mut self.state), &event);
-                        batch.push(NewEvent {
-                            event_id: Uuid::now_v7(),
-                            event_type: event.event_type().to_owned(),
-                            schema_version: <Offering as Decider>::Event::SCHEMA_VERSION,
-                            payload: event.to_payload(),
-                            occurred_at: chrono::Utc::now(),
-                        });
+                        batch.push(new_event(&event, chrono::Utc::now()));
                     }
                 }
             }

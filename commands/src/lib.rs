@@ -251,16 +251,7 @@ impl CommandHandler {
                 }
             };
             let occurred_at = ctx.clock.now();
-            let new_events = events
-                .iter()
-                .map(|e| NewEvent {
-                    event_id: Uuid::now_v7(),
-                    event_type: e.event_type().to_owned(),
-                    schema_version: D::Event::SCHEMA_VERSION,
-                    payload: e.to_payload(),
-                    occurred_at,
-                })
-                .collect();
+            let new_events = events.iter().map(|e| new_event(e, occurred_at)).collect();
             match self
                 .store
                 .append(stream_id, ExpectedVersion::Exact(version), ctx.metadata(), new_events)
@@ -345,6 +336,17 @@ impl CommandHandler {
             );
         }
         Ok((state, head))
+    }
+}
+
+/// A domain event as the store takes it: a new id, its type and payload shape.
+pub fn new_event<E: DomainEvent>(event: &E, occurred_at: chrono::DateTime<chrono::Utc>) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: event.event_type().to_owned(),
+        schema_version: E::SCHEMA_VERSION,
+        payload: event.to_payload(),
+        occurred_at,
     }
 }
 
