@@ -611,3 +611,126 @@ async fn an_importer_on_the_system_principal_is_refused_what_the_api_refuses() {
     assert_eq!(refusal(given), api_refusal(&api), "exactly one kind of feedback");
     s.shut_down().await;
 }
+
+/// One GraphQL call to a server process; returns the first field of `data`.
+async fn over_http(
+    http: &reqwest::Client,
+    server: &common::process::ServerProcess,
+    query: &str,
+    input: Value,
+) -> Value {
+    let body: Value = http
+        .post(format!("http://{}/graphql", server.addr))
+        .json(&json!({ "query": query, "variables": { "input": input } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+    body["data"].as_object().unwrap().values().next().unwrap().clone()
+}
+
+const ALLOCATE: &str = "mutation($input: AllocateTrainingBudgetInput!) { allocateTrainingBudget(input: $input) { streamVersion userErrors { code actualVersion } } }";
+
+/// Each process runs on 8 connections, as a small deployment might: enough
+/// for the writer, the listener, reads and projections.
+#[tokio::test]
+async fn two_server_processes_on_one_stream_catch_each_other_up() {
+    let db = common::fresh_db().await;
+    let here = common::process::ServerProcess::spawn(&db.url);
+    let there = common::process::ServerProcess::spawn(&db.url);
+    let http = reqwest::Client::new();
+    let registered = over_http(
+        &http,
+        &here,
+        "mutation($input: RegisterInstitutionInput!) { registerInstitution(input: $input) { institutionId userErrors { code } } }",
+        json!({ "name": "Divu procesu iestāde", "kind": "STATE", "resor": "FM" }),
+    )
+    .await;
+    let id = registered["institutionId"].as_str().unwrap().to_owned();
+    let allocate = |amount: i64, expected: Option<i64>| json!({ "institutionId": id, "year": 2027, "amountCents": amount, "fundingSource": "STATE_BUDGET", "expectedVersion": expected });
+
+    // `here` keeps the stream at version 1; the other process allocates (version 2).
+    let allocation = Uuid::now_v7();
+    let mut first = allocate(500, None);
+    first["allocationId"] = json!(allocation);
+    assert_eq!(over_http(&http, &there, ALLOCATE, first).await["streamVersion"], 2);
+
+    // Correcting that allocation needs the event `here` has not seen.
+    let corrected = over_http(
+        &http,
+        &here,
+        "mutation($input: CorrectTrainingAllocationInput!) { correctTrainingAllocation(input: $input) { streamVersion userErrors { code } } }",
+        json!({ "institutionId": id, "allocationId": allocation, "amountCents": 700, "fundingSource": "STATE_BUDGET", "reason": "Precizēts" }),
+    )
+    .await;
+    assert_eq!(corrected, json!({ "streamVersion": 3, "userErrors": [] }));
+
+    // An expected version ahead of what `here` kept is checked against the stream,
+    // and one behind it is refused with the stream's version.
+    assert_eq!(
+        over_http(&http, &there, ALLOCATE, allocate(100, None)).await["streamVersion"],
+        4
+    );
+    let ahead = over_http(&http, &here, ALLOCATE, allocate(100, Some(4))).await;
+    assert_eq!(ahead, json!({ "streamVersion": 5, "userErrors": [] }));
+    let behind = over_http(&http, &here, ALLOCATE, allocate(1, Some(2))).await;
+    assert_eq!(
+        behind,
+        json!({ "streamVersion": null, "userErrors": [{ "code": "WRONG_EXPECTED_VERSION", "actualVersion": 5 }] })
+    );
+
+    // Many writes from both processes at once: none refused, none lost.
+    let racing: Vec<_> = (0..16)
+        .map(|c| {
+            let (http, addr, input) = (
+                http.clone(),
+                if c % 2 == 0 { here.addr } else { there.addr },
+                allocate(10, None),
+            );
+            tokio::spawn(async move {
+                for _ in 0..10 {
+                    let body: Value = http
+                        .post(format!("http://{addr}/graphql"))
+                        .json(&json!({ "query": ALLOCATE, "variables": { "input": input } }))
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        body["data"]["allocateTrainingBudget"]["userErrors"],
+                        json!([]),
+                        "{body}"
+                    );
+                }
+            })
+        })
+        .collect();
+    for client in racing {
+        client.await.unwrap();
+    }
+    let last = over_http(&http, &there, ALLOCATE, allocate(1, None)).await;
+    assert_eq!(last["userErrors"], json!([]));
+    let at = last["streamVersion"].as_i64().unwrap();
+    assert_eq!(at, 5 + 160 + 1, "every write landed once");
+
+    // Each process's read model saw every event, whichever process wrote it.
+    let read = "query($input: UUID!) { institution(id: $input) { trainingBudget(year: 2027) { allocatedCents } } }";
+    for server in [&here, &there] {
+        let mut allocated = Value::Null;
+        for _ in 0..100 {
+            allocated = over_http(&http, server, read, json!(id)).await["trainingBudget"]["allocatedCents"].clone();
+            if allocated == json!(700 + 100 + 100 + 1600 + 1) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(allocated, json!(700 + 100 + 100 + 1600 + 1));
+    }
+    drop((here, there));
+    db.drop_db().await;
+}

@@ -13,7 +13,7 @@ use prasme_domain::budget::{BudgetLine, BudgetStatus};
 use prasme_domain::reference::from_wire_name;
 use prasme_domain::Cents;
 use prasme_eventstore::EventStore;
-use prasme_projections::{rebuild, ProjectionRunner, TrainingBudgetProjection, REBUILD_BATCH};
+use prasme_projections::ProjectionRunner;
 use tokio::sync::watch;
 
 #[tokio::test]
@@ -93,37 +93,8 @@ async fn the_demo_lands_in_every_status_and_loads_once() {
     }
 
     // The runner applied the log in batches of whatever had arrived; a
-    // rebuild in large batches gives the same read models, and the budget,
-    // which folds each batch into one statement per table, gives them one
-    // event at a time too.
-    let live = read_models(&db.pool).await;
-    for projection in projections() {
-        rebuild(&store, projection.as_ref(), REBUILD_BATCH, |_, _| {})
-            .await
-            .unwrap();
-        assert_eq!(read_models(&db.pool).await, live, "{} in batches", projection.name());
-    }
-    rebuild(&store, &TrainingBudgetProjection, 1, |_, _| {}).await.unwrap();
-    assert_eq!(read_models(&db.pool).await, live, "the budget one event at a time");
+    // rebuild in any batch size must give the same read models.
+    let live = common::read_models::read_models(&db.pool).await;
+    common::read_models::assert_batches_change_nothing(&db.pool, Some(&live)).await;
     db.drop_db().await;
-}
-
-/// Every read-model table, each as one canonical JSON text.
-async fn read_models(pool: &sqlx::PgPool) -> Vec<String> {
-    let mut tables = Vec::new();
-    for table in [
-        "rm_institution",
-        "rm_training_budget",
-        "rm_training_allocation",
-        "rm_employee",
-        "rm_employment_period",
-        "rm_course",
-        "rm_offering",
-        "rm_place",
-        "rm_feedback",
-    ] {
-        let sql = format!("SELECT coalesce(json_agg(t::text ORDER BY t::text), '[]')::text FROM {table} t");
-        tables.push(sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap());
-    }
-    tables
 }

@@ -227,9 +227,24 @@ impl Feedback {
         }
     }
 
-    fn is_immediate(&self) -> bool {
-        matches!(self, Feedback::Immediate { .. })
+    pub fn kind(&self) -> FeedbackKind {
+        match self {
+            Feedback::Immediate { .. } => FeedbackKind::Immediate,
+            Feedback::FollowUp { .. } => FeedbackKind::FollowUp,
+        }
     }
+
+    fn is_immediate(&self) -> bool {
+        self.kind() == FeedbackKind::Immediate
+    }
+}
+
+/// Which of the two a feedback is: a participant gives each at most once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FeedbackKind {
+    Immediate,
+    FollowUp,
 }
 
 /// The money one seat moves in a training budget.

@@ -2,10 +2,11 @@
 //! always reads the table, and a poll interval covers lost notifications (a
 //! dropped listener connection, a notification queue that overflowed).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
+use tokio::sync::watch;
 
 use crate::model::RecordedEvent;
 use crate::read::{events_after, events_of_types_after};
@@ -14,11 +15,19 @@ use crate::{EventStore, StoreError, NOTIFY_CHANNEL};
 /// After the listener fails, how long to poll before listening again.
 const RELISTEN_AFTER: Duration = Duration::from_secs(5);
 
+/// The log's wake-ups for every follower of one process, over one LISTEN
+/// connection: a listener per follower would hold a pooled connection each
+/// for good, and a small pool would have none left for requests.
+#[derive(Clone)]
+pub struct Wakeups {
+    pool: PgPool,
+    /// Counts notifications; a follower waits for it to change.
+    heard: watch::Receiver<u64>,
+}
+
 pub struct Follower {
     pool: PgPool,
-    listener: Option<PgListener>,
-    /// When the listener failed, to try again after `RELISTEN_AFTER`.
-    listener_lost_at: Option<Instant>,
+    heard: watch::Receiver<u64>,
     checkpoint: i64,
     poll: Duration,
     /// Only events of these types, when set.
@@ -26,18 +35,74 @@ pub struct Follower {
 }
 
 impl EventStore {
-    /// Follows the log from just after `checkpoint`.
-    pub async fn follow(&self, checkpoint: i64, poll: Duration) -> Result<Follower, StoreError> {
-        let mut listener = PgListener::connect_with(&self.pool).await?;
-        listener.listen(NOTIFY_CHANNEL).await?;
-        Ok(Follower {
+    /// Listens for appends on one connection until every follower made
+    /// from the answer is gone.
+    pub async fn wakeups(&self) -> Result<Wakeups, StoreError> {
+        let listener = listen(&self.pool).await?;
+        let (tell, heard) = watch::channel(0);
+        tokio::spawn(keep_listening(self.pool.clone(), listener, tell));
+        Ok(Wakeups {
             pool: self.pool.clone(),
-            listener: Some(listener),
-            listener_lost_at: None,
+            heard,
+        })
+    }
+
+    /// Follows the log from just after `checkpoint`, on wake-ups of its own.
+    pub async fn follow(&self, checkpoint: i64, poll: Duration) -> Result<Follower, StoreError> {
+        Ok(self.wakeups().await?.follow(checkpoint, poll))
+    }
+}
+
+impl Wakeups {
+    /// A follower from just after `checkpoint`, woken by these wake-ups.
+    pub fn follow(&self, checkpoint: i64, poll: Duration) -> Follower {
+        Follower {
+            pool: self.pool.clone(),
+            heard: self.heard.clone(),
             checkpoint,
             poll,
             types: None,
-        })
+        }
+    }
+}
+
+async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(NOTIFY_CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Turns each notification into a wake-up. When the connection fails,
+/// followers poll, and it listens again after `RELISTEN_AFTER`.
+async fn keep_listening(pool: PgPool, listener: PgListener, tell: watch::Sender<u64>) {
+    let mut listener = Some(listener);
+    loop {
+        let Some(l) = listener.as_mut() else {
+            tokio::select! {
+                _ = tokio::time::sleep(RELISTEN_AFTER) => {}
+                _ = tell.closed() => return,
+            }
+            match listen(&pool).await {
+                Ok(l) => {
+                    tracing::info!("event listener is back");
+                    listener = Some(l);
+                    // Appends while it was gone were not heard: look now.
+                    tell.send_modify(|n| *n += 1);
+                }
+                Err(e) => tracing::warn!(error = %e, "event listener still unavailable"),
+            }
+            continue;
+        };
+        tokio::select! {
+            heard = l.recv() => match heard {
+                Ok(_) => tell.send_modify(|n| *n += 1),
+                Err(e) => {
+                    tracing::warn!(error = %e, "event listener failed; polling until it is back");
+                    listener = None;
+                }
+            },
+            _ = tell.closed() => return,
+        }
     }
 }
 
@@ -88,39 +153,10 @@ impl Follower {
 
     /// Waits for a notification or the poll interval, whichever comes first.
     pub async fn wait(&mut self) {
-        if self.listener.is_none() && self.listener_lost_at.is_some_and(|t| t.elapsed() >= RELISTEN_AFTER) {
-            self.relisten().await;
-        }
-        let Some(listener) = self.listener.as_mut() else {
-            tokio::time::sleep(self.poll).await;
-            return;
-        };
-        match tokio::time::timeout(self.poll, listener.recv()).await {
-            Ok(Ok(_)) | Err(_) => {}
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "event listener failed; polling until it is back");
-                self.listener = None;
-                self.listener_lost_at = Some(Instant::now());
-            }
-        }
-    }
-
-    async fn relisten(&mut self) {
-        let listener = async {
-            let mut l = PgListener::connect_with(&self.pool).await?;
-            l.listen(NOTIFY_CHANNEL).await?;
-            Ok::<_, sqlx::Error>(l)
-        };
-        match listener.await {
-            Ok(l) => {
-                tracing::info!("event listener is back");
-                self.listener = Some(l);
-                self.listener_lost_at = None;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "event listener still unavailable");
-                self.listener_lost_at = Some(Instant::now());
-            }
+        match tokio::time::timeout(self.poll, self.heard.changed()).await {
+            Ok(Ok(())) | Err(_) => {}
+            // The listening task is gone: polling still finds every event.
+            Ok(Err(_)) => tokio::time::sleep(self.poll).await,
         }
     }
 }

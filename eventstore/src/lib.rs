@@ -18,7 +18,7 @@ mod verify;
 mod writer;
 
 pub use error::{AppendError, StoreError};
-pub use follow::Follower;
+pub use follow::{Follower, Wakeups};
 pub use hash::{canonical_json, event_hash, GENESIS_HASH};
 pub use model::{AppendResult, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent};
 pub use read::{events_after, events_of_types_after};

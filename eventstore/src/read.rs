@@ -47,29 +47,37 @@ where
 /// Events of `types` after `after`, in order, at most `limit` of them, and
 /// the position the answer covers: every event of those types up to it is
 /// in the answer, so a reader can move its checkpoint there even when none
-/// was. The head is read first; positions are commit-ordered without gaps,
-/// so every event up to it is visible.
+/// was. The head is taken in the same statement, before the events;
+/// positions are commit-ordered without gaps, so every event up to it is
+/// visible. One round trip, however many of the head's events are of other types.
 pub async fn events_of_types_after(
     conn: &mut PgConnection,
     after: i64,
     types: &[String],
     limit: i64,
 ) -> Result<(Vec<RecordedEvent>, i64), StoreError> {
-    let head: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM events")
-        .fetch_one(&mut *conn)
-        .await?;
-    let head = head.unwrap_or(0).max(after);
     let sql = format!(
-        "{SELECT_EVENTS} WHERE position > $1 AND position <= $2 AND event_type = ANY($3) ORDER BY position LIMIT $4"
+        "SELECT h.head, e.* FROM (SELECT greatest(coalesce(max(position), 0), $1) AS head FROM events) h
+         LEFT JOIN LATERAL ({SELECT_EVENTS} WHERE position > $1 AND position <= h.head AND event_type = ANY($2)
+                            ORDER BY position LIMIT $3) e ON true"
     );
     let rows = sqlx::query(&sql)
         .bind(after)
-        .bind(head)
         .bind(types)
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    let events: Vec<RecordedEvent> = rows.iter().map(decode).collect::<Result<_, _>>()?;
+    let head: i64 = match rows.first() {
+        Some(row) => row.try_get("head")?,
+        None => after,
+    };
+    // With none of those types, the one row is the head and NULL columns.
+    let mut events = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if row.try_get::<Option<i64>, _>("position")?.is_some() {
+            events.push(decode(row)?);
+        }
+    }
     let through = match events.last() {
         Some(last) if events.len() as i64 == limit => last.position,
         _ => head,

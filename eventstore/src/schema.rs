@@ -24,11 +24,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreErr
 }
 
 /// The pool's share of a process's `total` connections once the writer has
-/// its own, never less than two (a read and a projection both proceed). The
+/// its own, never less than three (the followers' one listener, and a read
+/// and a projection both proceed). The
 /// writer's come out of the same budget, so that a test suite, a demo and a
 /// benchmark on one server can be sized not to exhaust it together.
 pub fn pool_share(total: u32) -> u32 {
-    total.saturating_sub(crate::WRITER_CONNECTIONS).max(2)
+    total.saturating_sub(crate::WRITER_CONNECTIONS).max(3)
 }
 
 pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {

@@ -8,6 +8,7 @@ pub mod employee;
 pub mod offering;
 mod rebuild;
 mod runner;
+mod staged;
 
 pub use budget::TrainingBudgetProjection;
 pub use course::CourseProjection;

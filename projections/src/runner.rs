@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use prasme_eventstore::EventStore;
+use prasme_eventstore::{EventStore, Follower};
 use sqlx::PgPool;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
@@ -73,21 +73,22 @@ impl ProjectionRunner {
             positions: Arc::new(Mutex::new(initial.clone())),
         };
         let position_tx = Arc::new(position_tx);
+        let wakeups = self.store.wakeups().await?;
         let tasks = self
             .projections
             .into_iter()
             .zip(initial)
             .enumerate()
             .map(|(index, (projection, checkpoint))| {
+                let follower = wakeups.follow(checkpoint, self.poll).only(&projection.event_types());
                 let worker = Worker {
                     store: self.store.clone(),
                     projection,
                     index,
                     runner: runner.clone(),
                     position_tx: position_tx.clone(),
-                    poll: self.poll,
                 };
-                tokio::spawn(worker.run(checkpoint, shutdown.clone()))
+                tokio::spawn(worker.run(follower, checkpoint, shutdown.clone()))
             })
             .collect();
         Ok((runner, tasks))
@@ -163,7 +164,6 @@ struct Worker {
     index: usize,
     runner: Runner,
     position_tx: Arc<watch::Sender<i64>>,
-    poll: Duration,
 }
 
 enum Committed {
@@ -173,19 +173,8 @@ enum Committed {
 }
 
 impl Worker {
-    async fn run(self, mut committed: i64, mut shutdown: watch::Receiver<bool>) {
+    async fn run(self, mut follower: Follower, mut committed: i64, mut shutdown: watch::Receiver<bool>) {
         let name = self.projection.name();
-        let mut follower = loop {
-            match self.store.follow(committed, self.poll).await {
-                Ok(f) => break f.only(&self.projection.event_types()),
-                Err(e) => {
-                    tracing::error!(projection = name, error = %e, "cannot follow the event log; retrying");
-                    if sleep_or_shutdown(RETRY_DELAY, &mut shutdown).await {
-                        return;
-                    }
-                }
-            }
-        };
         tracing::info!(projection = name, checkpoint = committed, "projection started");
         // How far it has read: past `committed` only over events it does not read.
         let mut seen = committed;

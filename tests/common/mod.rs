@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod process;
+pub mod read_models;
 pub mod server;
 
 use std::sync::OnceLock;
@@ -13,8 +15,8 @@ use prasme_eventstore::{connect, migrate, MIGRATOR};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// Connections one test's database may use in all: the writer's 4, one
-/// listener per projection (4 per server; a test may run two servers on one
+/// Connections one test's database may use in all: the writer's 4, the
+/// projections' one listener per server (a test may run two servers on one
 /// database), and the rest for reads and commands.
 pub const TEST_CONNECTIONS: u32 = 16;
 

@@ -68,7 +68,8 @@ impl Server {
         data.values().next().unwrap().clone()
     }
 
-    /// Stops the server as SIGTERM would, and checks that it stops cleanly.
+    /// Stops the server as SIGTERM would, and checks that it stops cleanly
+    /// and that whatever the test wrote projects the same in any batches.
     pub async fn shut_down(self) {
         self.stop.send(()).unwrap();
         tokio::time::timeout(Duration::from_secs(15), self.running)
@@ -76,6 +77,20 @@ impl Server {
             .expect("the server stops within its grace period")
             .unwrap()
             .unwrap();
+        // What the runner built live is compared too when it had caught up.
+        let behind: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM projection_checkpoints
+                             WHERE position < (SELECT coalesce(max(position), 0) FROM events))",
+        )
+        .fetch_one(&self.db.pool)
+        .await
+        .unwrap();
+        let live = if behind {
+            None
+        } else {
+            Some(super::read_models::read_models(&self.db.pool).await)
+        };
+        super::read_models::assert_batches_change_nothing(&self.db.pool, live.as_deref()).await;
         self.db.drop_db().await;
     }
 }

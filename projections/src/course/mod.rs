@@ -1,15 +1,14 @@
 //! Read model of the course catalogue (`rm_course`).
 
 pub mod read;
+mod write;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use prasme_domain::course::{CourseDescription, CourseEvent};
-use prasme_domain::reference::wire_name as wire;
+use prasme_domain::course::CourseEvent;
 use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use crate::{Change, Projection, ProjectionError};
 
@@ -38,23 +37,13 @@ impl Projection for CourseProjection {
         events: &'a [RecordedEvent],
     ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
+            let mut decoded = Vec::with_capacity(events.len());
             for event in events {
-                match decode(event)? {
-                    Some(CourseEvent::CourseCatalogued { course_id, description })
-                    | Some(CourseEvent::CourseRevised { course_id, description }) => {
-                        upsert(tx, course_id, &description).await?
-                    }
-                    Some(CourseEvent::CourseRetired { course_id, reason }) => {
-                        sqlx::query("UPDATE rm_course SET retired = true, retired_reason = $2 WHERE id = $1")
-                            .bind(course_id)
-                            .bind(reason)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    None => {}
+                if let Some(e) = decode(event)? {
+                    decoded.push(e);
                 }
             }
-            Ok(())
+            write::Batch::load(tx, &decoded).await?.fold(decoded).write(tx).await
         }
         .boxed()
     }
@@ -77,33 +66,4 @@ impl Projection for CourseProjection {
         }
         .boxed()
     }
-}
-
-async fn upsert(tx: &mut PgConnection, id: Uuid, d: &CourseDescription) -> Result<(), sqlx::Error> {
-    let owner = d.owner.parts();
-    sqlx::query(
-        "INSERT INTO rm_course (id, title, owner_level, owner_resor, owner_institution, owner_group, priority,
-                                measures, course_type, knowledge_test, duration_minutes, language, competencies)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         ON CONFLICT (id) DO UPDATE SET
-           title = $2, owner_level = $3, owner_resor = $4, owner_institution = $5, owner_group = $6,
-           priority = $7, measures = $8, course_type = $9, knowledge_test = $10, duration_minutes = $11,
-           language = $12, competencies = $13",
-    )
-    .bind(id)
-    .bind(&d.title)
-    .bind(wire(&owner.level))
-    .bind(owner.resor.map(|r| wire(&r)))
-    .bind(owner.institution_id)
-    .bind(owner.group)
-    .bind(i32::from(d.priority.number()))
-    .bind(&d.measures)
-    .bind(wire(&d.course_type))
-    .bind(d.knowledge_test)
-    .bind(d.duration_minutes)
-    .bind(&d.language)
-    .bind(&d.competencies)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }

@@ -2,7 +2,7 @@
 //! may ask of `rm_offering`, `rm_place` and `rm_feedback`, as typed rows.
 
 use chrono::NaiveDate;
-use prasme_domain::offering::{Attendance, OfferingFormat, PlaceStatus};
+use prasme_domain::offering::{Attendance, FeedbackKind, OfferingFormat, PlaceStatus};
 use prasme_domain::reference::{from_wire_name, wire_name};
 use prasme_domain::Cents;
 use sqlx::{PgPool, Row};
@@ -115,15 +115,17 @@ pub async fn enrolled_count(pool: &PgPool, offering: Uuid) -> Result<i64, ReadEr
 
 pub async fn feedback_summary(pool: &PgPool, offering: Uuid) -> Result<FeedbackSummaryRow, ReadError> {
     Ok(sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE kind = 'IMMEDIATE') AS immediate_responses,
+        "SELECT count(*) FILTER (WHERE kind = $2) AS immediate_responses,
                 round(avg(organisation), 2)::text AS organisation, round(avg(content), 2)::text AS content,
                 round(avg(trainer), 2)::text AS trainer, round(avg(usefulness), 2)::text AS usefulness,
                 round(avg(methods), 2)::text AS methods,
-                count(*) FILTER (WHERE kind = 'FOLLOW_UP') AS follow_up_responses,
+                count(*) FILTER (WHERE kind = $3) AS follow_up_responses,
                 count(*) FILTER (WHERE applied_at_work) AS applied_at_work
            FROM rm_feedback WHERE offering_id = $1",
     )
     .bind(offering)
+    .bind(wire_name(&FeedbackKind::Immediate))
+    .bind(wire_name(&FeedbackKind::FollowUp))
     .fetch_one(pool)
     .await?)
 }

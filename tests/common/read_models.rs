@@ -1,0 +1,71 @@
+//! Every read model as canonical text, and the check that how a log is cut
+//! into batches changes nothing in them.
+
+use prasme::server::projections;
+use prasme_eventstore::EventStore;
+use prasme_projections::{rebuild, REBUILD_BATCH};
+use sqlx::PgPool;
+
+const TABLES: [&str; 9] = [
+    "rm_institution",
+    "rm_training_budget",
+    "rm_training_allocation",
+    "rm_employee",
+    "rm_employment_period",
+    "rm_course",
+    "rm_offering",
+    "rm_place",
+    "rm_feedback",
+];
+
+/// Every read-model table, each as one canonical JSON text.
+pub async fn read_models(pool: &PgPool) -> Vec<String> {
+    let mut tables = Vec::new();
+    for table in TABLES {
+        let sql = format!("SELECT coalesce(json_agg(t::text ORDER BY t::text), '[]')::text FROM {table} t");
+        tables.push(sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap());
+    }
+    tables
+}
+
+/// Rebuilds every projection in large batches, then each one event at a
+/// time and in batches of 7 (so batches end mid-lifecycle), and fails
+/// unless all give the same read models, and the same as `live` when given.
+pub async fn assert_batches_change_nothing(pool: &PgPool, live: Option<&[String]>) {
+    let store = EventStore::new(pool.clone());
+    for projection in projections() {
+        rebuild(&store, projection.as_ref(), REBUILD_BATCH, |_, _| {})
+            .await
+            .unwrap();
+    }
+    let reference = read_models(pool).await;
+    if let Some(live) = live {
+        assert!(
+            live == reference,
+            "the live read models differ from a rebuild:\n{}",
+            difference(live, &reference)
+        );
+    }
+    for projection in projections() {
+        for batch in [1, 7] {
+            rebuild(&store, projection.as_ref(), batch, |_, _| {}).await.unwrap();
+            let now = read_models(pool).await;
+            assert!(
+                now == reference,
+                "{} rebuilt in batches of {batch} differs:\n{}",
+                projection.name(),
+                difference(&reference, &now)
+            );
+        }
+    }
+}
+
+/// The first table that differs, both ways.
+fn difference(expected: &[String], got: &[String]) -> String {
+    TABLES
+        .iter()
+        .zip(expected.iter().zip(got))
+        .find(|(_, (e, g))| e != g)
+        .map(|(table, (e, g))| format!("{table}\n expected {e}\n      got {g}"))
+        .unwrap_or_default()
+}
