@@ -7,18 +7,24 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use futures::{StreamExt, TryStreamExt};
 use prasme_commands::new_event;
+use prasme_domain::course::{
+    Course, CourseCommand, CourseDescription, CourseOwner, CourseType, OwnerLevel, OwnerParts,
+};
+use prasme_domain::employee::{Employee, EmployeeCommand, JobGroup, SealedPersonalData};
 use prasme_domain::offering::{Offering, OfferingCommand};
+use prasme_domain::reference::StrategicPriority;
 use prasme_domain::{Decider, DomainEvent};
 use prasme_eventstore::{EventMetadata, EventStore, ExpectedVersion};
-use prasme_projections::{rebuild, TrainingBudgetProjection, REBUILD_BATCH};
+use prasme_projections::{rebuild, REBUILD_BATCH};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use tokio::sync::{oneshot, Mutex};
 use uuid::Uuid;
 
 use crate::bench::{appends, BenchConfig};
-use crate::server::Application;
+use crate::server::{projections, Application};
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -71,9 +77,9 @@ pub struct ApiBenchReport {
     pub store_events_per_second: f64,
     pub distinct: Timed,
     pub lag: Lag,
-    /// `prasme rebuild training_budget` over everything the run wrote.
-    pub rebuild_events: i64,
-    pub rebuild_elapsed: Duration,
+    /// Each projection rebuilt over everything the run wrote: its name,
+    /// the events of its types, and how long the rebuild took.
+    pub rebuilds: Vec<(&'static str, i64, Duration)>,
     pub hot: Timed,
     /// (events in the offering stream, timed request-and-approve pairs).
     pub lengths: Vec<(i64, Timed)>,
@@ -269,14 +275,6 @@ pub async fn run(pool: PgPool, config: ApiBenchConfig) -> Result<ApiBenchReport,
         at_end: head - slowest,
         caught_up_in,
     };
-    let rebuilding = Instant::now();
-    rebuild(&bench_store, &TrainingBudgetProjection, REBUILD_BATCH, |_, _| {}).await?;
-    let rebuild_elapsed = rebuilding.elapsed();
-    let rebuild_events: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM events WHERE event_type IN ('InstitutionRegistered', 'TrainingBudgetAllocated')",
-    )
-    .fetch_one(&pool)
-    .await?;
 
     // One hot offering: every connection requests and approves places in it.
     let admin = &clients[0].1;
@@ -345,6 +343,22 @@ pub async fn run(pool: PgPool, config: ApiBenchConfig) -> Result<ApiBenchReport,
         grower.caught_up().await?;
         lengths.push((target, timed));
     }
+
+    // Every projection rebuilt over all of it, the people and courses a
+    // ministry's worth of years would bring included.
+    let institution_ids = institutions.lock().await.clone();
+    seed_people_and_courses(&bench_store, &institution_ids).await?;
+    let mut rebuilds = Vec::new();
+    for projection in projections() {
+        let types: Vec<String> = projection.event_types().into_iter().map(str::to_owned).collect();
+        let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = ANY($1)")
+            .bind(&types)
+            .fetch_one(&pool)
+            .await?;
+        let rebuilding = Instant::now();
+        rebuild(&bench_store, projection.as_ref(), REBUILD_BATCH, |_, _| {}).await?;
+        rebuilds.push((projection.name(), events, rebuilding.elapsed()));
+    }
     let _ = stop_server.send(());
     server.await??;
     let store_config = BenchConfig {
@@ -362,8 +376,7 @@ pub async fn run(pool: PgPool, config: ApiBenchConfig) -> Result<ApiBenchReport,
         store_events_per_second: store.per_second(),
         distinct,
         lag,
-        rebuild_events,
-        rebuild_elapsed,
+        rebuilds,
         hot,
         lengths,
     })
@@ -390,6 +403,119 @@ async fn hire(clients: &[Arc<(usize, Client)>], institution: Uuid, each: usize) 
     .await?;
     let hired = Arc::try_unwrap(hired).map_err(|_| "hires still shared")?.into_inner();
     Ok(hired)
+}
+
+/// People and courses written straight to the store, as their deciders
+/// make them, so that every projection has tens of thousands of events to
+/// rebuild: each employee is hired, changes role, moves to another
+/// institution and gets a manager; each course is catalogued, revised four
+/// times and, one in ten, retired.
+async fn seed_people_and_courses(store: &EventStore, institutions: &[Uuid]) -> Result<(), AnyError> {
+    const EMPLOYEES: usize = 10_000;
+    const COURSES: usize = 2_000;
+    const AT_ONCE: usize = 32;
+    let day = NaiveDate::from_ymd_opt(2025, 1, 1).ok_or("date")?;
+    let institutions = Arc::new(institutions.to_vec());
+    futures::stream::iter(0..EMPLOYEES)
+        .map(|n| {
+            let (store, institutions) = (store.clone(), institutions.clone());
+            async move {
+                let id = Uuid::now_v7();
+                let at = |k: usize| institutions[(n + k) % institutions.len()];
+                let commands = [
+                    EmployeeCommand::Hire {
+                        employee_id: id,
+                        institution_id: at(0),
+                        job_groups: vec![JobGroup::NewEmployee],
+                        civil_servant: true,
+                        functions: vec![],
+                        personal_data: SealedPersonalData {
+                            nonce: "bench".into(),
+                            ciphertext: "bench".into(),
+                        },
+                        hired_on: day,
+                    },
+                    EmployeeCommand::ChangeRole {
+                        job_groups: vec![JobGroup::MiddleOrLowerManager],
+                        civil_servant: true,
+                        functions: vec![],
+                        effective_on: day,
+                    },
+                    EmployeeCommand::Transfer {
+                        to_institution_id: at(1),
+                        effective_on: day,
+                    },
+                    EmployeeCommand::AssignManager {
+                        manager_id: Uuid::now_v7(),
+                    },
+                ];
+                decided::<Employee>(&store, id, &commands).await
+            }
+        })
+        .buffer_unordered(AT_ONCE)
+        .try_collect::<Vec<()>>()
+        .await?;
+    futures::stream::iter(0..COURSES)
+        .map(|n| {
+            let store = store.clone();
+            async move {
+                let id = Uuid::now_v7();
+                let description = |title: String| -> Result<CourseDescription, AnyError> {
+                    Ok(CourseDescription {
+                        title,
+                        owner: CourseOwner::from_parts(OwnerParts {
+                            level: OwnerLevel::PublicAdministration,
+                            resor: None,
+                            institution_id: None,
+                            group: None,
+                        })?,
+                        priority: StrategicPriority::DigitalTransformation,
+                        measures: vec!["4.1".into()],
+                        course_type: CourseType::ELearning,
+                        knowledge_test: true,
+                        duration_minutes: 90,
+                        language: "lv".into(),
+                        competencies: vec!["Datu pratība".into()],
+                    })
+                };
+                let mut commands = vec![CourseCommand::Catalogue {
+                    course_id: id,
+                    description: description(format!("Kurss {n}"))?,
+                }];
+                for edition in 2..=5 {
+                    commands.push(CourseCommand::Revise {
+                        description: description(format!("Kurss {n}, {edition}. izdevums"))?,
+                    });
+                }
+                if n % 10 == 0 {
+                    commands.push(CourseCommand::Retire {
+                        reason: "aizstāts".into(),
+                    });
+                }
+                decided::<Course>(&store, id, &commands).await
+            }
+        })
+        .buffer_unordered(AT_ONCE)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(())
+}
+
+/// Appends, as one new stream, the events `D`'s decider makes for `commands`.
+async fn decided<D: Decider>(store: &EventStore, id: Uuid, commands: &[D::Command]) -> Result<(), AnyError> {
+    let mut state = D::State::default();
+    let mut events = Vec::new();
+    for command in commands {
+        for event in D::decide(command, &state)? {
+            state = D::evolve(state, &event);
+            events.push(new_event(&event, chrono::Utc::now()));
+        }
+    }
+    let meta = EventMetadata::for_command("bench", Uuid::now_v7());
+    store
+        .append(&D::stream_id(id), ExpectedVersion::NoStream, meta, events)
+        .await?;
+    Ok(())
 }
 
 /// Appends to one offering's stream the events its decider makes for
@@ -513,11 +639,12 @@ pub fn to_markdown(config: &ApiBenchConfig, r: &ApiBenchReport) -> String {
         r.lag.at_end,
         ms(r.lag.caught_up_in)
     ));
-    out.push_str(&format!(
-        "- rebuild of training_budget: {} events in {} ms ({:.0} events/s)\n",
-        r.rebuild_events,
-        ms(r.rebuild_elapsed),
-        r.rebuild_events as f64 / r.rebuild_elapsed.as_secs_f64()
-    ));
+    for (name, events, elapsed) in &r.rebuilds {
+        out.push_str(&format!(
+            "- rebuild of {name}: {events} events in {} ms ({:.0} events/s)\n",
+            ms(*elapsed),
+            *events as f64 / elapsed.as_secs_f64()
+        ));
+    }
     out
 }

@@ -64,13 +64,36 @@ impl<K: Eq + Hash + Copy, R> Staged<K, R> {
 }
 
 /// An array column written through `UNNEST`: PostgreSQL has no array of
-/// arrays of different lengths, so each row's array goes as one jsonb value
-/// and is rebuilt here, in order.
-pub(crate) fn text_array_of(jsonb: &str) -> String {
-    format!("ARRAY(SELECT x FROM jsonb_array_elements_text({jsonb}) WITH ORDINALITY AS t (x, n) ORDER BY n)")
+/// arrays of different lengths, so each row's array goes as the text of an
+/// array literal, cast back with `::text[]` (every element quoted, `"` and
+/// `\` escaped, as the array input syntax wants).
+pub(crate) fn array_literal(items: &[String]) -> String {
+    let mut out = String::from("{");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for c in item.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
 }
 
-/// The items as the jsonb that `text_array_of` reads.
-pub(crate) fn jsonb_of(items: &[String]) -> serde_json::Value {
-    serde_json::Value::from(items.to_vec())
+#[cfg(test)]
+mod tests {
+    use super::array_literal;
+
+    #[test]
+    fn an_array_literal_quotes_every_element_and_escapes_quotes_and_backslashes() {
+        let items = ["a".to_owned(), "b, \"c\"".to_owned(), "d\\e".to_owned(), String::new()];
+        assert_eq!(array_literal(&items), r#"{"a","b, \"c\"","d\\e",""}"#);
+        assert_eq!(array_literal(&[]), "{}");
+    }
 }

@@ -9,7 +9,7 @@ use prasme_domain::reference::wire_name as wire;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
-use crate::staged::{jsonb_of, text_array_of, Staged};
+use crate::staged::{array_literal, Staged};
 use crate::ProjectionError;
 
 #[derive(Default)]
@@ -130,17 +130,15 @@ impl Batch {
         if ids.is_empty() {
             return Ok(());
         }
-        let measures = text_array_of("u.measures");
-        let competencies = text_array_of("u.competencies");
-        sqlx::query(&format!(
+        sqlx::query(
             "INSERT INTO rm_course (id, title, owner_level, owner_resor, owner_institution, owner_group, priority,
                                     measures, course_type, knowledge_test, duration_minutes, language, competencies,
                                     retired, retired_reason)
              SELECT u.id, u.title, u.owner_level, u.owner_resor, u.owner_institution, u.owner_group, u.priority,
-                    {measures}, u.course_type, u.knowledge_test, u.duration_minutes, u.language, {competencies},
+                    u.measures::text[], u.course_type, u.knowledge_test, u.duration_minutes, u.language, u.competencies::text[],
                     u.retired, u.retired_reason
                FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[],
-                           $8::jsonb[], $9::text[], $10::boolean[], $11::int[], $12::text[], $13::jsonb[],
+                           $8::text[], $9::text[], $10::boolean[], $11::int[], $12::text[], $13::text[],
                            $14::boolean[], $15::text[])
                     AS u (id, title, owner_level, owner_resor, owner_institution, owner_group, priority, measures,
                           course_type, knowledge_test, duration_minutes, language, competencies, retired, retired_reason)
@@ -151,7 +149,7 @@ impl Batch {
                knowledge_test = EXCLUDED.knowledge_test, duration_minutes = EXCLUDED.duration_minutes,
                language = EXCLUDED.language, competencies = EXCLUDED.competencies, retired = EXCLUDED.retired,
                retired_reason = EXCLUDED.retired_reason"
-        ))
+        )
         .bind(&ids)
         .bind(rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.owner_level.as_str()).collect::<Vec<_>>())
@@ -159,12 +157,12 @@ impl Batch {
         .bind(rows.iter().map(|r| r.owner_institution).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.owner_group.as_deref()).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.priority).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| jsonb_of(&r.measures)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| array_literal(&r.measures)).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.course_type.as_str()).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.knowledge_test).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.duration_minutes).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.language.as_str()).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| jsonb_of(&r.competencies)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| array_literal(&r.competencies)).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.retired).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.retired_reason.as_deref()).collect::<Vec<_>>())
         .execute(&mut *tx)

@@ -10,7 +10,7 @@ use prasme_domain::reference::wire_name as wire;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
-use crate::staged::{jsonb_of, text_array_of, Staged};
+use crate::staged::{array_literal, Staged};
 use crate::ProjectionError;
 
 struct EmployeeRow {
@@ -214,14 +214,12 @@ impl Batch {
     pub(super) async fn write(self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
         let (ids, rows) = self.employees.changed();
         if !ids.is_empty() {
-            let job_groups = text_array_of("u.job_groups");
-            let functions = text_array_of("u.functions");
-            sqlx::query(&format!(
+            sqlx::query(
                 "INSERT INTO rm_employee (id, institution_id, job_groups, functions, civil_servant, manager_id, hired_on,
                                           left_on, personal_nonce, personal_ciphertext, personal_erased)
-                 SELECT u.id, u.institution_id, {job_groups}, {functions}, u.civil_servant, u.manager_id, u.hired_on,
+                 SELECT u.id, u.institution_id, u.job_groups::text[], u.functions::text[], u.civil_servant, u.manager_id, u.hired_on,
                         u.left_on, u.personal_nonce, u.personal_ciphertext, u.personal_erased
-                   FROM UNNEST($1::uuid[], $2::uuid[], $3::jsonb[], $4::jsonb[], $5::boolean[], $6::uuid[], $7::date[],
+                   FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::boolean[], $6::uuid[], $7::date[],
                                $8::date[], $9::text[], $10::text[], $11::boolean[])
                         AS u (id, institution_id, job_groups, functions, civil_servant, manager_id, hired_on, left_on,
                               personal_nonce, personal_ciphertext, personal_erased)
@@ -231,11 +229,11 @@ impl Batch {
                    manager_id = EXCLUDED.manager_id, hired_on = EXCLUDED.hired_on, left_on = EXCLUDED.left_on,
                    personal_nonce = EXCLUDED.personal_nonce, personal_ciphertext = EXCLUDED.personal_ciphertext,
                    personal_erased = EXCLUDED.personal_erased"
-            ))
+            )
             .bind(&ids)
             .bind(rows.iter().map(|r| r.institution_id).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| jsonb_of(&r.job_groups)).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| jsonb_of(&r.functions)).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| array_literal(&r.job_groups)).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| array_literal(&r.functions)).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.civil_servant).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.manager_id).collect::<Vec<_>>())
             .bind(rows.iter().map(|r| r.hired_on).collect::<Vec<_>>())
