@@ -1,9 +1,13 @@
-use prasme_eventstore::{events_of_types_after, EventStore};
+use prasme_eventstore::{events_of_types_after, EventStore, RecordedEvent, StoreError};
+use tokio::sync::mpsc;
 
 use crate::{apply_batch, lock_checkpoint, save_checkpoint, Projection, ProjectionError};
 
 /// Events applied at once by a rebuild.
 pub const REBUILD_BATCH: i64 = 2000;
+
+/// Batches read ahead of the one being applied.
+const READ_AHEAD: usize = 2;
 
 /// Rebuilds `projection` from position 0 in one transaction: readers keep
 /// seeing the old read model until it commits, and a running runner waits on
@@ -11,6 +15,11 @@ pub const REBUILD_BATCH: i64 = 2000;
 /// It applies `batch` events at a time (`REBUILD_BATCH` normally; 1 to
 /// check that batches change nothing). `progress(applied_position,
 /// head_position)` is called after every batch.
+///
+/// The events are read on a connection of their own while the batch before
+/// is applied (they never change once written, so reading them outside the
+/// transaction reads the same), which keeps both PostgreSQL and the process
+/// busy instead of each waiting on the other.
 pub async fn rebuild(
     store: &EventStore,
     projection: &dyn Projection,
@@ -23,16 +32,49 @@ pub async fn rebuild(
     projection.reset(&mut tx).await?;
     save_checkpoint(&mut tx, projection.name(), 0).await?;
     let types: Vec<String> = projection.event_types().into_iter().map(str::to_owned).collect();
+    let mut batches = read_ahead(store.clone(), types, batch.max(1));
     let mut position = 0;
-    loop {
-        let (events, through) = events_of_types_after(&mut tx, position, &types, batch.max(1)).await?;
-        if through == position {
-            break;
-        }
+    while let Some(read) = batches.recv().await {
+        let (events, through) = read?;
         position = through;
         apply_batch(&mut tx, projection, &events, through).await?;
         progress(position, head.max(position));
     }
     tx.commit().await?;
     Ok(position)
+}
+
+type Batch = Result<(Vec<RecordedEvent>, i64), StoreError>;
+
+/// The log's events of `types` from the start, `batch` at a time, up to the
+/// head as it is when the reader gets there. It stops at the first error
+/// (sent on), or when the receiver is dropped.
+fn read_ahead(store: EventStore, types: Vec<String>, batch: i64) -> mpsc::Receiver<Batch> {
+    let (send, batches) = mpsc::channel(READ_AHEAD);
+    tokio::spawn(async move {
+        let mut conn = match store.pool().acquire().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                let _ = send.send(Err(e.into())).await;
+                return;
+            }
+        };
+        let mut position = 0;
+        loop {
+            match events_of_types_after(&mut conn, position, &types, batch).await {
+                Ok((_, through)) if through == position => return,
+                Ok((events, through)) => {
+                    position = through;
+                    if send.send(Ok((events, through))).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = send.send(Err(e)).await;
+                    return;
+                }
+            }
+        }
+    });
+    batches
 }
