@@ -612,15 +612,10 @@ async fn an_importer_on_the_system_principal_is_refused_what_the_api_refuses() {
     s.shut_down().await;
 }
 
-/// One GraphQL call to a server process; returns the first field of `data`.
-async fn over_http(
-    http: &reqwest::Client,
-    server: &common::process::ServerProcess,
-    query: &str,
-    input: Value,
-) -> Value {
+/// One GraphQL call to a server process at `addr`; returns the first field of `data`.
+async fn over_http(http: &reqwest::Client, addr: std::net::SocketAddr, query: &str, input: Value) -> Value {
     let body: Value = http
-        .post(format!("http://{}/graphql", server.addr))
+        .post(format!("http://{addr}/graphql"))
         .json(&json!({ "query": query, "variables": { "input": input } }))
         .send()
         .await
@@ -644,7 +639,7 @@ async fn two_server_processes_on_one_stream_catch_each_other_up() {
     let http = reqwest::Client::new();
     let registered = over_http(
         &http,
-        &here,
+        here.addr,
         "mutation($input: RegisterInstitutionInput!) { registerInstitution(input: $input) { institutionId userErrors { code } } }",
         json!({ "name": "Divu procesu iestāde", "kind": "STATE", "resor": "FM" }),
     )
@@ -656,12 +651,12 @@ async fn two_server_processes_on_one_stream_catch_each_other_up() {
     let allocation = Uuid::now_v7();
     let mut first = allocate(500, None);
     first["allocationId"] = json!(allocation);
-    assert_eq!(over_http(&http, &there, ALLOCATE, first).await["streamVersion"], 2);
+    assert_eq!(over_http(&http, there.addr, ALLOCATE, first).await["streamVersion"], 2);
 
     // Correcting that allocation needs the event `here` has not seen.
     let corrected = over_http(
         &http,
-        &here,
+        here.addr,
         "mutation($input: CorrectTrainingAllocationInput!) { correctTrainingAllocation(input: $input) { streamVersion userErrors { code } } }",
         json!({ "institutionId": id, "allocationId": allocation, "amountCents": 700, "fundingSource": "STATE_BUDGET", "reason": "Precizēts" }),
     )
@@ -671,12 +666,12 @@ async fn two_server_processes_on_one_stream_catch_each_other_up() {
     // An expected version ahead of what `here` kept is checked against the stream,
     // and one behind it is refused with the stream's version.
     assert_eq!(
-        over_http(&http, &there, ALLOCATE, allocate(100, None)).await["streamVersion"],
+        over_http(&http, there.addr, ALLOCATE, allocate(100, None)).await["streamVersion"],
         4
     );
-    let ahead = over_http(&http, &here, ALLOCATE, allocate(100, Some(4))).await;
+    let ahead = over_http(&http, here.addr, ALLOCATE, allocate(100, Some(4))).await;
     assert_eq!(ahead, json!({ "streamVersion": 5, "userErrors": [] }));
-    let behind = over_http(&http, &here, ALLOCATE, allocate(1, Some(2))).await;
+    let behind = over_http(&http, here.addr, ALLOCATE, allocate(1, Some(2))).await;
     assert_eq!(
         behind,
         json!({ "streamVersion": null, "userErrors": [{ "code": "WRONG_EXPECTED_VERSION", "actualVersion": 5 }] })
@@ -692,20 +687,8 @@ async fn two_server_processes_on_one_stream_catch_each_other_up() {
             );
             tokio::spawn(async move {
                 for _ in 0..10 {
-                    let body: Value = http
-                        .post(format!("http://{addr}/graphql"))
-                        .json(&json!({ "query": ALLOCATE, "variables": { "input": input } }))
-                        .send()
-                        .await
-                        .unwrap()
-                        .json()
-                        .await
-                        .unwrap();
-                    assert_eq!(
-                        body["data"]["allocateTrainingBudget"]["userErrors"],
-                        json!([]),
-                        "{body}"
-                    );
+                    let answer = over_http(&http, addr, ALLOCATE, input.clone()).await;
+                    assert_eq!(answer["userErrors"], json!([]), "{answer}");
                 }
             })
         })
@@ -713,7 +696,7 @@ async fn two_server_processes_on_one_stream_catch_each_other_up() {
     for client in racing {
         client.await.unwrap();
     }
-    let last = over_http(&http, &there, ALLOCATE, allocate(1, None)).await;
+    let last = over_http(&http, there.addr, ALLOCATE, allocate(1, None)).await;
     assert_eq!(last["userErrors"], json!([]));
     let at = last["streamVersion"].as_i64().unwrap();
     assert_eq!(at, 5 + 160 + 1, "every write landed once");
@@ -723,7 +706,8 @@ async fn two_server_processes_on_one_stream_catch_each_other_up() {
     for server in [&here, &there] {
         let mut allocated = Value::Null;
         for _ in 0..100 {
-            allocated = over_http(&http, server, read, json!(id)).await["trainingBudget"]["allocatedCents"].clone();
+            allocated =
+                over_http(&http, server.addr, read, json!(id)).await["trainingBudget"]["allocatedCents"].clone();
             if allocated == json!(700 + 100 + 100 + 1600 + 1) {
                 break;
             }
