@@ -58,7 +58,7 @@ impl Application {
         };
         Ok(Self {
             listener,
-            router: router(ctx),
+            router: router(ctx, stop.subscribe()),
             projection_tasks,
             stop,
         })

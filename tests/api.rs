@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::server::{next_json, start, SecondServer, Server};
-use futures::SinkExt;
+use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -65,7 +65,23 @@ async fn health_and_readiness() {
     assert_eq!(get("/healthz").await.status(), 200);
     let ready = get("/readyz").await;
     assert_eq!(ready.status(), 200);
-    assert_eq!(ready.text().await.unwrap(), "ready");
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["ready"], true, "{body}");
+    let names: Vec<_> = body["projections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            json!("training_budget"),
+            json!("employees"),
+            json!("courses"),
+            json!("offerings")
+        ]
+    );
     let graphiql = get("/").await.text().await.unwrap();
     assert!(graphiql.contains("graphiql"), "GraphiQL is served at /");
     s.shut_down().await;
@@ -665,4 +681,314 @@ async fn subscribers_hear_of_changes_that_another_server_projected() {
     ws.close(None).await.unwrap();
     other.shut_down().await;
     s.shut_down().await;
+}
+
+/// The query graphql-js sends (GraphiQL, graphql-codegen, Relay, Apollo),
+/// as `getIntrospectionQuery` of graphql 16 writes it with every option on.
+const INTROSPECTION: &str = include_str!("fixtures/introspection.graphql");
+
+/// `[Type!]!` from an introspection type reference.
+fn type_ref(t: &Value) -> String {
+    match t["kind"].as_str() {
+        Some("NON_NULL") => format!("{}!", type_ref(&t["ofType"])),
+        Some("LIST") => format!("[{}]", type_ref(&t["ofType"])),
+        _ => t["name"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// Each type's members as `name(args): Type`, sorted, from introspection.
+fn introspected(schema: &Value) -> std::collections::BTreeMap<String, Vec<String>> {
+    let inputs = |values: &Value| -> Vec<String> {
+        values
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|v| format!("{}: {}", v["name"].as_str().unwrap(), type_ref(&v["type"])))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    schema["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| !t["name"].as_str().unwrap().starts_with("__"))
+        .map(|t| {
+            let mut members: Vec<String> = Vec::new();
+            for f in t["fields"].as_array().into_iter().flatten() {
+                let args = inputs(&f["args"]).join(", ");
+                members.push(format!(
+                    "{}({args}): {}",
+                    f["name"].as_str().unwrap(),
+                    type_ref(&f["type"])
+                ));
+            }
+            members.extend(inputs(&t["inputFields"]));
+            for v in t["enumValues"].as_array().into_iter().flatten() {
+                members.push(v["name"].as_str().unwrap().to_owned());
+            }
+            members.sort();
+            (t["name"].as_str().unwrap().to_owned(), members)
+        })
+        .collect()
+}
+
+/// The same, from the committed SDL.
+fn committed_types() -> std::collections::BTreeMap<String, Vec<String>> {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let sdl = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    let document = async_graphql::parser::parse_schema(&sdl).unwrap();
+    let mut types = std::collections::BTreeMap::new();
+    for definition in document.definitions {
+        let TypeSystemDefinition::Type(t) = definition else {
+            continue;
+        };
+        let t = t.node;
+        let input = |v: &async_graphql::parser::types::InputValueDefinition| format!("{}: {}", v.name.node, v.ty.node);
+        let mut members: Vec<String> = match &t.kind {
+            TypeKind::Object(o) => o
+                .fields
+                .iter()
+                .map(|f| &f.node)
+                .map(|f| {
+                    let args: Vec<_> = f.arguments.iter().map(|a| input(&a.node)).collect();
+                    format!("{}({}): {}", f.name.node, args.join(", "), f.ty.node)
+                })
+                .collect(),
+            TypeKind::Interface(o) => o
+                .fields
+                .iter()
+                .map(|f| &f.node)
+                .map(|f| {
+                    let args: Vec<_> = f.arguments.iter().map(|a| input(&a.node)).collect();
+                    format!("{}({}): {}", f.name.node, args.join(", "), f.ty.node)
+                })
+                .collect(),
+            TypeKind::InputObject(o) => o.fields.iter().map(|f| input(&f.node)).collect(),
+            TypeKind::Enum(e) => e.values.iter().map(|v| v.node.value.node.to_string()).collect(),
+            TypeKind::Scalar | TypeKind::Union(_) => Vec::new(),
+        };
+        members.sort();
+        types.insert(t.name.node.to_string(), members);
+    }
+    // Built-in scalars are implied in SDL and listed by introspection.
+    for builtin in ["Boolean", "Float", "ID", "Int", "String"] {
+        types.entry(builtin.to_owned()).or_default();
+    }
+    types
+}
+
+#[tokio::test]
+async fn the_standard_introspection_query_is_answered_and_matches_the_committed_schema() {
+    let s = start().await;
+    let body = s.gql(INTROSPECTION, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let schema = &body["data"]["__schema"];
+    assert_eq!(schema["queryType"]["name"], "QueryRoot");
+    assert_eq!(introspected(schema), committed_types());
+    let date = schema["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Date")
+        .unwrap();
+    assert!(date["specifiedByURL"].as_str().unwrap().contains("rfc3339"), "{date}");
+    // Lifting the depth limit for introspection lifts it for nothing else.
+    let deep = format!(
+        "{{ institutions(first: 1) {{ edges {{ node {} {{ id }} {} }} }} }}",
+        "{ trainingBudgets { institution ".repeat(5),
+        "} }".repeat(5)
+    );
+    let refused = s.gql(&deep, json!({})).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "QUERY_TOO_DEEP",
+        "{refused}"
+    );
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn readiness_waits_until_every_projection_has_caught_up() {
+    let s = start().await;
+    // Hold the budget projection's checkpoint, as a long replay would.
+    let mut holder = s.db.pool.begin().await.unwrap();
+    sqlx::query("INSERT INTO projection_checkpoints (name) VALUES ('training_budget') ON CONFLICT DO NOTHING")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    sqlx::query("SELECT position FROM projection_checkpoints WHERE name = 'training_budget' FOR UPDATE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let behind = prasme_api_graphql::READY_LAG as usize + 20;
+    let register =
+        "mutation($input: RegisterInstitutionInput!) { registerInstitution(input: $input) { institutionId } }";
+    futures::stream::iter(0..behind)
+        .for_each_concurrent(16, |i| {
+            let s = &s;
+            async move {
+                s.mutate(
+                    register,
+                    json!({ "input": { "name": format!("Iestāde {i}"), "kind": "MUNICIPAL" } }),
+                )
+                .await;
+            }
+        })
+        .await;
+    let readyz = || {
+        let (http, addr) = (s.http.clone(), s.addr);
+        async move {
+            let r = http.get(format!("http://{addr}/readyz")).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = readyz().await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["ready"], false);
+    let budget = body["projections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "training_budget")
+        .unwrap();
+    assert!(budget["lag"].as_i64().unwrap() >= behind as i64, "{body}");
+    holder.rollback().await.unwrap();
+    let mut last = (0, Value::Null);
+    for _ in 0..200 {
+        last = readyz().await;
+        if last.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(last.0, 200, "ready once caught up: {}", last.1);
+    assert_eq!(last.1["ready"], true);
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn open_websockets_are_closed_with_going_away_when_the_server_stops() {
+    let s = start().await;
+    let second = SecondServer::start(&s).await;
+    let mut request = format!("ws://{}/graphql", second.addr).into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    ws.send(Message::Text(json!({ "type": "connection_init" }).to_string().into()))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut ws).await["type"], "connection_ack");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { trainingBudgetUpdated { position } }" } });
+    ws.send(Message::Text(subscribe.to_string().into())).await.unwrap();
+    let closed = tokio::spawn(async move {
+        while let Some(message) = ws.next().await {
+            if let Ok(Message::Close(frame)) = message {
+                return frame.map(|f| u16::from(f.code));
+            }
+        }
+        None
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::timeout(Duration::from_secs(15), second.shut_down())
+        .await
+        .expect("stops");
+    let code = tokio::time::timeout(Duration::from_secs(5), closed)
+        .await
+        .expect("closed")
+        .unwrap();
+    assert_eq!(code, Some(1001));
+    s.shut_down().await;
+}
+
+/// A TCP proxy to the test's PostgreSQL that can be cut, as a network
+/// partition or a stopped database would cut it.
+async fn cuttable_proxy(db_url: &str) -> (String, tokio::sync::watch::Sender<bool>) {
+    use std::str::FromStr;
+    let options = sqlx::postgres::PgConnectOptions::from_str(db_url).unwrap();
+    // The private cluster is reached on a Unix socket, a running server on TCP.
+    let port = options.get_port();
+    let host = match options.get_socket() {
+        Some(dir) => dir.display().to_string(),
+        None => options.get_host().to_owned(),
+    };
+    let database = options.get_database().unwrap().to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (cut, is_cut) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let mut stop_accepting = is_cut.clone();
+        loop {
+            let (mut inbound, _) = tokio::select! {
+                accepted = listener.accept() => accepted.unwrap(),
+                _ = stop_accepting.wait_for(|c| *c) => return, // drops the listener: refused
+            };
+            let (host, mut is_cut) = (host.clone(), is_cut.clone());
+            tokio::spawn(async move {
+                if host.starts_with('/') {
+                    let path = format!("{host}/.s.PGSQL.{port}");
+                    let mut upstream = tokio::net::UnixStream::connect(path).await.unwrap();
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut upstream) => {}
+                        _ = is_cut.wait_for(|c| *c) => {}
+                    }
+                } else {
+                    let mut upstream = tokio::net::TcpStream::connect((host.as_str(), port)).await.unwrap();
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut upstream) => {}
+                        _ = is_cut.wait_for(|c| *c) => {}
+                    }
+                }
+            });
+        }
+    });
+    (format!("postgres://postgres@{addr}/{database}"), cut)
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_reported_as_database_unavailable() {
+    let db = common::fresh_db().await;
+    let (url, cut) = cuttable_proxy(&db.url).await;
+    let pool = prasme_eventstore::connect(&url, 8).await.unwrap();
+    let app = prasme::server::Application::build(pool, "127.0.0.1:0".parse().unwrap(), Duration::from_secs(2))
+        .await
+        .unwrap();
+    let addr = app.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::new();
+    let post = |query: &'static str, variables: Value| {
+        let http = http.clone();
+        async move {
+            let r = http
+                .post(format!("http://{addr}/graphql"))
+                .json(&json!({ "query": query, "variables": variables }))
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let register =
+        "mutation($input: RegisterInstitutionInput!) { registerInstitution(input: $input) { institutionId } }";
+    let input = |name: &str| json!({ "input": { "name": name, "kind": "STATE", "resor": "FM" } });
+    let (_, before) = post(register, input("Valsts kase")).await;
+    assert!(before.get("errors").is_none(), "{before}");
+    cut.send_replace(true);
+    let (status, read) = post("{ institutions(first: 5) { edges { node { id } } } }", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        read["errors"][0]["extensions"]["code"], "DATABASE_UNAVAILABLE",
+        "{read}"
+    );
+    let (_, write) = post(register, input("Valsts ieņēmumu dienests")).await;
+    assert_eq!(
+        write["errors"][0]["extensions"]["code"], "DATABASE_UNAVAILABLE",
+        "{write}"
+    );
+    stop.send(()).unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(20), running).await;
+    db.drop_db().await;
 }

@@ -8,7 +8,7 @@ use prasme_projections::Runner;
 use sqlx::PgPool;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::errors::{internal, internal_because, ApiError};
+use crate::errors::{internal, ApiError};
 use crate::loaders::{loaders, LoadError, Loaders};
 
 /// What every resolver can reach.
@@ -65,7 +65,7 @@ pub(crate) fn loader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders
 
 /// A loader's failure, as the `INTERNAL` error of each field that waited on it.
 pub(crate) fn load_failed(e: LoadError) -> async_graphql::Error {
-    internal_because(e, "the read model could not be read")
+    crate::errors::db(e)
 }
 
 /// The pool, for one read within the request's budget. Hold it for one

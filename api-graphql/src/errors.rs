@@ -4,8 +4,10 @@
 
 use async_graphql::{Enum, ErrorExtensions, ServerError, SimpleObject};
 use prasme_commands::CommandError;
+use prasme_commands::VaultError;
 use prasme_domain::ErrorCode;
-use prasme_eventstore::StoreError;
+use prasme_eventstore::{database_unavailable, StoreError};
+use prasme_projections::ReadError;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum UserErrorCode {
@@ -81,6 +83,8 @@ pub(crate) fn user_errors(e: CommandError) -> async_graphql::Result<Vec<UserErro
         // missing one cannot be told apart.
         CommandError::Denied(denied) => Err(ApiError::Forbidden(denied.to_string()).into()),
         CommandError::Contended { stream_id, attempts } => Err(ApiError::Contended { stream_id, attempts }.into()),
+        CommandError::Store(e) if e.is_unavailable() => Err(unavailable(e)),
+        CommandError::Vault(VaultError::Database(e)) if database_unavailable(&e) => Err(unavailable(e)),
         other => Err(internal_because(other, "the command could not be completed")),
     }
 }
@@ -101,6 +105,8 @@ pub(crate) enum ApiError {
     Contended { stream_id: String, attempts: u32 },
     /// Committed, but not confirmed durable.
     OutcomeUnknown,
+    /// PostgreSQL is unreachable or refuses connections; `cause` is for the log.
+    DatabaseUnavailable { cause: String },
     /// Anything unexpected: `message` for the client, `cause` for the log.
     Internal { message: String, cause: Option<String> },
 }
@@ -128,6 +134,11 @@ impl From<ApiError> for async_graphql::Error {
             ApiError::OutcomeUnknown => Code::OutcomeUnknown.error(
                 "the command may or may not have been recorded; send it again with the same commandId to learn which",
             ),
+            ApiError::DatabaseUnavailable { cause } => {
+                tracing::warn!(%cause, "the database is unavailable");
+                Code::DatabaseUnavailable
+                    .error("the database is unavailable or refusing connections; nothing was read or written, retry later")
+            }
             ApiError::Internal { message, cause: None } => Code::Internal.error(message),
             ApiError::Internal {
                 message,
@@ -165,6 +176,8 @@ pub(crate) enum Code {
     StreamContended,
     /// The policy does not let the caller run this use case on its target.
     Forbidden,
+    /// PostgreSQL is unreachable or refuses connections; retry later.
+    DatabaseUnavailable,
     Internal,
 }
 
@@ -184,6 +197,7 @@ impl Code {
             Code::OutcomeUnknown => "OUTCOME_UNKNOWN",
             Code::StreamContended => "STREAM_CONTENDED",
             Code::Forbidden => "FORBIDDEN",
+            Code::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             Code::Internal => "INTERNAL",
         }
     }
@@ -243,8 +257,41 @@ impl std::fmt::Display for Cause {
 /// Hides a database failure's detail from the client. It is logged once per
 /// request (see `logging`), not once per field: a report of a thousand rows
 /// must not write a thousand log lines.
-pub(crate) fn db(e: impl std::fmt::Display) -> async_graphql::Error {
+pub(crate) fn db(e: impl DatabaseFailure) -> async_graphql::Error {
+    if e.unavailable() {
+        return unavailable(e);
+    }
     internal_because(e, "the read model could not be read")
+}
+
+fn unavailable(cause: impl std::fmt::Display) -> async_graphql::Error {
+    ApiError::DatabaseUnavailable {
+        cause: cause.to_string(),
+    }
+    .into()
+}
+
+/// A failure that may say the database is unavailable rather than broken.
+pub(crate) trait DatabaseFailure: std::fmt::Display {
+    fn unavailable(&self) -> bool;
+}
+
+impl DatabaseFailure for sqlx::Error {
+    fn unavailable(&self) -> bool {
+        database_unavailable(self)
+    }
+}
+
+impl DatabaseFailure for ReadError {
+    fn unavailable(&self) -> bool {
+        matches!(self, ReadError::Database(e) if database_unavailable(e))
+    }
+}
+
+impl DatabaseFailure for StoreError {
+    fn unavailable(&self) -> bool {
+        self.is_unavailable()
+    }
 }
 
 #[cfg(test)]

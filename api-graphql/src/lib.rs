@@ -21,7 +21,7 @@ mod scalars;
 mod subscription;
 
 pub use context::{Actor, ApiContext};
-pub use router::{router, MAX_BODY_BYTES};
+pub use router::{router, MAX_BODY_BYTES, READY_LAG};
 
 use async_graphql::{MergedObject, Schema};
 
@@ -44,10 +44,6 @@ pub struct MutationRoot(
 
 pub type PrasmeSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;
 
-/// Deep enough for the connection → node → budget shapes the API serves; low
-/// enough to turn away abusive queries before they reach the database.
-const MAX_DEPTH: usize = 12;
-
 pub fn schema(ctx: Option<ApiContext>) -> PrasmeSchema {
     let builder = Schema::build(
         QueryRoot::default(),
@@ -56,7 +52,6 @@ pub fn schema(ctx: Option<ApiContext>) -> PrasmeSchema {
     )
     .extension(request_log::RequestLog)
     .extension(limits::RequestLimits)
-    .limit_depth(MAX_DEPTH)
     .limit_complexity(complexity::MAX_COMPLEXITY);
     match ctx {
         Some(ctx) => builder.data(ctx).finish(),

@@ -6,7 +6,7 @@
 //!   validators and `Drop` all recurse over values and selections, so a few
 //!   kilobytes of `{a:{a:…}}` would overflow a worker's stack and abort the
 //!   process. Nothing here recurses deeper than the text nests.
-//! - **Expanded size**: fields counted as if every fragment spread were
+//! - **Expanded size and depth**: fields counted as if every fragment spread were
 //!   written out, computed once per fragment (never by expanding), so
 //!   fragments that each spread the one below twice cannot make validation
 //!   exponential.
@@ -38,6 +38,12 @@ use crate::errors::{code_of, Code};
 pub const MAX_NESTING: usize = 64;
 /// Most fields an operation may select, fragments expanded.
 pub const MAX_EXPANDED_FIELDS: usize = 5_000;
+/// Deepest chain of fields outside introspection: deep enough for the
+/// connection → node → budget shapes the API serves.
+pub const MAX_DEPTH: usize = 12;
+/// Deepest chain of fields through `__schema` or `__type`. graphql-js 16's
+/// standard query reaches 13, and later versions follow `ofType` further.
+pub const MAX_INTROSPECTION_DEPTH: usize = 24;
 /// Longest query text, in bytes (the body limit bounds it too).
 pub const MAX_QUERY_BYTES: usize = 256 * 1024;
 
@@ -72,7 +78,7 @@ impl Extension for RequestLimitsExtension {
         // own recursion check (which walks spreads without memory, and so is
         // exponential in them) only ever sees a document of bounded size.
         let document = request.parsed_query().map_err(|e| with_code(e, Code::ParseFailed))?;
-        check_expanded_size(document)?;
+        check_shape(document)?;
         check_directives(document)?;
         check_literals(&ctx.schema_env.registry, document)?;
         let budget = match ctx.data::<crate::ApiContext>() {
@@ -203,72 +209,147 @@ pub(crate) fn check_nesting(query: &str) -> ServerResult<()> {
     Ok(())
 }
 
-/// Fields selected with every fragment spread written out, saturating.
-pub(crate) fn expanded_fields(document: &ExecutableDocument) -> usize {
-    let mut sizes = FragmentSizes {
+/// What an operation selects, with every fragment spread written out.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// Fields selected, saturating.
+    pub fields: usize,
+    /// Deepest chain of fields outside introspection.
+    pub depth: usize,
+    /// Deepest chain of fields through `__schema` or `__type`.
+    pub introspection_depth: usize,
+}
+
+impl Shape {
+    fn beside(self, other: Shape) -> Shape {
+        Shape {
+            fields: self.fields.saturating_add(other.fields),
+            depth: self.depth.max(other.depth),
+            introspection_depth: self.introspection_depth.max(other.introspection_depth),
+        }
+    }
+
+    /// The shape of a field selecting `self`. Below `__schema` or `__type`
+    /// every chain is introspection, whatever fragment it comes from.
+    fn under(self, field: &str) -> Shape {
+        let fields = self.fields.saturating_add(1);
+        if matches!(field, "__schema" | "__type") {
+            let below = self.depth.max(self.introspection_depth);
+            return Shape {
+                fields,
+                depth: 0,
+                introspection_depth: below + 1,
+            };
+        }
+        Shape {
+            fields,
+            depth: self.depth + 1,
+            introspection_depth: if self.introspection_depth > 0 {
+                self.introspection_depth + 1
+            } else {
+                0
+            },
+        }
+    }
+}
+
+/// The operations' shape, computed once per fragment (never by expanding).
+pub(crate) fn shape(document: &ExecutableDocument) -> Shape {
+    let mut shapes = FragmentShapes {
         document,
         known: HashMap::new(),
         visiting: HashSet::new(),
     };
-    document.operations.iter().fold(0usize, |total, (_, op)| {
-        total.saturating_add(sizes.of(&op.node.selection_set.node, 0))
+    document.operations.iter().fold(Shape::default(), |total, (_, op)| {
+        total.beside(shapes.of(&op.node.selection_set.node, 0))
     })
 }
 
-struct FragmentSizes<'d> {
+struct FragmentShapes<'d> {
     document: &'d ExecutableDocument,
-    known: HashMap<&'d str, usize>,
+    known: HashMap<&'d str, Shape>,
     visiting: HashSet<&'d str>,
 }
 
-impl<'d> FragmentSizes<'d> {
-    fn of(&mut self, set: &'d SelectionSet, depth: usize) -> usize {
-        if depth > MAX_NESTING {
+impl<'d> FragmentShapes<'d> {
+    fn of(&mut self, set: &'d SelectionSet, nesting: usize) -> Shape {
+        if nesting > MAX_NESTING {
             // Only fragments spreading fragments get here; count it as too big.
-            return usize::MAX;
+            return Shape {
+                fields: usize::MAX,
+                depth: usize::MAX / 2,
+                introspection_depth: 0,
+            };
         }
-        let mut total = 0usize;
+        let mut total = Shape::default();
         for item in &set.items {
-            let size = match &item.node {
-                Selection::Field(f) => 1usize.saturating_add(self.of(&f.node.selection_set.node, depth + 1)),
-                Selection::InlineFragment(f) => self.of(&f.node.selection_set.node, depth + 1),
+            let shape = match &item.node {
+                Selection::Field(f) => self
+                    .of(&f.node.selection_set.node, nesting + 1)
+                    .under(f.node.name.node.as_str()),
+                Selection::InlineFragment(f) => self.of(&f.node.selection_set.node, nesting + 1),
                 Selection::FragmentSpread(s) => {
                     let name = s.node.fragment_name.node.as_str();
                     match self.known.get(name) {
-                        Some(size) => *size,
+                        Some(shape) => *shape,
                         // A cycle: validation refuses it; it adds nothing here.
-                        None if self.visiting.contains(name) => 0,
+                        None if self.visiting.contains(name) => Shape::default(),
                         None => match self.document.fragments.get(name) {
-                            None => 0,
+                            None => Shape::default(),
                             Some(fragment) => {
                                 self.visiting.insert(name);
-                                let size = self.of(&fragment.node.selection_set.node, depth + 1);
+                                let shape = self.of(&fragment.node.selection_set.node, nesting + 1);
                                 self.visiting.remove(name);
-                                self.known.insert(name, size);
-                                size
+                                self.known.insert(name, shape);
+                                shape
                             }
                         },
                     }
                 }
             };
-            total = total.saturating_add(size);
+            total = total.beside(shape);
         }
         total
     }
 }
 
-fn check_expanded_size(document: &ExecutableDocument) -> ServerResult<()> {
-    let fields = expanded_fields(document);
-    if fields > MAX_EXPANDED_FIELDS {
+/// Refuses an operation too large or too deep. Introspection has a depth of
+/// its own: the standard query (graphql-js `getIntrospectionQuery`, GraphiQL,
+/// code generators) follows `ofType` about a dozen levels below
+/// `__schema { types { fields { type` , and what it reads is the schema
+/// itself, never the database.
+fn check_shape(document: &ExecutableDocument) -> ServerResult<()> {
+    let shape = shape(document);
+    if shape.fields > MAX_EXPANDED_FIELDS {
         return Err(refusal(
             Code::QueryTooLarge,
             format!(
                 "the query selects {} fields with its fragments expanded; at most {MAX_EXPANDED_FIELDS} are allowed",
-                if fields == usize::MAX {
+                if shape.fields == usize::MAX {
                     "too many".to_owned()
                 } else {
-                    fields.to_string()
+                    shape.fields.to_string()
                 }
+            ),
+            None,
+        ));
+    }
+    if shape.depth > MAX_DEPTH {
+        return Err(refusal(
+            Code::QueryTooDeep,
+            format!(
+                "the query nests fields {} deep; at most {MAX_DEPTH} are allowed",
+                shape.depth
+            ),
+            None,
+        ));
+    }
+    if shape.introspection_depth > MAX_INTROSPECTION_DEPTH {
+        return Err(refusal(
+            Code::QueryTooDeep,
+            format!(
+                "the query nests introspection fields {} deep; at most {MAX_INTROSPECTION_DEPTH} are allowed",
+                shape.introspection_depth
             ),
             None,
         ));
@@ -478,8 +559,37 @@ mod tests {
         query.push_str("{ ...L40 }");
         let document = async_graphql::parser::parse_query(&query).expect("parses");
         // 2^41 - 1 fields: expanding them would never finish.
-        assert_eq!(expanded_fields(&document), (1usize << 41) - 1);
-        assert!(check_expanded_size(&document).is_err());
+        assert_eq!(shape(&document).fields, (1usize << 41) - 1);
+        assert!(check_shape(&document).is_err());
+    }
+
+    fn shape_of(query: &str) -> Shape {
+        shape(&async_graphql::parser::parse_query(query).expect("parses"))
+    }
+
+    #[test]
+    fn depth_counts_fields_through_fragments_and_introspection_apart() {
+        let data =
+            shape_of("fragment N on Institution { id budget { total } } { institutions { edges { node { ...N } } } }");
+        assert_eq!((data.depth, data.introspection_depth), (5, 0));
+        // A fragment spread below `__schema` is introspection, wherever it is defined.
+        let types = shape_of(
+            "fragment T on __Type { kind ofType { kind ofType { kind } } } { __typename __schema { types { ...T } } }",
+        );
+        assert_eq!((types.depth, types.introspection_depth), (1, 5));
+        let deep = format!(
+            "{{ institutions {}{} }}",
+            "{ a ".repeat(MAX_DEPTH),
+            "}".repeat(MAX_DEPTH)
+        );
+        let err = check_shape(&async_graphql::parser::parse_query(&deep).expect("parses")).expect_err("too deep");
+        assert_eq!(code_of(&err), Some("QUERY_TOO_DEEP".to_owned()));
+        let ok = format!(
+            "{{ institutions {}{} }}",
+            "{ a ".repeat(MAX_DEPTH - 1),
+            "}".repeat(MAX_DEPTH - 1)
+        );
+        assert!(check_shape(&async_graphql::parser::parse_query(&ok).expect("parses")).is_ok());
     }
 
     #[test]

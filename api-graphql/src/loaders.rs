@@ -12,7 +12,10 @@ use sqlx::PgPool;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
+use prasme_eventstore::database_unavailable;
 use prasme_projections::budget::read::{self, Breakdown, BudgetRow, InstitutionRow};
+
+use crate::errors::DatabaseFailure;
 
 /// An institution's training budget for a year.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -37,13 +40,36 @@ pub(crate) fn loaders(pool: PgPool, permits: Arc<Semaphore>) -> Loaders {
     DataLoader::new(ReadModels { pool, permits }, tokio::spawn)
 }
 
-/// What a failed batch tells each field that waited on it.
-pub(crate) type LoadError = Arc<str>;
+/// What a failed batch tells each field that waited on it (cloned to each).
+#[derive(Clone, Debug)]
+pub(crate) struct LoadError {
+    message: Arc<str>,
+    /// The database was unavailable, rather than the read broken.
+    unavailable: bool,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl DatabaseFailure for LoadError {
+    fn unavailable(&self) -> bool {
+        self.unavailable
+    }
+}
 
 impl ReadModels {
     async fn run<T>(&self, read: impl std::future::Future<Output = Result<T, sqlx::Error>>) -> Result<T, LoadError> {
-        let _permit = self.permits.acquire().await.map_err(|e| Arc::from(e.to_string()))?;
-        read.await.map_err(|e| Arc::from(e.to_string()))
+        let _permit = self.permits.acquire().await.map_err(|e| LoadError {
+            message: Arc::from(e.to_string()),
+            unavailable: false,
+        })?;
+        read.await.map_err(|e| LoadError {
+            message: Arc::from(e.to_string()),
+            unavailable: database_unavailable(&e),
+        })
     }
 }
 

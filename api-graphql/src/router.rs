@@ -1,13 +1,15 @@
 use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::body::{Body, Bytes};
-use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use futures::{SinkExt, StreamExt};
 use prasme_domain::validate;
+use tokio::sync::watch;
 
 use crate::errors::Code;
 use crate::execution;
@@ -21,19 +23,23 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 struct AppState {
     schema: PrasmeSchema,
     ctx: ApiContext,
+    /// Turns true when the server is asked to stop.
+    stopping: watch::Receiver<bool>,
 }
 
 /// `/graphql` (POST queries and mutations, GET graphql-ws subscriptions),
-/// GraphiQL at `/`, `/healthz` (process up) and `/readyz` (database reachable
-/// and migrated).
-pub fn router(ctx: ApiContext) -> Router {
+/// GraphiQL at `/`, `/healthz` (process up) and `/readyz` (migrated, and
+/// the read models caught up). When `stopping` turns true, every open
+/// WebSocket is closed with 1001 (going away), so clients reconnect to
+/// another server rather than see the connection drop.
+pub fn router(ctx: ApiContext, stopping: watch::Receiver<bool>) -> Router {
     let schema = schema(Some(ctx.clone()));
     Router::new()
         .route("/", get(graphiql))
         .route("/graphql", post(graphql).get(subscriptions))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .with_state(AppState { schema, ctx })
+        .with_state(AppState { schema, ctx, stopping })
 }
 
 /// A refusal of the HTTP request itself, as a GraphQL error body.
@@ -136,7 +142,38 @@ async fn subscriptions(
         .max_message_size(MAX_BODY_BYTES)
         .max_frame_size(MAX_BODY_BYTES)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| GraphQLWebSocket::new(socket, state.schema, protocol).serve())
+        .on_upgrade(move |socket| serve_socket(socket, state, protocol))
+}
+
+/// Serves graphql-ws on `socket` until the client leaves or the server stops.
+async fn serve_socket(socket: WebSocket, state: AppState, protocol: GraphQLProtocol) {
+    let (mut sink, stream) = socket.split();
+    // async-graphql writes into a channel rather than the socket, so that the
+    // socket is still here to close when the server stops.
+    let (outgoing, mut replies) = futures::channel::mpsc::channel::<Message>(16);
+    let graphql = GraphQLWebSocket::new_with_pair(outgoing, stream, state.schema, protocol).serve();
+    let mut stopping = state.stopping;
+    let left = {
+        let forward = async {
+            while let Some(message) = replies.next().await {
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+        };
+        tokio::select! {
+            _ = futures::future::join(graphql, forward) => true,
+            _ = stopping.wait_for(|s| *s) => false,
+        }
+    };
+    if !left {
+        let close = CloseFrame {
+            code: close_code::AWAY,
+            reason: "the server is shutting down".into(),
+        };
+        let _ = sink.send(Message::Close(Some(close))).await;
+        let _ = sink.close().await;
+    }
 }
 
 async fn graphiql() -> impl IntoResponse {
@@ -149,10 +186,42 @@ async fn graphiql() -> impl IntoResponse {
     )
 }
 
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+/// A projection this many events behind the head still counts as ready:
+/// under steady writes every projection trails by a batch or so.
+pub const READY_LAG: i64 = 1_000;
+
+/// Ready when the migrations are applied and every projection is within
+/// [`READY_LAG`] events of the head, so that a load balancer does not send
+/// dashboards to a server whose read models are still replaying. The body
+/// says why, with each projection's lag.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let not_ready = |reason: &str| {
+        let body = serde_json::json!({ "ready": false, "reason": reason });
+        (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+    };
     match prasme_eventstore::migrations_applied(&state.ctx.pool).await {
-        Ok(true) => (StatusCode::OK, "ready"),
-        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations not applied"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+        Ok(true) => {}
+        Ok(false) => return not_ready("migrations not applied"),
+        Err(_) => return not_ready("database unreachable"),
     }
+    let Ok(lags) = state.ctx.projections.lags().await else {
+        return not_ready("database unreachable");
+    };
+    let caught_up = lags.iter().all(|l| l.lag <= READY_LAG);
+    let projections: Vec<_> = lags
+        .iter()
+        .map(|l| serde_json::json!({ "name": l.name, "checkpoint": l.checkpoint, "lag": l.lag }))
+        .collect();
+    let body = serde_json::json!({
+        "ready": caught_up,
+        "reason": if caught_up { "" } else { "projections are catching up" },
+        "maxLag": READY_LAG,
+        "projections": projections,
+    });
+    let status = if caught_up {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
 }

@@ -14,6 +14,33 @@ pub enum StoreError {
     Corrupt { position: i64, reason: String },
 }
 
+impl StoreError {
+    /// PostgreSQL could not be reached or refused the connection; nothing
+    /// about the request itself was wrong.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(e) => database_unavailable(e),
+            StoreError::WriterStopped => true,
+            _ => false,
+        }
+    }
+}
+
+/// Whether `e` says that PostgreSQL is unreachable or refusing connections
+/// (too many clients, starting up, shutting down), rather than that a
+/// statement failed.
+pub fn database_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // Class 08: connection exceptions; 53300 too_many_connections;
+            // 57P01-57P03 admin shutdown, crash shutdown, cannot connect now.
+            code.starts_with("08") || matches!(&*code, "53300" | "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum AppendError {
     /// The stream moved on since the caller read it.

@@ -17,11 +17,11 @@ mod schema;
 mod verify;
 mod writer;
 
-pub use error::{AppendError, StoreError};
+pub use error::{database_unavailable, AppendError, StoreError};
 pub use follow::{Follower, Wakeups};
 pub use hash::{canonical_json, event_hash, GENESIS_HASH};
 pub use model::{AppendResult, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent};
-pub use read::{events_after, events_of_types_after};
+pub use read::{events_after, events_of_types_after, head_position};
 pub use schema::{connect, migrate, migrations_applied, pool_share, MIGRATOR};
 pub use verify::{verify_chain, ChainBreak, VerifyReport};
 

@@ -34,6 +34,17 @@ pub(crate) fn decode(row: &PgRow) -> Result<RecordedEvent, sqlx::Error> {
     })
 }
 
+/// The highest committed position, 0 for an empty store.
+pub async fn head_position<'e, E>(executor: E) -> Result<i64, StoreError>
+where
+    E: Executor<'e, Database = Postgres>,
+{
+    let head: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM events")
+        .fetch_one(executor)
+        .await?;
+    Ok(head.unwrap_or(0))
+}
+
 /// Events with a position above `after`, in order, at most `limit` of them.
 pub async fn events_after<'e, E>(executor: E, after: i64, limit: i64) -> Result<Vec<RecordedEvent>, StoreError>
 where
@@ -119,10 +130,7 @@ impl EventStore {
 
     /// The highest committed position, 0 for an empty store.
     pub async fn head_position(&self) -> Result<i64, StoreError> {
-        let head: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM events")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(head.unwrap_or(0))
+        head_position(&self.pool).await
     }
 
     /// The result of an earlier append of `command_id`, if there was one.

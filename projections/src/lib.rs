@@ -15,7 +15,7 @@ pub use course::CourseProjection;
 pub use employee::EmployeeProjection;
 pub use offering::OfferingProjection;
 pub use rebuild::{rebuild, REBUILD_BATCH};
-pub use runner::{Lagging, ProjectionRunner, Runner};
+pub use runner::{Lagging, ProjectionLag, ProjectionRunner, Runner};
 
 use futures::future::BoxFuture;
 use prasme_domain::DomainEvent;

@@ -29,6 +29,17 @@ pub struct Runner {
     changes: broadcast::Sender<ChangeNotice>,
     names: Arc<Vec<&'static str>>,
     positions: Arc<Mutex<Vec<i64>>>,
+    pool: PgPool,
+}
+
+/// How far one projection is behind the head of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectionLag {
+    pub name: &'static str,
+    pub checkpoint: i64,
+    /// Events committed after the checkpoint (of any type: a projection's
+    /// checkpoint moves past events it does not read).
+    pub lag: i64,
 }
 
 /// The read models had not reached a position in time.
@@ -71,6 +82,7 @@ impl ProjectionRunner {
             changes,
             names: Arc::new(names),
             positions: Arc::new(Mutex::new(initial.clone())),
+            pool: self.store.pool().clone(),
         };
         let position_tx = Arc::new(position_tx);
         let wakeups = self.store.wakeups().await?;
@@ -105,6 +117,20 @@ impl Runner {
     pub fn checkpoints(&self) -> Vec<(&'static str, i64)> {
         let positions = self.positions.lock().map(|p| p.clone()).unwrap_or_default();
         self.names.iter().copied().zip(positions).collect()
+    }
+
+    /// Each projection's distance from the head, as `/readyz` reports it.
+    pub async fn lags(&self) -> Result<Vec<ProjectionLag>, ProjectionError> {
+        let head = prasme_eventstore::head_position(&self.pool).await?;
+        Ok(self
+            .checkpoints()
+            .into_iter()
+            .map(|(name, checkpoint)| ProjectionLag {
+                name,
+                checkpoint,
+                lag: (head - checkpoint).max(0),
+            })
+            .collect())
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<ChangeNotice> {
