@@ -992,3 +992,205 @@ async fn an_unreachable_database_is_reported_as_database_unavailable() {
     let _ = tokio::time::timeout(Duration::from_secs(20), running).await;
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn every_operation_is_logged_and_counted_and_the_log_has_no_colour_off_a_terminal() {
+    let db = common::fresh_db().await;
+    let server = common::process::ServerProcess::spawn_logging(&db.url, false);
+    let http = reqwest::Client::new();
+    let post = |query: &'static str| {
+        let (http, addr) = (http.clone(), server.addr);
+        async move {
+            http.post(format!("http://{addr}/graphql"))
+                .json(&json!({ "query": query }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let registered = post(
+        "mutation Register { registerInstitution(input: { name: \"Valsts kase\", kind: STATE, resor: FM }) { institutionId } }",
+    )
+    .await;
+    assert!(registered.get("errors").is_none(), "{registered}");
+    post("query Budgets { institutions(first: 1) { edges { node { id } } } }").await;
+    post("query Broken { nope }").await;
+    let metrics = http
+        .get(format!("http://{}/metrics", server.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let sample = |name: &str, labels: &[&str]| -> Option<f64> {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+            .find(|l| labels.iter().all(|label| l.contains(label)))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+    };
+    let operations = "prasme_graphql_operations_total";
+    assert_eq!(
+        sample(
+            operations,
+            &["operation=\"Budgets\"", "kind=\"query\"", "outcome=\"ok\""]
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(
+            operations,
+            &["operation=\"Register\"", "kind=\"mutation\"", "outcome=\"ok\""]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            operations,
+            &["operation=\"Broken\"", "outcome=\"GRAPHQL_VALIDATION_FAILED\""]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample("prasme_graphql_operation_seconds_count", &["kind=\"query\""]),
+        Some(2.0)
+    );
+    assert!(
+        sample("prasme_append_batch_appends_count", &[]).unwrap_or(0.0) >= 1.0,
+        "{metrics}"
+    );
+    for projection in ["training_budget", "employees", "courses", "offerings"] {
+        assert!(
+            sample(
+                "prasme_projection_lag_events",
+                &[&format!("projection=\"{projection}\"")]
+            )
+            .is_some(),
+            "{metrics}"
+        );
+    }
+    assert_eq!(
+        sample("prasme_db_connections", &["state=\"writer\""]),
+        Some(f64::from(prasme_eventstore::WRITER_CONNECTIONS))
+    );
+    assert!(sample("prasme_db_connections", &["state=\"pool_in_use\""]).is_some());
+
+    let mut logged = Vec::new();
+    for _ in 0..100 {
+        logged = server.log();
+        if logged
+            .iter()
+            .any(|l| l.contains("graphql operation") && l.contains("Broken"))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let lines = |name: &str| {
+        logged
+            .iter()
+            .filter(|l| l.contains("graphql operation") && l.contains(name))
+            .count()
+    };
+    assert_eq!(
+        (lines("Register"), lines("Budgets"), lines("Broken")),
+        (1, 1, 1),
+        "{logged:#?}"
+    );
+    assert!(
+        logged.iter().all(|l| !l.contains('\u{1b}')),
+        "no ANSI escapes in a piped log: {logged:#?}"
+    );
+    drop(server);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn fields_come_back_in_the_order_they_were_selected() {
+    let s = start().await;
+    for name in [
+        "Valsts kase",
+        "Valsts ieņēmumu dienests",
+        "Iepirkumu uzraudzības birojs",
+    ] {
+        register(&s, name, "STATE", Some("FM")).await;
+    }
+    // Siblings that read different read models finish at different times.
+    let query = "{ z: trainingBudget(year: 2026) { total { status institutionCount } }
+                   y: institutions(first: 3) { edges { node { resor name id kind } } }
+                   x: __typename
+                   w: trainingBudget(year: 2025) { byResor { summary { status } resor } } }";
+    for _ in 0..20 {
+        let body = s
+            .http
+            .post(format!("http://{}/graphql", s.addr))
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let at = |key: &str| {
+            body.find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("{key} in {body}"))
+        };
+        let root = [at("z"), at("y"), at("x"), at("w")];
+        assert!(root.windows(2).all(|p| p[0] < p[1]), "{body}");
+        let node = [at("resor"), at("name"), at("id"), at("kind")];
+        assert!(node.windows(2).all(|p| p[0] < p[1]), "{body}");
+        assert!(at("status") < at("institutionCount"), "{body}");
+    }
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn every_operation_accepts_the_same_range_of_years() {
+    let s = start().await;
+    let id = register(&s, "Valsts kanceleja", "STATE", Some("VK")).await;
+    let queries = [
+        "query($id: UUID!, $year: Int!) { trainingBudget(year: $year, institutionId: $id) { total { status } } }",
+        "query($id: UUID!, $year: Int!) { institution(id: $id) { trainingBudget(year: $year) { year } } }",
+        "query($id: UUID!, $year: Int!) { institutionLearningHours(institutionId: $id, year: $year) { month } }",
+        "query($id: UUID!, $year: Int!) { trainingActivity(institutionId: $id, year: $year) { year } }",
+    ];
+    for query in queries {
+        for year in [2020, 2036] {
+            let body = s.gql(query, json!({ "id": id, "year": year })).await;
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                "{query} {year}: {body}"
+            );
+            assert!(
+                body["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("between 2021 and 2035"),
+                "{body}"
+            );
+        }
+        for year in [2021, 2035] {
+            let body = s.gql(query, json!({ "id": id, "year": year })).await;
+            assert!(body.get("errors").is_none(), "{query} {year}: {body}");
+        }
+    }
+    for year in [2020, 2036] {
+        let refused = s
+            .mutate(
+                ALLOCATE,
+                json!({ "input": { "institutionId": id, "year": year, "amountCents": 100, "fundingSource": "ESF" } }),
+            )
+            .await;
+        assert_eq!(refused["userErrors"][0]["code"], "OUT_OF_RANGE", "{refused}");
+        assert!(refused["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("between 2021 and 2035"));
+    }
+    s.shut_down().await;
+}

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::complexity::MONTHS;
 use crate::context::{api, read_models, reads};
-use crate::errors::{bad_input, db};
+use crate::errors::{db, year_argument};
 
 #[derive(SimpleObject)]
 pub struct MonthlyLearning {
@@ -57,14 +57,6 @@ impl From<MonthlyLearningRow> for MonthlyLearning {
 #[derive(Default)]
 pub struct ActivityQuery;
 
-fn check_year(year: i32) -> async_graphql::Result<()> {
-    if (2000..=2100).contains(&year) {
-        Ok(())
-    } else {
-        Err(bad_input("year must be between 2000 and 2100"))
-    }
-}
-
 #[Object]
 impl ActivityQuery {
     /// An institution's learning minutes per month of `year`, per employee,
@@ -74,10 +66,10 @@ impl ActivityQuery {
         &self,
         ctx: &Context<'_>,
         institution_id: Uuid,
-        year: i32,
+        #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Vec<MonthlyLearning>> {
-        check_year(year)?;
+        year_argument(year)?;
         let api = api(ctx)?;
         api.reach(read_models::ACTIVITY, at_least_position).await?;
         let rows = activity::institution_months(&*reads(ctx).await?, institution_id, year)
@@ -92,10 +84,10 @@ impl ActivityQuery {
         &self,
         ctx: &Context<'_>,
         employee_id: Uuid,
-        year: i32,
+        #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Vec<MonthlyLearning>> {
-        check_year(year)?;
+        year_argument(year)?;
         let api = api(ctx)?;
         api.reach(read_models::ACTIVITY, at_least_position).await?;
         let rows = activity::employee_months(&*reads(ctx).await?, employee_id, year)
@@ -109,10 +101,10 @@ impl ActivityQuery {
         &self,
         ctx: &Context<'_>,
         institution_id: Uuid,
-        year: i32,
+        #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<TrainingActivity> {
-        check_year(year)?;
+        year_argument(year)?;
         let api = api(ctx)?;
         api.reach(read_models::ACTIVITY, at_least_position).await?;
         let r = activity::training_activity(&*reads(ctx).await?, institution_id, year)

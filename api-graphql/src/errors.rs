@@ -220,6 +220,12 @@ pub(crate) fn bad_input(message: impl Into<String>) -> async_graphql::Error {
     ApiError::BadInput(message.into()).into()
 }
 
+/// A year argument, held to the domain's one range of years, the same for
+/// every operation, query or command (each says so in its description).
+pub(crate) fn year_argument(year: i32) -> async_graphql::Result<i32> {
+    prasme_domain::validate::year("year", year).map_err(|e| bad_input(e.message))
+}
+
 /// A free-text query argument, held to the rules of text in the domain (no
 /// control characters, which PostgreSQL's text cannot even store).
 pub(crate) fn text_argument(name: &'static str, value: &str) -> async_graphql::Result<String> {

@@ -8,8 +8,10 @@ mod course;
 mod employee;
 mod errors;
 mod execution;
+mod field_order;
 mod limits;
 mod loaders;
+mod metrics;
 mod model;
 mod mutation;
 mod offering;
@@ -52,6 +54,7 @@ pub fn schema(ctx: Option<ApiContext>) -> PrasmeSchema {
     )
     .extension(request_log::RequestLog)
     .extension(limits::RequestLimits)
+    .extension(field_order::FieldOrder)
     .limit_complexity(complexity::MAX_COMPLEXITY);
     match ctx {
         Some(ctx) => builder.data(ctx).finish(),

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::complexity::{BUDGET_STATUSES, FUNDING_SOURCES, INSTITUTIONS, PRIORITY_ROWS, RESORS, YEARS};
 use crate::context::{load_failed, loader, reads};
-use crate::errors::db;
+use crate::errors::{db, year_argument};
 use crate::loaders::{BreakdownKey, BudgetKey};
 use crate::scalars::Cents;
 use prasme_projections::budget::read::{self, Breakdown, BudgetRow, InstitutionRow};
@@ -137,8 +137,12 @@ impl From<InstitutionRow> for Institution {
 #[ComplexObject]
 impl Institution {
     /// The training budget for one year (reported even when nothing is declared).
-    async fn training_budget(&self, ctx: &Context<'_>, year: i32) -> async_graphql::Result<Option<InstitutionBudget>> {
-        institution_budget(ctx, self.id, year).await
+    async fn training_budget(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
+    ) -> async_graphql::Result<Option<InstitutionBudget>> {
+        institution_budget(ctx, self.id, year_argument(year)?).await
     }
 
     /// Every year with a declared payroll or an allocation, ascending.

@@ -133,6 +133,7 @@ pub struct DeclareRemunerationBudgetInput {
     pub command_id: Option<Uuid>,
     pub expected_version: Option<i64>,
     pub institution_id: Uuid,
+    /// A year from 2021 to 2035: the range every operation accepts.
     pub year: i32,
     /// The year's remuneration (payroll) budget; a later declaration for the same year replaces it.
     pub amount_cents: Cents,
@@ -145,6 +146,7 @@ pub struct AllocateTrainingBudgetInput {
     pub institution_id: Uuid,
     /// Defaults to the command id, so a retried command names the same allocation.
     pub allocation_id: Option<Uuid>,
+    /// A year from 2021 to 2035: the range every operation accepts.
     pub year: i32,
     pub amount_cents: Cents,
     pub funding_source: FundingSource,

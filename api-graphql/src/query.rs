@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::complexity::page;
 use crate::context::{api, read_models, reads};
-use crate::errors::{bad_input, db};
+use crate::errors::{bad_input, db, year_argument};
 use crate::model::{
     BudgetSummary, Institution, InstitutionBudget, InstitutionKind, ProjectionStatus, Resor, ResorBudget, ResorInfo,
     TrainingBudgetReport,
@@ -91,12 +91,13 @@ impl InstitutionQuery {
     async fn training_budget(
         &self,
         ctx: &Context<'_>,
-        year: i32,
+        #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
         institution_id: Option<Uuid>,
         resor: Option<Resor>,
         kind: Option<InstitutionKind>,
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<TrainingBudgetReport> {
+        let year = year_argument(year)?;
         let api = api(ctx)?;
         api.reach(read_models::INSTITUTIONS, at_least_position).await?;
         let filter = InstitutionFilter {

@@ -39,6 +39,7 @@ pub fn router(ctx: ApiContext, stopping: watch::Receiver<bool>) -> Router {
         .route("/graphql", post(graphql).get(subscriptions))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .with_state(AppState { schema, ctx, stopping })
 }
 
@@ -184,6 +185,12 @@ async fn graphiql() -> impl IntoResponse {
             .title("Prasme")
             .finish(),
     )
+}
+
+/// Prometheus metrics in the text exposition format.
+async fn metrics(State(state): State<AppState>) -> Response {
+    let text = crate::metrics::render(&state.ctx).await;
+    ([(header::CONTENT_TYPE, prometheus::TEXT_FORMAT)], text).into_response()
 }
 
 /// A projection this many events behind the head still counts as ready:

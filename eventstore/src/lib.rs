@@ -8,6 +8,7 @@ mod durability;
 mod error;
 mod follow;
 mod hash;
+mod metrics;
 mod model;
 mod pipeline;
 mod plan;

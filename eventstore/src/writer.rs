@@ -147,6 +147,7 @@ struct Sent {
 /// Plans `batch` on `known` and sends it behind whatever is under way. A
 /// batch that cannot be sent comes back, to be written the careful way.
 async fn send(pipeline: &mut Pipeline, batch: Vec<Pending>, known: Known) -> Result<Sent, Vec<Pending>> {
+    crate::metrics::APPEND_BATCH.observe(batch.len() as f64);
     let planned = plan(&batch, known, Utc::now());
     let Ok(encoded) = Encoded::of(&planned) else {
         // The careful path meets the same encoding error and answers it.
