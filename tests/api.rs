@@ -512,6 +512,12 @@ fn committed_schema_matches_the_code() {
         committed == prasme_api_graphql::sdl(),
         "schema.graphql is out of date: run `cargo run -- schema > schema.graphql` and commit it"
     );
+    for scalar in ["Date", "DateTime", "UUID"] {
+        assert!(
+            committed.contains(&format!("scalar {scalar} @specifiedBy(url: ")),
+            "{scalar} keeps its @specifiedBy in the SDL"
+        );
+    }
 }
 
 #[tokio::test]

@@ -62,7 +62,8 @@ pub fn schema(ctx: Option<ApiContext>) -> PrasmeSchema {
     }
 }
 
-/// The schema in SDL, as committed in `schema.graphql`.
+/// The schema in SDL, as committed in `schema.graphql`, with each scalar's
+/// `@specifiedBy` URL (async-graphql leaves it out by default).
 pub fn sdl() -> String {
-    schema(None).sdl()
+    schema(None).sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

@@ -1,7 +1,6 @@
 //! GraphQL object and enum types over the read models.
 
 use async_graphql::{ComplexObject, Context, Enum, SimpleObject};
-use chrono::{DateTime, Utc};
 use prasme_domain::budget::{self, BudgetStatus as DomainStatus, ExemptionReason as DomainExemption};
 use prasme_domain::reference as domain;
 use uuid::Uuid;
@@ -10,7 +9,7 @@ use crate::complexity::{BUDGET_STATUSES, FUNDING_SOURCES, INSTITUTIONS, PRIORITY
 use crate::context::{load_failed, loader, reads};
 use crate::errors::{db, year_argument};
 use crate::loaders::{BreakdownKey, BudgetKey};
-use crate::scalars::Cents;
+use crate::scalars::{Cents, DateTime};
 use prasme_projections::budget::read::{self, Breakdown, BudgetRow, InstitutionRow};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -118,7 +117,8 @@ pub struct Institution {
     pub resor: Option<Resor>,
     /// Its remuneration budget also pays other institutions' staff (exempt from the 5 % rule).
     pub funds_other_institutions_staff: bool,
-    pub registered_at: DateTime<Utc>,
+    /// When it was registered.
+    pub registered_at: DateTime,
 }
 
 impl From<InstitutionRow> for Institution {
@@ -129,7 +129,7 @@ impl From<InstitutionRow> for Institution {
             kind: r.kind.into(),
             resor: r.resor.map(Into::into),
             funds_other_institutions_staff: r.funds_other_staff,
-            registered_at: r.registered_at,
+            registered_at: DateTime(r.registered_at),
         }
     }
 }

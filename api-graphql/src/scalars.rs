@@ -1,10 +1,11 @@
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 
-/// An amount of euro cents, as an integer. Money is never a float here.
-/// Accepts a JSON integer or a string of digits (for clients without 64-bit integers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cents(pub i64);
 
+/// An amount of euro cents as a 64-bit integer: `123456` is 1 234,56 EUR.
+/// Money is never a float here. Written as a JSON integer; accepted as an
+/// integer or as a string of digits (for clients without 64-bit integers).
 #[Scalar(name = "Cents")]
 impl ScalarType for Cents {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -40,6 +41,34 @@ impl From<Cents> for prasme_domain::Cents {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub chrono::NaiveDate);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime(pub chrono::DateTime<chrono::Utc>);
+
+/// An instant in UTC, written in RFC 3339 with a `Z` offset and
+/// microseconds, e.g. `2026-12-02T21:19:09.123456Z`. Accepted with any offset.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6"
+)]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let Value::String(s) = &value else {
+            return Err(InputValueError::expected_type(value));
+        };
+        chrono::DateTime::parse_from_rfc3339(s)
+            .map(|t| DateTime(t.with_timezone(&chrono::Utc)))
+            .map_err(|_| InputValueError::custom(format!("an instant is written in RFC 3339, got {s:?}")))
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(_))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+    }
+}
 
 /// A calendar date, written `YYYY-MM-DD` exactly (RFC 3339 `full-date`):
 /// `2026-1-1` is refused rather than guessed at.
