@@ -1200,3 +1200,58 @@ async fn every_operation_accepts_the_same_range_of_years() {
     }
     s.shut_down().await;
 }
+
+#[tokio::test]
+async fn every_non_2xx_answer_of_graphql_is_a_graphql_error_with_a_code() {
+    let s = start().await;
+    let url = format!("http://{}/graphql", s.addr);
+    let json_body = |b: &'static str| s.http.post(&url).header("content-type", "application/json").body(b);
+    let cases = [
+        ("GET without an upgrade", s.http.get(&url), 400, "BAD_REQUEST"),
+        (
+            "GET with a query",
+            s.http.get(format!("{url}?query=%7B__typename%7D")),
+            400,
+            "BAD_REQUEST",
+        ),
+        ("PUT", s.http.put(&url).body("{}"), 405, "METHOD_NOT_ALLOWED"),
+        ("DELETE", s.http.delete(&url), 405, "METHOD_NOT_ALLOWED"),
+        ("malformed JSON", json_body("{\"query\": "), 400, "BAD_REQUEST"),
+        (
+            "a batch",
+            json_body("[{\"query\": \"{ __typename }\"}]"),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "a form",
+            s.http
+                .post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("query=%7B__typename%7D"),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+    ];
+    for (what, request, status, code) in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{what}");
+        let body: Value = response
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{what}: not JSON: {e}"));
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{what}: {body}");
+        assert!(
+            body["errors"][0]["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{what}"
+        );
+        assert!(
+            !body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("InvalidRequest("),
+            "{what}: no Rust debug text"
+        );
+    }
+    s.shut_down().await;
+}

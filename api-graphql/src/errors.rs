@@ -159,6 +159,8 @@ impl From<ApiError> for async_graphql::Error {
 pub(crate) enum Code {
     /// The HTTP request itself is wrong: not JSON, a batch, a bad header.
     BadRequest,
+    /// `/graphql` takes POST, and GET to open a WebSocket.
+    MethodNotAllowed,
     /// The body is larger than the server accepts.
     PayloadTooLarge,
     /// POST bodies must be `application/json`.
@@ -185,6 +187,7 @@ impl Code {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Code::BadRequest => "BAD_REQUEST",
+            Code::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Code::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Code::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Code::ParseFailed => "GRAPHQL_PARSE_FAILED",

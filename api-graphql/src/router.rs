@@ -1,8 +1,9 @@
 use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::body::{Body, Bytes};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -36,7 +37,16 @@ pub fn router(ctx: ApiContext, stopping: watch::Receiver<bool>) -> Router {
     let schema = schema(Some(ctx.clone()));
     Router::new()
         .route("/", get(graphiql))
-        .route("/graphql", post(graphql).get(subscriptions))
+        .route(
+            "/graphql",
+            post(graphql).get(subscriptions).fallback(|| async {
+                refuse(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    Code::MethodNotAllowed,
+                    "/graphql takes POST (queries and mutations) and GET with a WebSocket upgrade (subscriptions)",
+                )
+            }),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -134,11 +144,21 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Body) 
 
 /// graphql-ws (and the older graphql-transport-ws) on the same path, with the
 /// same message size limit as a POST body.
+///
+/// A GET that is not a WebSocket upgrade is refused as a GraphQL error:
+/// queries over GET would let any page run them cross-site.
 async fn subscriptions(
     State(state): State<AppState>,
-    protocol: GraphQLProtocol,
-    upgrade: WebSocketUpgrade,
+    protocol: Result<GraphQLProtocol, <GraphQLProtocol as FromRequestParts<AppState>>::Rejection>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    let (Ok(protocol), Ok(upgrade)) = (protocol, upgrade) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            Code::BadRequest,
+            "GET /graphql opens a WebSocket for subscriptions (graphql-transport-ws); send queries and mutations as POST with a JSON body",
+        );
+    };
     upgrade
         .max_message_size(MAX_BODY_BYTES)
         .max_frame_size(MAX_BODY_BYTES)
