@@ -1255,3 +1255,48 @@ async fn every_non_2xx_answer_of_graphql_is_a_graphql_error_with_a_code() {
     }
     s.shut_down().await;
 }
+
+#[tokio::test]
+async fn unknown_ids_in_queries_are_null_with_not_found() {
+    let s = start().await;
+    let nobody = uuid::Uuid::now_v7();
+    let queries = [
+        ("institution", "query($id: UUID!) { institution(id: $id) { name } }"),
+        ("employee", "query($id: UUID!) { employee(id: $id) { id } }"),
+        ("course", "query($id: UUID!) { course(id: $id) { id } }"),
+        ("offering", "query($id: UUID!) { offering(id: $id) { id } }"),
+        ("certificate", "{ certificate(number: \"NO-SUCH\") { __typename } }"),
+        (
+            "employees",
+            "query($id: UUID!) { employees(institutionId: $id) { edges { node { id } } } }",
+        ),
+        (
+            "transcript",
+            "query($id: UUID!) { transcript(employeeId: $id) { totalMinutes } }",
+        ),
+        (
+            "trainingBudget",
+            "query($id: UUID!) { trainingBudget(year: 2026, institutionId: $id) { total { institutionCount } } }",
+        ),
+        (
+            "institutionLearningHours",
+            "query($id: UUID!) { institutionLearningHours(institutionId: $id, year: 2026) { month } }",
+        ),
+        (
+            "employeeLearningHours",
+            "query($id: UUID!) { employeeLearningHours(employeeId: $id, year: 2026) { month } }",
+        ),
+        (
+            "trainingActivity",
+            "query($id: UUID!) { trainingActivity(institutionId: $id, year: 2026) { requests } }",
+        ),
+    ];
+    for (field, query) in queries {
+        let body = s.gql(query, json!({ "id": nobody })).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND", "{field}: {body}");
+        assert_eq!(body["errors"][0]["path"][0], field, "{field}: {body}");
+        let data = &body["data"];
+        assert!(data.is_null() || data[field].is_null(), "{field}: {body}");
+    }
+    s.shut_down().await;
+}

@@ -72,6 +72,7 @@ impl ActivityQuery {
         year_argument(year)?;
         let api = api(ctx)?;
         api.reach(read_models::ACTIVITY, at_least_position).await?;
+        crate::query::require_institution(ctx, institution_id).await?;
         let rows = activity::institution_months(&*reads(ctx).await?, institution_id, year)
             .await
             .map_err(db)?;
@@ -90,6 +91,7 @@ impl ActivityQuery {
         year_argument(year)?;
         let api = api(ctx)?;
         api.reach(read_models::ACTIVITY, at_least_position).await?;
+        crate::employee::require_employee(ctx, employee_id).await?;
         let rows = activity::employee_months(&*reads(ctx).await?, employee_id, year)
             .await
             .map_err(db)?;
@@ -107,6 +109,7 @@ impl ActivityQuery {
         year_argument(year)?;
         let api = api(ctx)?;
         api.reach(read_models::ACTIVITY, at_least_position).await?;
+        crate::query::require_institution(ctx, institution_id).await?;
         let r = activity::training_activity(&*reads(ctx).await?, institution_id, year)
             .await
             .map_err(db)?;

@@ -142,6 +142,11 @@ pub(crate) mod read_models {
         EmployeeProjection::NAME,
         TrainingBudgetProjection::NAME,
     ];
-    /// Learning time and activity: places and employment periods.
-    pub(crate) const ACTIVITY: &[&str] = &[OfferingProjection::NAME, EmployeeProjection::NAME];
+    /// Learning time and activity: places and employment periods, of an
+    /// institution or employee that must exist.
+    pub(crate) const ACTIVITY: &[&str] = &[
+        OfferingProjection::NAME,
+        EmployeeProjection::NAME,
+        TrainingBudgetProjection::NAME,
+    ];
 }

@@ -261,7 +261,7 @@ impl CourseQuery {
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Option<Course>> {
         api(ctx)?.reach(read_models::COURSES, at_least_position).await?;
-        course_by_id(ctx, id).await
+        crate::errors::found(course_by_id(ctx, id).await?, "no course has this id")
     }
 
     /// The catalogue by title, as a Relay connection, with filters.

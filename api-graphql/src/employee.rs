@@ -123,6 +123,15 @@ pub(crate) async fn employee_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql
     Ok(row.map(Into::into))
 }
 
+/// Refuses a query about an employee who was never hired, rather than
+/// answering it with an empty record.
+pub(crate) async fn require_employee(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<()> {
+    match read::employee_by_id(&*reads(ctx).await?, id).await.map_err(db)? {
+        Some(_) => Ok(()),
+        None => Err(crate::errors::not_found("no employee has this id")),
+    }
+}
+
 #[derive(Default)]
 pub struct EmployeeQuery;
 
@@ -135,7 +144,7 @@ impl EmployeeQuery {
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Option<Employee>> {
         api(ctx)?.reach(read_models::EMPLOYEES, at_least_position).await?;
-        employee_by_id(ctx, id).await
+        crate::errors::found(employee_by_id(ctx, id).await?, "no employee has this id")
     }
 
     /// An institution's employees (current and former), as a Relay connection.
@@ -150,6 +159,7 @@ impl EmployeeQuery {
     ) -> async_graphql::Result<Connection<String, Employee>> {
         let api = api(ctx)?;
         api.reach(read_models::EMPLOYEES, at_least_position).await?;
+        crate::query::require_institution(ctx, institution_id).await?;
         if !(1..=500).contains(&first) {
             return Err(bad_input("first must be between 1 and 500"));
         }

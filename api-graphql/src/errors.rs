@@ -101,6 +101,8 @@ pub(crate) enum ApiError {
     ReadModelBehind { wanted: i64, reached: i64, waited_ms: u128 },
     /// The policy refused the use case.
     Forbidden(String),
+    /// A query's id names nothing.
+    NotFound(String),
     /// Other writers kept moving the stream; nothing was written.
     Contended { stream_id: String, attempts: u32 },
     /// Committed, but not confirmed durable.
@@ -128,6 +130,7 @@ impl From<ApiError> for async_graphql::Error {
                     x.set("reached", reached);
                 }),
             ApiError::Forbidden(message) => Code::Forbidden.error(message),
+            ApiError::NotFound(message) => Code::NotFound.error(message),
             ApiError::Contended { stream_id, attempts } => Code::StreamContended.error(format!(
                 "{stream_id} kept changing through {attempts} attempts and nothing was written; send the command again with the same commandId"
             )),
@@ -178,6 +181,8 @@ pub(crate) enum Code {
     StreamContended,
     /// The policy does not let the caller run this use case on its target.
     Forbidden,
+    /// A query named an id (or number) that nothing has; the field is null.
+    NotFound,
     /// PostgreSQL is unreachable or refuses connections; retry later.
     DatabaseUnavailable,
     Internal,
@@ -200,6 +205,7 @@ impl Code {
             Code::OutcomeUnknown => "OUTCOME_UNKNOWN",
             Code::StreamContended => "STREAM_CONTENDED",
             Code::Forbidden => "FORBIDDEN",
+            Code::NotFound => "NOT_FOUND",
             Code::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             Code::Internal => "INTERNAL",
         }
@@ -215,6 +221,19 @@ pub(crate) fn code_of(e: &ServerError) -> Option<String> {
     match e.extensions.as_ref()?.get("code")? {
         async_graphql::Value::String(s) => Some(s.clone()),
         _ => None,
+    }
+}
+
+/// A query's unknown id: its field is null, and this error says which.
+pub(crate) fn not_found(message: impl Into<String>) -> async_graphql::Error {
+    ApiError::NotFound(message.into()).into()
+}
+
+/// `row` for a nullable field, or `NOT_FOUND` with `message` when there is none.
+pub(crate) fn found<T>(row: Option<T>, message: &str) -> async_graphql::Result<Option<T>> {
+    match row {
+        Some(row) => Ok(Some(row)),
+        None => Err(not_found(message)),
     }
 }
 

@@ -233,7 +233,7 @@ impl OfferingQuery {
         at_least_position: Option<i64>,
     ) -> async_graphql::Result<Option<Offering>> {
         api(ctx)?.reach(read_models::OFFERINGS, at_least_position).await?;
-        offering_by_id(ctx, id).await
+        crate::errors::found(offering_by_id(ctx, id).await?, "no offering has this id")
     }
 
     async fn transcript(
@@ -244,6 +244,7 @@ impl OfferingQuery {
     ) -> async_graphql::Result<Transcript> {
         let api = api(ctx)?;
         api.reach(read_models::OFFERINGS, at_least_position).await?;
+        crate::employee::require_employee(ctx, employee_id).await?;
         load_transcript(&*reads(ctx).await?, employee_id).await
     }
 
@@ -251,7 +252,7 @@ impl OfferingQuery {
     async fn certificate(&self, ctx: &Context<'_>, number: String) -> async_graphql::Result<Option<Place>> {
         let number = text_argument("number", &number)?;
         let row = read::certificate(&*reads(ctx).await?, &number).await.map_err(db)?;
-        Ok(row.map(Into::into))
+        crate::errors::found(row.map(Into::into), "no certificate has this number")
     }
 }
 

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::complexity::page;
 use crate::context::{api, read_models, reads};
-use crate::errors::{bad_input, db, year_argument};
+use crate::errors::{bad_input, db, found, not_found, year_argument};
 use crate::model::{
     BudgetSummary, Institution, InstitutionBudget, InstitutionKind, ProjectionStatus, Resor, ResorBudget, ResorInfo,
     TrainingBudgetReport,
@@ -17,6 +17,15 @@ const MAX_PAGE: i32 = 500;
 
 #[derive(Default)]
 pub struct InstitutionQuery;
+
+/// Refuses a query about an institution that is not registered, rather
+/// than answering it with zeros.
+pub(crate) async fn require_institution(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<()> {
+    match read::institution_by_id(&*reads(ctx).await?, id).await.map_err(db)? {
+        Some(_) => Ok(()),
+        None => Err(not_found("no institution has this id")),
+    }
+}
 
 #[Object]
 impl InstitutionQuery {
@@ -30,10 +39,8 @@ impl InstitutionQuery {
     ) -> async_graphql::Result<Option<Institution>> {
         let api = api(ctx)?;
         api.reach(read_models::INSTITUTIONS, at_least_position).await?;
-        Ok(read::institution_by_id(&*reads(ctx).await?, id)
-            .await
-            .map_err(db)?
-            .map(Into::into))
+        let row = read::institution_by_id(&*reads(ctx).await?, id).await.map_err(db)?;
+        found(row.map(Into::into), "no institution has this id")
     }
 
     /// Institutions by name, as a Relay connection (forward pagination).
@@ -100,6 +107,9 @@ impl InstitutionQuery {
         let year = year_argument(year)?;
         let api = api(ctx)?;
         api.reach(read_models::INSTITUTIONS, at_least_position).await?;
+        if let Some(id) = institution_id {
+            require_institution(ctx, id).await?;
+        }
         let filter = InstitutionFilter {
             kind: kind.map(Into::into),
             resor: resor.map(Into::into),
