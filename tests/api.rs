@@ -170,7 +170,7 @@ async fn a_training_budget_from_registration_to_compliance() {
         .await;
     let report = s
         .gql(
-            "query($p: Int) { trainingBudget(year: 2026, atLeastPosition: $p) {
+            "query($p: Position) { trainingBudget(year: 2026, atLeastPosition: $p) {
                 institutions { institution { name } status exemptionReason shareOfPayrollPercent }
                 byResor { resor summary { institutionCount status shareOfPayrollPercent } }
                 municipalities { institutionCount allocatedAllCents reportedRemunerationCents reportedShareOfPayrollPercent }
@@ -378,7 +378,7 @@ async fn concurrent_allocations_all_count() {
     }
     let q = s
         .gql(
-            "query($id: UUID!, $p: Int) { institution(id: $id, atLeastPosition: $p) { trainingBudget(year: 2027) { allocatedCents } } }",
+            "query($id: UUID!, $p: Position) { institution(id: $id, atLeastPosition: $p) { trainingBudget(year: 2027) { allocatedCents } } }",
             json!({ "id": id, "p": last }),
         )
         .await;
@@ -548,7 +548,7 @@ async fn allocation_ids_belong_to_their_institution() {
     assert_eq!(p["budget"]["allocatedCents"], 100);
     let q = s
         .gql(
-            "query($id: UUID!, $p: Int) { institution(id: $id, atLeastPosition: $p) { trainingBudget(year: 2026) { allocatedCents } } }",
+            "query($id: UUID!, $p: Position) { institution(id: $id, atLeastPosition: $p) { trainingBudget(year: 2026) { allocatedCents } } }",
             json!({ "id": a, "p": p["position"] }),
         )
         .await;

@@ -74,7 +74,7 @@ async fn place(s: &Server, mutation: &str, offering: &str, employee: &str, extra
 async fn budget(s: &Server, institution: &str, at: &Value) -> Value {
     let q = s
         .gql(
-            "query($i: UUID!, $p: Int) { institution(id: $i, atLeastPosition: $p) {
+            "query($i: UUID!, $p: Position) { institution(id: $i, atLeastPosition: $p) {
                 trainingBudget(year: 2035) { committedCents spentCents } } }",
             json!({ "i": institution, "p": at }),
         )
@@ -93,7 +93,7 @@ async fn verify(s: &Server, number: String) -> Value {
 async fn roster(s: &Server, offering: &str, at: &Value) -> Vec<(String, String)> {
     let q = s
         .gql(
-            "query($o: UUID!, $p: Int) { offering(id: $o, atLeastPosition: $p) { roster(first: 500) { edges { node { status employee { id } } } } } }",
+            "query($o: UUID!, $p: Position) { offering(id: $o, atLeastPosition: $p) { roster(first: 500) { edges { node { status employee { id } } } } } }",
             json!({ "o": offering, "p": at }),
         )
         .await;
@@ -226,7 +226,7 @@ async fn from_request_to_certificate_with_waitlist_and_substitution() {
         .await;
     let summary = s
         .gql(
-            "query($o: UUID!, $p: Int) { offering(id: $o, atLeastPosition: $p) { feedbackSummary {
+            "query($o: UUID!, $p: Position) { offering(id: $o, atLeastPosition: $p) { feedbackSummary {
                 immediateResponses organisation methods followUpResponses appliedAtWork } } }",
             json!({ "o": offering, "p": p["position"] }),
         )
@@ -238,7 +238,7 @@ async fn from_request_to_certificate_with_waitlist_and_substitution() {
 
     let transcript = s
         .gql(
-            "query($e: UUID!, $p: Int) { transcript(employeeId: $e, atLeastPosition: $p) { totalMinutes
+            "query($e: UUID!, $p: Position) { transcript(employeeId: $e, atLeastPosition: $p) { totalMinutes
                 completions { edges { node { certificateNumber score offering { course { title } } } } } } }",
             json!({ "e": ilze, "p": p["position"] }),
         )
@@ -263,7 +263,7 @@ async fn from_request_to_certificate_with_waitlist_and_substitution() {
     .await;
     let after = s
         .gql(
-            "query($e: UUID!, $p: Int) { transcript(employeeId: $e, atLeastPosition: $p) { totalMinutes } }",
+            "query($e: UUID!, $p: Position) { transcript(employeeId: $e, atLeastPosition: $p) { totalMinutes } }",
             json!({ "e": ilze, "p": p["position"] }),
         )
         .await;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::complexity::MONTHS;
 use crate::context::{api, read_models, reads};
 use crate::errors::{db, year_argument};
+use crate::scalars::Position;
 
 #[derive(SimpleObject)]
 pub struct MonthlyLearning {
@@ -67,11 +68,11 @@ impl ActivityQuery {
         ctx: &Context<'_>,
         institution_id: Uuid,
         #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<Vec<MonthlyLearning>> {
         year_argument(year)?;
         let api = api(ctx)?;
-        api.reach(read_models::ACTIVITY, at_least_position).await?;
+        api.reach(read_models::ACTIVITY, at_least_position.map(|p| p.0)).await?;
         crate::query::require_institution(ctx, institution_id).await?;
         let rows = activity::institution_months(&*reads(ctx).await?, institution_id, year)
             .await
@@ -86,11 +87,11 @@ impl ActivityQuery {
         ctx: &Context<'_>,
         employee_id: Uuid,
         #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<Vec<MonthlyLearning>> {
         year_argument(year)?;
         let api = api(ctx)?;
-        api.reach(read_models::ACTIVITY, at_least_position).await?;
+        api.reach(read_models::ACTIVITY, at_least_position.map(|p| p.0)).await?;
         crate::employee::require_employee(ctx, employee_id).await?;
         let rows = activity::employee_months(&*reads(ctx).await?, employee_id, year)
             .await
@@ -104,11 +105,11 @@ impl ActivityQuery {
         ctx: &Context<'_>,
         institution_id: Uuid,
         #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<TrainingActivity> {
         year_argument(year)?;
         let api = api(ctx)?;
-        api.reach(read_models::ACTIVITY, at_least_position).await?;
+        api.reach(read_models::ACTIVITY, at_least_position.map(|p| p.0)).await?;
         crate::query::require_institution(ctx, institution_id).await?;
         let r = activity::training_activity(&*reads(ctx).await?, institution_id, year)
             .await

@@ -12,6 +12,7 @@ use crate::context::{api, read_models, reads};
 use crate::errors::{bad_input, db, text_argument};
 use crate::model::{Institution, Resor, StrategicPriority};
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
+use crate::scalars::Position;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "prasme_domain::course::CourseType")]
@@ -122,7 +123,7 @@ impl CoursePayload {
         let (Some(id), Some(position)) = (self.course_id, self.outcome.position) else {
             return Ok(None);
         };
-        api(ctx)?.reach(read_models::COURSES, Some(position)).await?;
+        api(ctx)?.reach(read_models::COURSES, Some(position.0)).await?;
         course_by_id(ctx, id).await
     }
 }
@@ -258,9 +259,11 @@ impl CourseQuery {
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<Option<Course>> {
-        api(ctx)?.reach(read_models::COURSES, at_least_position).await?;
+        api(ctx)?
+            .reach(read_models::COURSES, at_least_position.map(|p| p.0))
+            .await?;
         crate::errors::found(course_by_id(ctx, id).await?, "no course has this id")
     }
 
@@ -278,10 +281,10 @@ impl CourseQuery {
         owner_level: Option<CourseOwnerLevel>,
         competency: Option<String>,
         #[graphql(default)] include_retired: bool,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<Connection<String, Course>> {
         let api = api(ctx)?;
-        api.reach(read_models::COURSES, at_least_position).await?;
+        api.reach(read_models::COURSES, at_least_position.map(|p| p.0)).await?;
         let measure = measure.map(|m| text_argument("measure", &m)).transpose()?;
         let competency = competency.map(|c| text_argument("competency", &c)).transpose()?;
         if !(1..=500).contains(&first) {

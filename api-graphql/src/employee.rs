@@ -16,7 +16,7 @@ use crate::context::{api, read_models, reads};
 use crate::errors::{bad_input, db, UserError};
 use crate::model::Institution;
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
-use crate::scalars::Date;
+use crate::scalars::{Date, Position};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "prasme_domain::employee::JobGroup")]
@@ -141,9 +141,11 @@ impl EmployeeQuery {
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<Option<Employee>> {
-        api(ctx)?.reach(read_models::EMPLOYEES, at_least_position).await?;
+        api(ctx)?
+            .reach(read_models::EMPLOYEES, at_least_position.map(|p| p.0))
+            .await?;
         crate::errors::found(employee_by_id(ctx, id).await?, "no employee has this id")
     }
 
@@ -155,10 +157,11 @@ impl EmployeeQuery {
         institution_id: Uuid,
         #[graphql(default = 50)] first: i32,
         after: Option<String>,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<Connection<String, Employee>> {
         let api = api(ctx)?;
-        api.reach(read_models::EMPLOYEES, at_least_position).await?;
+        api.reach(read_models::EMPLOYEES, at_least_position.map(|p| p.0))
+            .await?;
         crate::query::require_institution(ctx, institution_id).await?;
         if !(1..=500).contains(&first) {
             return Err(bad_input("first must be between 1 and 500"));
@@ -255,7 +258,7 @@ impl EmployeePayload {
         let (Some(id), Some(position)) = (self.employee_id, self.outcome.position) else {
             return Ok(None);
         };
-        api(ctx)?.reach(read_models::EMPLOYEES, Some(position)).await?;
+        api(ctx)?.reach(read_models::EMPLOYEES, Some(position.0)).await?;
         employee_by_id(ctx, id).await
     }
 }

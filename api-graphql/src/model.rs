@@ -9,7 +9,7 @@ use crate::complexity::{BUDGET_STATUSES, FUNDING_SOURCES, INSTITUTIONS, PRIORITY
 use crate::context::{load_failed, loader, reads};
 use crate::errors::{db, year_argument};
 use crate::loaders::{BreakdownKey, BudgetKey};
-use crate::scalars::{Cents, DateTime};
+use crate::scalars::{Cents, DateTime, Position};
 use prasme_projections::budget::read::{self, Breakdown, BudgetRow, InstitutionRow};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -365,5 +365,5 @@ pub struct TrainingBudgetReport {
 pub struct ProjectionStatus {
     pub name: String,
     /// The last global position whose effects are in this read model.
-    pub position: i64,
+    pub position: Position,
 }

@@ -14,7 +14,7 @@ use crate::errors::{db, user_errors, UserError};
 use crate::model::{
     institution_budget, FundingSource, Institution, InstitutionBudget, InstitutionKind, Resor, StrategicPriority,
 };
-use crate::scalars::Cents;
+use crate::scalars::{Cents, Position};
 use prasme_projections::budget::read;
 
 #[derive(Default)]
@@ -24,7 +24,7 @@ pub struct InstitutionMutation;
 #[derive(SimpleObject, Default)]
 pub struct Outcome {
     /// Global position of the last event written; pass it as `atLeastPosition` to read your write.
-    pub position: Option<i64>,
+    pub position: Option<Position>,
     /// The stream's version after the command.
     pub stream_version: Option<i64>,
     /// True when this `commandId` had been executed before and nothing new was written.
@@ -35,7 +35,7 @@ pub struct Outcome {
 impl Outcome {
     fn accepted(a: &Accepted) -> Self {
         Self {
-            position: Some(a.position),
+            position: Some(Position(a.position)),
             stream_version: Some(a.stream_version),
             duplicate: a.duplicate,
             user_errors: vec![],
@@ -120,7 +120,7 @@ impl RegisterInstitutionPayload {
             return Ok(None);
         };
         let api = api(ctx)?;
-        api.reach(read_models::INSTITUTIONS, Some(position)).await?;
+        api.reach(read_models::INSTITUTIONS, Some(position.0)).await?;
         Ok(read::institution_by_id(&*reads(ctx).await?, id)
             .await
             .map_err(db)?
@@ -192,7 +192,7 @@ impl BudgetCommandPayload {
         // A correction keeps its allocation's year, which the read model knows
         // once it has caught up with the command.
         let api = api(ctx)?;
-        api.reach(read_models::INSTITUTIONS, Some(position)).await?;
+        api.reach(read_models::INSTITUTIONS, Some(position.0)).await?;
         read::allocation_year(&*reads(ctx).await?, self.institution_id, allocation_id)
             .await
             .map_err(db)
@@ -203,7 +203,7 @@ impl BudgetCommandPayload {
         let (Some(year), Some(position)) = (self.year(ctx).await?, self.outcome.position) else {
             return Ok(None);
         };
-        api(ctx)?.reach(read_models::INSTITUTIONS, Some(position)).await?;
+        api(ctx)?.reach(read_models::INSTITUTIONS, Some(position.0)).await?;
         institution_budget(ctx, self.institution_id, year).await
     }
 }

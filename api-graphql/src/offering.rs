@@ -18,7 +18,7 @@ use crate::employee::{employee_by_id, Employee};
 use crate::errors::{db, text_argument};
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
 use crate::paging::offset_page;
-use crate::scalars::{Cents, Date};
+use crate::scalars::{Cents, Date, Position};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "prasme_domain::offering::OfferingFormat")]
@@ -230,9 +230,11 @@ impl OfferingQuery {
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<Option<Offering>> {
-        api(ctx)?.reach(read_models::OFFERINGS, at_least_position).await?;
+        api(ctx)?
+            .reach(read_models::OFFERINGS, at_least_position.map(|p| p.0))
+            .await?;
         crate::errors::found(offering_by_id(ctx, id).await?, "no offering has this id")
     }
 
@@ -240,10 +242,11 @@ impl OfferingQuery {
         &self,
         ctx: &Context<'_>,
         employee_id: Uuid,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<Transcript> {
         let api = api(ctx)?;
-        api.reach(read_models::OFFERINGS, at_least_position).await?;
+        api.reach(read_models::OFFERINGS, at_least_position.map(|p| p.0))
+            .await?;
         crate::employee::require_employee(ctx, employee_id).await?;
         load_transcript(&*reads(ctx).await?, employee_id).await
     }
@@ -376,7 +379,7 @@ impl OfferingPayload {
         let (Some(id), Some(position)) = (self.offering_id, self.outcome.position) else {
             return Ok(None);
         };
-        api(ctx)?.reach(read_models::OFFERINGS, Some(position)).await?;
+        api(ctx)?.reach(read_models::OFFERINGS, Some(position.0)).await?;
         offering_by_id(ctx, id).await
     }
 }

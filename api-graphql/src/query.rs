@@ -10,6 +10,7 @@ use crate::model::{
     BudgetSummary, Institution, InstitutionBudget, InstitutionKind, ProjectionStatus, Resor, ResorBudget, ResorInfo,
     TrainingBudgetReport,
 };
+use crate::scalars::Position;
 use prasme_projections::budget::read::{self, InstitutionFilter};
 
 const DEFAULT_PAGE: i32 = 50;
@@ -35,10 +36,11 @@ impl InstitutionQuery {
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<Option<Institution>> {
         let api = api(ctx)?;
-        api.reach(read_models::INSTITUTIONS, at_least_position).await?;
+        api.reach(read_models::INSTITUTIONS, at_least_position.map(|p| p.0))
+            .await?;
         let row = read::institution_by_id(&*reads(ctx).await?, id).await.map_err(db)?;
         found(row.map(Into::into), "no institution has this id")
     }
@@ -52,10 +54,11 @@ impl InstitutionQuery {
         after: Option<String>,
         kind: Option<InstitutionKind>,
         resor: Option<Resor>,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<Connection<String, Institution>> {
         let api = api(ctx)?;
-        api.reach(read_models::INSTITUTIONS, at_least_position).await?;
+        api.reach(read_models::INSTITUTIONS, at_least_position.map(|p| p.0))
+            .await?;
         if !(1..=MAX_PAGE).contains(&first) {
             return Err(bad_input(format!(
                 "first must be between 1 and {MAX_PAGE} (default {DEFAULT_PAGE})"
@@ -102,11 +105,12 @@ impl InstitutionQuery {
         institution_id: Option<Uuid>,
         resor: Option<Resor>,
         kind: Option<InstitutionKind>,
-        at_least_position: Option<i64>,
+        at_least_position: Option<Position>,
     ) -> async_graphql::Result<TrainingBudgetReport> {
         let year = year_argument(year)?;
         let api = api(ctx)?;
-        api.reach(read_models::INSTITUTIONS, at_least_position).await?;
+        api.reach(read_models::INSTITUTIONS, at_least_position.map(|p| p.0))
+            .await?;
         if let Some(id) = institution_id {
             require_institution(ctx, id).await?;
         }
@@ -155,7 +159,7 @@ impl InstitutionQuery {
             .into_iter()
             .map(|(name, position)| ProjectionStatus {
                 name: name.to_owned(),
-                position,
+                position: Position(position),
             })
             .collect())
     }

@@ -40,6 +40,32 @@ impl From<Cents> for prasme_domain::Cents {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position(pub i64);
+
+/// A position in the global event log: a 64-bit integer (`Int` is 32-bit,
+/// and the log passes 2^31 events in the system's life). Written as a JSON
+/// integer, exact up to 2^53 in JavaScript; accepted as an integer or as a
+/// string of digits.
+#[Scalar(name = "Position")]
+impl ScalarType for Position {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let position = match &value {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) if s.bytes().all(|b| b.is_ascii_digit()) => s.parse::<i64>().ok(),
+            _ => return Err(InputValueError::expected_type(value)),
+        };
+        match position {
+            Some(p) if p >= 0 => Ok(Position(p)),
+            _ => Err(InputValueError::custom("a position is a whole number from 0")),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::Number(self.0.into())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub chrono::NaiveDate);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +134,29 @@ impl ScalarType for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_position_holds_64_bits_as_a_number_or_a_string_of_digits() {
+        let beyond_int = 3_000_000_000_i64;
+        assert_eq!(
+            Position::parse(Value::Number(beyond_int.into())).ok(),
+            Some(Position(beyond_int))
+        );
+        assert_eq!(
+            Position::parse(Value::String("3000000000".into())).ok(),
+            Some(Position(beyond_int))
+        );
+        assert_eq!(Position(beyond_int).to_value(), Value::Number(beyond_int.into()));
+        for bad in [
+            Value::Number((-1).into()),
+            Value::String("-1".into()),
+            Value::String("1e3".into()),
+            Value::String("".into()),
+            Value::Boolean(true),
+        ] {
+            assert!(Position::parse(bad.clone()).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_date_is_read_only_as_yyyy_mm_dd() {

@@ -11,6 +11,7 @@ use crate::context::{api, ApiContext};
 use crate::errors::{db, internal};
 use crate::model::InstitutionBudget;
 use crate::offering::{load_offering, load_transcript, Offering, Transcript};
+use crate::scalars::Position;
 use prasme_projections::budget::read::{self, InstitutionFilter};
 
 pub struct SubscriptionRoot;
@@ -18,7 +19,7 @@ pub struct SubscriptionRoot;
 #[derive(SimpleObject)]
 pub struct TrainingBudgetUpdate {
     /// The global position of the event that changed the budget.
-    pub position: i64,
+    pub position: Position,
     pub budget: InstitutionBudget,
 }
 
@@ -33,14 +34,14 @@ struct Feed {
 #[derive(SimpleObject)]
 pub struct OfferingUpdate {
     /// The global position of the event that changed the offering.
-    pub position: i64,
+    pub position: Position,
     pub offering: Offering,
 }
 
 #[derive(SimpleObject)]
 pub struct TranscriptUpdate {
     /// The global position of the event that changed the transcript.
-    pub position: i64,
+    pub position: Position,
     pub transcript: Transcript,
 }
 
@@ -87,8 +88,11 @@ impl SubscriptionRoot {
         Ok(futures::stream::unfold(watch, move |mut w| async move {
             let position = w.next().await?;
             let item = load_offering(&w.api.pool, offering_id).await.and_then(|o| {
-                o.map(|offering| OfferingUpdate { position, offering })
-                    .ok_or_else(|| internal("the offering is not in the read model"))
+                o.map(|offering| OfferingUpdate {
+                    position: Position(position),
+                    offering,
+                })
+                .ok_or_else(|| internal("the offering is not in the read model"))
             });
             Some((item, w))
         }))
@@ -111,7 +115,10 @@ impl SubscriptionRoot {
             let position = w.next().await?;
             let item = load_transcript(&w.api.pool, employee_id)
                 .await
-                .map(|transcript| TranscriptUpdate { position, transcript });
+                .map(|transcript| TranscriptUpdate {
+                    position: Position(position),
+                    transcript,
+                });
             Some((item, w))
         }))
     }
@@ -143,7 +150,12 @@ impl Feed {
         loop {
             if let Some((position, year)) = self.pending.pop_front() {
                 match self.load(year).await {
-                    Ok(Some(budget)) => return Some(Ok(TrainingBudgetUpdate { position, budget })),
+                    Ok(Some(budget)) => {
+                        return Some(Ok(TrainingBudgetUpdate {
+                            position: Position(position),
+                            budget,
+                        }))
+                    }
                     Ok(None) => continue,
                     Err(e) => return Some(Err(e)),
                 }
