@@ -322,6 +322,30 @@ async fn a_repeated_command_id_answers_as_the_first_time() {
 }
 
 #[tokio::test]
+async fn a_command_id_reused_with_another_input_is_refused_with_idempotency_key_reused() {
+    let s = start().await;
+    let id = register(&s, "Valsts ieņēmumu dienests", "STATE", Some("FM")).await;
+    let command_id = uuid::Uuid::now_v7();
+    let alloc = |amount: i64| {
+        json!({ "input": { "commandId": command_id, "institutionId": id, "year": 2026,
+                           "amountCents": amount, "fundingSource": "RRF" } })
+    };
+    let first = s.mutate(ALLOCATE, alloc(10_000)).await;
+    assert_eq!(first["userErrors"], json!([]));
+    let other = s.mutate(ALLOCATE, alloc(20_000)).await;
+    assert_eq!(other["userErrors"][0]["code"], "IDEMPOTENCY_KEY_REUSED", "{other}");
+    assert_eq!(other["userErrors"][0]["field"], json!(["input", "commandId"]));
+    assert!(other["position"].is_null(), "nothing was written: {other}");
+    let again = s.mutate(ALLOCATE, alloc(10_000)).await;
+    assert_eq!(
+        (again["duplicate"].clone(), again["position"].clone()),
+        (json!(true), first["position"].clone())
+    );
+    assert_eq!(again["budget"]["allocatedCents"], 10_000, "the first amount, once");
+    s.shut_down().await;
+}
+
+#[tokio::test]
 async fn a_stale_expected_version_is_a_typed_conflict() {
     let s = start().await;
     let id = register(&s, "Valsts darba inspekcija", "STATE", Some("LM")).await;

@@ -185,6 +185,56 @@ async fn a_repeated_command_id_answers_as_the_first_time_without_writing_again()
     db.drop_db().await;
 }
 
+#[tokio::test]
+async fn a_command_id_sent_again_with_another_input_is_refused_and_writes_nothing() {
+    let db = common::fresh_db().await;
+    let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
+    let commands = UseCases::new(handler.clone(), Vault::new(db.pool.clone()));
+    let id = Uuid::now_v7();
+    commands.register_institution(&ctx(), register(id)).await.unwrap();
+    let reused = ctx();
+    let allocation = Uuid::now_v7();
+    let first = commands
+        .allocate_training_budget(&reused, allocate(id, allocation, 10))
+        .await
+        .unwrap();
+
+    // Another amount under the same id: accepted again, it would hide the
+    // change; answered with the first result, it would lose it silently.
+    let other = commands
+        .allocate_training_budget(&reused, allocate(id, allocation, 99))
+        .await;
+    assert!(
+        matches!(&other, Err(CommandError::IdempotencyKeyReused { command_id }) if *command_id == reused.command_id),
+        "{other:?}"
+    );
+    // Another use case under the same id is another request too.
+    let correction = commands
+        .correct_training_allocation(&reused, correct(id, allocation, 10))
+        .await;
+    assert!(
+        matches!(correction, Err(CommandError::IdempotencyKeyReused { .. })),
+        "{correction:?}"
+    );
+    // Whatever stream the other input names.
+    let refused = commands.register_institution(&reused, register(Uuid::now_v7())).await;
+    assert!(
+        matches!(refused, Err(CommandError::IdempotencyKeyReused { .. })),
+        "{refused:?}"
+    );
+
+    // The same input is still the first result.
+    let again = commands
+        .allocate_training_budget(&reused, allocate(id, allocation, 10))
+        .await
+        .unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.position, first.position);
+    let (state, version) = handler.state::<Institution>(id).await.unwrap();
+    assert_eq!((allocated(&state), version), (10, 2), "nothing more was written");
+    db.drop_db().await;
+}
+
 /// Refuses everything, and notes what it was asked.
 #[derive(Default)]
 struct Refusing {

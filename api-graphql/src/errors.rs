@@ -9,17 +9,29 @@ use prasme_domain::ErrorCode;
 use prasme_eventstore::{database_unavailable, StoreError};
 use prasme_projections::ReadError;
 
+/// Why a command was refused. Nothing was written; the `field` of the user
+/// error names the input at fault.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum UserErrorCode {
+    /// A value the command needs is missing or empty.
     Required,
+    /// A text is longer than its limit (the message gives it).
     TooLong,
+    /// A value is not one the rule accepts (a malformed email, an unknown owner level).
     InvalidValue,
+    /// A number or date lies outside its range (a negative amount, a year outside 2021-2035).
     OutOfRange,
+    /// The command refers to something that does not exist (an institution, an employee, a place).
     NotFound,
+    /// What the command would create exists already (an institution registered, a place requested).
     AlreadyExists,
+    /// The command would change nothing (the state is already what it asks for).
     NothingToChange,
     /// The stream was not at the `expectedVersion` the input named.
     WrongExpectedVersion,
+    /// The `commandId` was first sent with another input. A retry must send
+    /// the same input; a new request needs a new `commandId`.
+    IdempotencyKeyReused,
 }
 
 impl From<ErrorCode> for UserErrorCode {
@@ -63,6 +75,13 @@ pub(crate) fn user_errors(e: CommandError) -> async_graphql::Result<Vec<UserErro
                     .collect()
             }),
             message: d.message,
+            expected_version: None,
+            actual_version: None,
+        }]),
+        CommandError::IdempotencyKeyReused { command_id } => Ok(vec![UserError {
+            code: UserErrorCode::IdempotencyKeyReused,
+            field: Some(vec!["input".to_owned(), "commandId".to_owned()]),
+            message: format!("the commandId {command_id} was already used with another input"),
             expected_version: None,
             actual_version: None,
         }]),

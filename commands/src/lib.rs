@@ -5,12 +5,14 @@
 
 mod authorize;
 mod cache;
+mod fingerprint;
 mod personal_data;
 mod principal;
 mod use_cases;
 
 pub use authorize::{AllowAll, Authorize, Denied, Target, UseCase};
 use cache::{AggregateCache, CACHED_STREAMS};
+use fingerprint::InputFingerprint;
 pub use personal_data::{Vault, VaultError};
 pub use principal::{Clock, Principal, Role};
 pub use use_cases::*;
@@ -58,12 +60,23 @@ impl CommandContext {
             expected_version: None,
         }
     }
+}
 
+/// A command the policy let through, with the fingerprint of its input: all
+/// the handler runs, so that no path skips either.
+pub(crate) struct Admitted<'a> {
+    pub(crate) ctx: &'a CommandContext,
+    pub(crate) input: InputFingerprint,
+}
+
+impl Admitted<'_> {
     fn metadata(&self) -> EventMetadata {
+        let ctx = self.ctx;
         EventMetadata {
-            correlation_id: self.correlation_id.unwrap_or(self.command_id),
-            causation_id: self.causation_id.unwrap_or(self.command_id),
-            ..EventMetadata::for_command(self.principal.subject.clone(), self.command_id)
+            correlation_id: ctx.correlation_id.unwrap_or(ctx.command_id),
+            causation_id: ctx.causation_id.unwrap_or(ctx.command_id),
+            extra: self.input.extra(),
+            ..EventMetadata::for_command(ctx.principal.subject.clone(), ctx.command_id)
         }
     }
 }
@@ -85,6 +98,9 @@ pub enum CommandError {
     /// The policy does not let this principal run this use case on its target.
     #[error(transparent)]
     Denied(#[from] Denied),
+    /// The command id was first sent with another input; nothing was written.
+    #[error("the command id {command_id} was already used with another input")]
+    IdempotencyKeyReused { command_id: Uuid },
     #[error("wrong expected version: expected {expected}, actual {actual}")]
     Conflict { expected: i64, actual: i64 },
     /// Without an expected version, other writers kept moving the stream
@@ -136,11 +152,11 @@ impl CommandHandler {
     /// Runs `command` against the aggregate `D` with id `id`.
     pub(crate) async fn execute<D: Decider>(
         &self,
-        ctx: &CommandContext,
+        cmd: &Admitted<'_>,
         id: Uuid,
         command: D::Command,
     ) -> Result<Accepted, CommandError> {
-        self.execute_with::<D, _, _>(ctx, id, || async { Ok(Ok(command)) })
+        self.execute_with::<D, _, _>(cmd, id, || async { Ok(Ok(command)) })
             .await
     }
 
@@ -158,7 +174,7 @@ impl CommandHandler {
     /// this process sees the original's result.
     pub(crate) async fn execute_with<D, F, Fut>(
         &self,
-        ctx: &CommandContext,
+        cmd: &Admitted<'_>,
         id: Uuid,
         gather: F,
     ) -> Result<Accepted, CommandError>
@@ -171,7 +187,7 @@ impl CommandHandler {
         let _turn = self.stripe(&stream_id).lock().await;
         let command = match gather().await? {
             Ok(command) => command,
-            Err(refusal) => return self.first_result(ctx).await?.ok_or(refusal.into()),
+            Err(refusal) => return self.first_result(cmd).await?.ok_or(refusal.into()),
         };
         let (state, version, fresh) = match self.cache.take::<D::State>(&stream_id) {
             Some((state, version)) => (state, version, false),
@@ -181,7 +197,7 @@ impl CommandHandler {
             }
         };
         let (outcome, kept) = self
-            .decide_and_append::<D>(ctx, &stream_id, &command, state, version, fresh)
+            .decide_and_append::<D>(cmd, &stream_id, &command, state, version, fresh)
             .await;
         match kept {
             Some((state, version)) => self.cache.keep(&stream_id, state, version),
@@ -197,13 +213,14 @@ impl CommandHandler {
     /// never for a refusal.
     async fn decide_and_append<D: Decider>(
         &self,
-        ctx: &CommandContext,
+        cmd: &Admitted<'_>,
         stream_id: &str,
         command: &D::Command,
         mut state: D::State,
         mut version: i64,
         mut fresh: bool,
     ) -> (Result<Accepted, CommandError>, Option<(D::State, i64)>) {
+        let ctx = cmd.ctx;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -218,7 +235,7 @@ impl CommandHandler {
                     fresh = true;
                 }
                 if expected != version {
-                    let outcome = match self.first_result(ctx).await {
+                    let outcome = match self.first_result(cmd).await {
                         Ok(Some(first)) => Ok(first),
                         Ok(None) => Err(CommandError::Conflict {
                             expected,
@@ -242,7 +259,7 @@ impl CommandHandler {
                 Err(refusal) => {
                     // The original may have been accepted (here or in another
                     // process): its result, not a refusal, is the answer.
-                    let outcome = match self.first_result(ctx).await {
+                    let outcome = match self.first_result(cmd).await {
                         Ok(Some(first)) => Ok(first),
                         Ok(None) => Err(refusal.into()),
                         Err(e) => Err(e),
@@ -254,11 +271,18 @@ impl CommandHandler {
             let new_events = events.iter().map(|e| new_event(e, occurred_at)).collect();
             match self
                 .store
-                .append(stream_id, ExpectedVersion::Exact(version), ctx.metadata(), new_events)
+                .append(stream_id, ExpectedVersion::Exact(version), cmd.metadata(), new_events)
                 .await
             {
-                // The first result of this command id: nothing new was written.
-                Ok(result) if result.duplicate => return (Ok(accepted(result)), Some((state, version))),
+                // The command id was seen: nothing new was written, and the
+                // first result is the answer if the input was the same.
+                Ok(result) if result.duplicate => {
+                    let outcome = match self.first_result(cmd).await {
+                        Ok(first) => Ok(first.unwrap_or_else(|| accepted(result))),
+                        Err(e) => Err(e),
+                    };
+                    return (outcome, Some((state, version)));
+                }
                 Ok(result) => {
                     let state = events.iter().fold(state, |s, e| D::evolve(s, e));
                     let version = result.stream_version;
@@ -295,8 +319,16 @@ impl CommandHandler {
         }
     }
 
-    async fn first_result(&self, ctx: &CommandContext) -> Result<Option<Accepted>, CommandError> {
-        Ok(self.store.command_result(ctx.command_id).await?.map(accepted))
+    /// What the command id's first use wrote, if it was accepted, and it
+    /// was sent with this input.
+    async fn first_result(&self, cmd: &Admitted<'_>) -> Result<Option<Accepted>, CommandError> {
+        let command_id = cmd.ctx.command_id;
+        match self.store.command_result(command_id).await? {
+            Some((_, extra)) if cmd.input.differs_from(&extra) => {
+                Err(CommandError::IdempotencyKeyReused { command_id })
+            }
+            first => Ok(first.map(|(result, _)| accepted(result))),
+        }
     }
 
     /// Whether the aggregate `D` with this id has any event: the check a

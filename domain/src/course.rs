@@ -39,7 +39,8 @@ pub enum OwnerLevel {
 }
 
 /// The owner as a client writes it: a level, and the part that level needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OwnerParts {
     pub level: OwnerLevel,
     pub resor: Option<Resor>,

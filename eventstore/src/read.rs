@@ -1,4 +1,6 @@
+use serde_json::Value;
 use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::types::Json;
 use sqlx::{Executor, Postgres, Row};
 use uuid::Uuid;
 
@@ -133,21 +135,26 @@ impl EventStore {
         head_position(&self.pool).await
     }
 
-    /// The result of an earlier append of `command_id`, if there was one.
-    pub async fn command_result(&self, command_id: Uuid) -> Result<Option<AppendResult>, StoreError> {
-        let row: Option<(String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT (array_agg(stream_id ORDER BY position))[1], min(position), max(position), max(stream_version)
+    /// The result of an earlier append of `command_id`, if there was one,
+    /// and the `metadata.extra` of its first event.
+    pub async fn command_result(&self, command_id: Uuid) -> Result<Option<(AppendResult, Value)>, StoreError> {
+        let row: Option<(String, i64, i64, i64, Json<Value>)> = sqlx::query_as(
+            "SELECT (array_agg(stream_id ORDER BY position))[1], min(position), max(position), max(stream_version),
+                    (array_agg(metadata ORDER BY position))[1]
                FROM events WHERE command_id = $1 HAVING count(*) > 0",
         )
         .bind(command_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|(stream_id, first, last, version)| AppendResult {
-            stream_id,
-            first_position: first,
-            last_position: last,
-            stream_version: version,
-            duplicate: true,
+        Ok(row.map(|(stream_id, first, last, version, Json(extra))| {
+            let result = AppendResult {
+                stream_id,
+                first_position: first,
+                last_position: last,
+                stream_version: version,
+                duplicate: true,
+            };
+            (result, extra)
         }))
     }
 }

@@ -2,6 +2,7 @@
 
 use prasme_domain::course::{Course, CourseCommand, CourseDescription, CourseOwner, OwnerParts};
 use prasme_domain::DomainError;
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::UseCases;
@@ -12,18 +13,21 @@ use crate::{Accepted, CommandContext, CommandError};
 /// its own fields (`title`, `owner.group`).
 pub type DescribeCourse = CourseDescription<OwnerParts>;
 
+#[derive(Serialize)]
 pub struct CatalogueCourse {
     /// Defaults to the command id, so a retried command names the same course.
     pub course_id: Option<Uuid>,
     pub description: DescribeCourse,
 }
 
+#[derive(Serialize)]
 pub struct ReviseCourse {
     pub course_id: Uuid,
     /// Replaces the whole description.
     pub description: DescribeCourse,
 }
 
+#[derive(Serialize)]
 pub struct RetireCourse {
     pub course_id: Uuid,
     pub reason: String,
@@ -36,9 +40,9 @@ impl UseCases {
         input: CatalogueCourse,
     ) -> Result<Accepted, CommandError> {
         let course_id = input.course_id.unwrap_or(ctx.command_id);
-        self.authorize(ctx, UseCase::CatalogueCourse, Target::Course(course_id))?;
+        let cmd = self.admit(ctx, UseCase::CatalogueCourse, Target::Course(course_id), &input)?;
         self.handler
-            .execute_with::<Course, _, _>(ctx, course_id, || async {
+            .execute_with::<Course, _, _>(&cmd, course_id, || async {
                 Ok(self
                     .description(input.description)
                     .await?
@@ -49,9 +53,9 @@ impl UseCases {
 
     pub async fn revise_course(&self, ctx: &CommandContext, input: ReviseCourse) -> Result<Accepted, CommandError> {
         let course_id = input.course_id;
-        self.authorize(ctx, UseCase::ReviseCourse, Target::Course(course_id))?;
+        let cmd = self.admit(ctx, UseCase::ReviseCourse, Target::Course(course_id), &input)?;
         self.handler
-            .execute_with::<Course, _, _>(ctx, course_id, || async {
+            .execute_with::<Course, _, _>(&cmd, course_id, || async {
                 Ok(self
                     .description(input.description)
                     .await?
@@ -62,9 +66,9 @@ impl UseCases {
 
     pub async fn retire_course(&self, ctx: &CommandContext, input: RetireCourse) -> Result<Accepted, CommandError> {
         let id = input.course_id;
+        let cmd = self.admit(ctx, UseCase::RetireCourse, Target::Course(id), &input)?;
         let command = CourseCommand::Retire { reason: input.reason };
-        self.plain::<Course>(ctx, UseCase::RetireCourse, Target::Course(id), id, command)
-            .await
+        self.handler.execute::<Course>(&cmd, id, command).await
     }
 
     /// The domain description, or the refusal naming the owner field at

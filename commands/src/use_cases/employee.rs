@@ -4,18 +4,25 @@
 use chrono::NaiveDate;
 use prasme_domain::employee::{Employee, EmployeeCommand, EmployeeFunction, JobGroup, PersonalData};
 use prasme_domain::{DomainError, ErrorCode};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::UseCases;
 use crate::authorize::{Target, UseCase};
 use crate::{Accepted, CommandContext, CommandError};
 
+#[derive(Serialize)]
 pub struct HireEmployee {
     /// Defaults to the command id, so a retried command names the same employee.
     pub employee_id: Option<Uuid>,
     pub institution_id: Uuid,
+    // Personal data stays out of the input's fingerprint, which is kept in
+    // the events where erasure cannot reach it.
+    #[serde(skip)]
     pub name: String,
+    #[serde(skip)]
     pub email: Option<String>,
+    #[serde(skip)]
     pub personal_code: Option<String>,
     pub job_groups: Vec<JobGroup>,
     pub civil_servant: bool,
@@ -23,6 +30,7 @@ pub struct HireEmployee {
     pub hired_on: NaiveDate,
 }
 
+#[derive(Serialize)]
 pub struct ChangeEmployeeRole {
     pub employee_id: Uuid,
     pub job_groups: Vec<JobGroup>,
@@ -31,22 +39,26 @@ pub struct ChangeEmployeeRole {
     pub effective_on: NaiveDate,
 }
 
+#[derive(Serialize)]
 pub struct TransferEmployee {
     pub employee_id: Uuid,
     pub to_institution_id: Uuid,
     pub effective_on: NaiveDate,
 }
 
+#[derive(Serialize)]
 pub struct AssignManager {
     pub employee_id: Uuid,
     pub manager_id: Uuid,
 }
 
+#[derive(Serialize)]
 pub struct RecordEmployeeLeft {
     pub employee_id: Uuid,
     pub left_on: NaiveDate,
 }
 
+#[derive(Serialize)]
 pub struct EraseEmployeePersonalData {
     pub employee_id: Uuid,
 }
@@ -58,9 +70,9 @@ fn no_employee(field: &'static str) -> DomainError {
 impl UseCases {
     pub async fn hire_employee(&self, ctx: &CommandContext, input: HireEmployee) -> Result<Accepted, CommandError> {
         let employee_id = input.employee_id.unwrap_or(ctx.command_id);
-        self.authorize(ctx, UseCase::HireEmployee, Target::Employee(employee_id))?;
+        let cmd = self.admit(ctx, UseCase::HireEmployee, Target::Employee(employee_id), &input)?;
         self.handler
-            .execute_with::<Employee, _, _>(ctx, employee_id, || async {
+            .execute_with::<Employee, _, _>(&cmd, employee_id, || async {
                 let personal =
                     match PersonalData::new(&input.name, input.email.as_deref(), input.personal_code.as_deref()) {
                         Ok(personal) => personal,
@@ -93,14 +105,14 @@ impl UseCases {
         input: ChangeEmployeeRole,
     ) -> Result<Accepted, CommandError> {
         let id = input.employee_id;
+        let cmd = self.admit(ctx, UseCase::ChangeEmployeeRole, Target::Employee(id), &input)?;
         let command = EmployeeCommand::ChangeRole {
             job_groups: input.job_groups,
             civil_servant: input.civil_servant,
             functions: input.functions,
             effective_on: input.effective_on,
         };
-        self.plain::<Employee>(ctx, UseCase::ChangeEmployeeRole, Target::Employee(id), id, command)
-            .await
+        self.handler.execute::<Employee>(&cmd, id, command).await
     }
 
     pub async fn transfer_employee(
@@ -109,9 +121,9 @@ impl UseCases {
         input: TransferEmployee,
     ) -> Result<Accepted, CommandError> {
         let id = input.employee_id;
-        self.authorize(ctx, UseCase::TransferEmployee, Target::Employee(id))?;
+        let cmd = self.admit(ctx, UseCase::TransferEmployee, Target::Employee(id), &input)?;
         self.handler
-            .execute_with::<Employee, _, _>(ctx, id, || async {
+            .execute_with::<Employee, _, _>(&cmd, id, || async {
                 Ok(self
                     .institution_exists(input.to_institution_id, "toInstitutionId")
                     .await?
@@ -125,9 +137,9 @@ impl UseCases {
 
     pub async fn assign_manager(&self, ctx: &CommandContext, input: AssignManager) -> Result<Accepted, CommandError> {
         let id = input.employee_id;
-        self.authorize(ctx, UseCase::AssignManager, Target::Employee(id))?;
+        let cmd = self.admit(ctx, UseCase::AssignManager, Target::Employee(id), &input)?;
         self.handler
-            .execute_with::<Employee, _, _>(ctx, id, || async {
+            .execute_with::<Employee, _, _>(&cmd, id, || async {
                 Ok(if self.handler.exists::<Employee>(input.manager_id).await? {
                     Ok(EmployeeCommand::AssignManager {
                         manager_id: input.manager_id,
@@ -145,9 +157,9 @@ impl UseCases {
         input: RecordEmployeeLeft,
     ) -> Result<Accepted, CommandError> {
         let id = input.employee_id;
+        let cmd = self.admit(ctx, UseCase::RecordEmployeeLeft, Target::Employee(id), &input)?;
         let command = EmployeeCommand::RecordLeft { left_on: input.left_on };
-        self.plain::<Employee>(ctx, UseCase::RecordEmployeeLeft, Target::Employee(id), id, command)
-            .await
+        self.handler.execute::<Employee>(&cmd, id, command).await
     }
 
     /// Lawful erasure: destroys the employee's key, so their personal data is
@@ -159,9 +171,9 @@ impl UseCases {
         input: EraseEmployeePersonalData,
     ) -> Result<Accepted, CommandError> {
         let id = input.employee_id;
-        self.authorize(ctx, UseCase::EraseEmployeePersonalData, Target::Employee(id))?;
+        let cmd = self.admit(ctx, UseCase::EraseEmployeePersonalData, Target::Employee(id), &input)?;
         self.handler
-            .execute_with::<Employee, _, _>(ctx, id, || async {
+            .execute_with::<Employee, _, _>(&cmd, id, || async {
                 if !self.handler.exists::<Employee>(id).await? {
                     return Ok(Err(no_employee("employeeId")));
                 }

@@ -3,12 +3,14 @@
 use prasme_domain::institution::{Institution, InstitutionCommand};
 use prasme_domain::reference::{FundingSource, InstitutionKind, Resor, StrategicPriority};
 use prasme_domain::Cents;
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::UseCases;
 use crate::authorize::{Target, UseCase};
 use crate::{Accepted, CommandContext, CommandError};
 
+#[derive(Serialize)]
 pub struct RegisterInstitution {
     /// Defaults to the command id, so a retried command names the same institution.
     pub institution_id: Option<Uuid>,
@@ -18,12 +20,14 @@ pub struct RegisterInstitution {
     pub funds_other_institutions_staff: bool,
 }
 
+#[derive(Serialize)]
 pub struct DeclareRemunerationBudget {
     pub institution_id: Uuid,
     pub year: i32,
     pub amount: Cents,
 }
 
+#[derive(Serialize)]
 pub struct AllocateTrainingBudget {
     pub institution_id: Uuid,
     /// Defaults to the command id, so a retried command names the same allocation.
@@ -34,6 +38,7 @@ pub struct AllocateTrainingBudget {
     pub priority: Option<StrategicPriority>,
 }
 
+#[derive(Serialize)]
 pub struct CorrectTrainingAllocation {
     pub institution_id: Uuid,
     pub allocation_id: Uuid,
@@ -50,6 +55,7 @@ impl UseCases {
         input: RegisterInstitution,
     ) -> Result<Accepted, CommandError> {
         let id = input.institution_id.unwrap_or(ctx.command_id);
+        let cmd = self.admit(ctx, UseCase::RegisterInstitution, Target::Institution(id), &input)?;
         let command = InstitutionCommand::Register {
             institution_id: id,
             name: input.name,
@@ -57,8 +63,7 @@ impl UseCases {
             resor: input.resor,
             funds_other_institutions_staff: input.funds_other_institutions_staff,
         };
-        self.plain::<Institution>(ctx, UseCase::RegisterInstitution, Target::Institution(id), id, command)
-            .await
+        self.handler.execute::<Institution>(&cmd, id, command).await
     }
 
     pub async fn declare_remuneration_budget(
@@ -67,18 +72,12 @@ impl UseCases {
         input: DeclareRemunerationBudget,
     ) -> Result<Accepted, CommandError> {
         let id = input.institution_id;
+        let cmd = self.admit(ctx, UseCase::DeclareRemunerationBudget, Target::Institution(id), &input)?;
         let command = InstitutionCommand::DeclareRemunerationBudget {
             year: input.year,
             amount: input.amount,
         };
-        self.plain::<Institution>(
-            ctx,
-            UseCase::DeclareRemunerationBudget,
-            Target::Institution(id),
-            id,
-            command,
-        )
-        .await
+        self.handler.execute::<Institution>(&cmd, id, command).await
     }
 
     pub async fn allocate_training_budget(
@@ -87,6 +86,7 @@ impl UseCases {
         input: AllocateTrainingBudget,
     ) -> Result<Accepted, CommandError> {
         let id = input.institution_id;
+        let cmd = self.admit(ctx, UseCase::AllocateTrainingBudget, Target::Institution(id), &input)?;
         let command = InstitutionCommand::AllocateTrainingBudget {
             allocation_id: input.allocation_id.unwrap_or(ctx.command_id),
             year: input.year,
@@ -94,14 +94,7 @@ impl UseCases {
             funding_source: input.funding_source,
             priority: input.priority,
         };
-        self.plain::<Institution>(
-            ctx,
-            UseCase::AllocateTrainingBudget,
-            Target::Institution(id),
-            id,
-            command,
-        )
-        .await
+        self.handler.execute::<Institution>(&cmd, id, command).await
     }
 
     pub async fn correct_training_allocation(
@@ -110,6 +103,7 @@ impl UseCases {
         input: CorrectTrainingAllocation,
     ) -> Result<Accepted, CommandError> {
         let id = input.institution_id;
+        let cmd = self.admit(ctx, UseCase::CorrectTrainingAllocation, Target::Institution(id), &input)?;
         let command = InstitutionCommand::CorrectTrainingAllocation {
             allocation_id: input.allocation_id,
             amount: input.amount,
@@ -117,13 +111,6 @@ impl UseCases {
             priority: input.priority,
             reason: input.reason,
         };
-        self.plain::<Institution>(
-            ctx,
-            UseCase::CorrectTrainingAllocation,
-            Target::Institution(id),
-            id,
-            command,
-        )
-        .await
+        self.handler.execute::<Institution>(&cmd, id, command).await
     }
 }

@@ -24,12 +24,15 @@ pub use offering::{
 
 use std::sync::Arc;
 
+use serde::Serialize;
+
 use prasme_domain::institution::Institution;
-use prasme_domain::{Decider, DomainError, ErrorCode};
+use prasme_domain::{DomainError, ErrorCode};
 use uuid::Uuid;
 
 use crate::authorize::{AllowAll, Authorize, Target, UseCase};
-use crate::{Accepted, CommandContext, CommandError, CommandHandler, Vault};
+use crate::fingerprint::InputFingerprint;
+use crate::{Admitted, CommandContext, CommandError, CommandHandler, Vault};
 
 #[derive(Clone)]
 pub struct UseCases {
@@ -48,21 +51,20 @@ impl UseCases {
         Self { handler, vault, policy }
     }
 
-    fn authorize(&self, ctx: &CommandContext, use_case: UseCase, target: Target) -> Result<(), CommandError> {
-        Ok(self.policy.authorize(&ctx.principal, use_case, target)?)
-    }
-
-    /// A use case that needs no fact from another aggregate.
-    async fn plain<D: Decider>(
+    /// Asks the policy, and fingerprints the input that the command id is
+    /// the key of: what the handler needs before it runs anything.
+    fn admit<'a>(
         &self,
-        ctx: &CommandContext,
+        ctx: &'a CommandContext,
         use_case: UseCase,
         target: Target,
-        id: Uuid,
-        command: D::Command,
-    ) -> Result<Accepted, CommandError> {
-        self.authorize(ctx, use_case, target)?;
-        self.handler.execute::<D>(ctx, id, command).await
+        input: &impl Serialize,
+    ) -> Result<Admitted<'a>, CommandError> {
+        self.policy.authorize(&ctx.principal, use_case, target)?;
+        Ok(Admitted {
+            ctx,
+            input: InputFingerprint::of(use_case, input)?,
+        })
     }
 
     /// A refusal on `field` unless an institution is registered with this id.

@@ -4,53 +4,62 @@ use prasme_domain::calendar::date_in_latvia;
 use prasme_domain::course::Course;
 use prasme_domain::employee::Employee;
 use prasme_domain::offering::{Attendance, Completion, Feedback, Offering, OfferingCommand, Schedule};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::UseCases;
 use crate::authorize::{Target, UseCase};
 use crate::{Accepted, CommandContext, CommandError};
 
+#[derive(Serialize)]
 pub struct ScheduleOffering {
     /// Defaults to the command id, so a retried command names the same offering.
     pub offering_id: Option<Uuid>,
     pub schedule: Schedule,
 }
 
+#[derive(Serialize)]
 pub struct ChangeOfferingCapacity {
     pub offering_id: Uuid,
     pub capacity: i32,
 }
 
+#[derive(Serialize)]
 pub struct CancelOffering {
     pub offering_id: Uuid,
     pub reason: String,
 }
 
 /// One employee's place in an offering: requested, or approved.
+#[derive(Serialize)]
 pub struct PlaceId {
     pub offering_id: Uuid,
     pub employee_id: Uuid,
 }
 
 /// A place rejected, cancelled, or a completion revoked, and why.
+#[derive(Serialize)]
 pub struct PlaceChange {
     pub offering_id: Uuid,
     pub employee_id: Uuid,
     pub reason: String,
 }
 
+#[derive(Serialize)]
 pub struct SubstituteParticipant {
     pub offering_id: Uuid,
     pub employee_id: Uuid,
     pub substitute_id: Uuid,
 }
 
+#[derive(Serialize)]
 pub struct RecordAttendance {
     pub offering_id: Uuid,
     pub employee_id: Uuid,
     pub attendance: Attendance,
 }
 
+#[derive(Serialize)]
 pub struct RecordCompletion {
     pub offering_id: Uuid,
     pub employee_id: Uuid,
@@ -58,6 +67,7 @@ pub struct RecordCompletion {
 }
 
 /// Exactly one of `immediate` and `follow_up`.
+#[derive(Serialize)]
 pub struct GiveFeedback {
     pub offering_id: Uuid,
     pub employee_id: Uuid,
@@ -72,9 +82,9 @@ impl UseCases {
         input: ScheduleOffering,
     ) -> Result<Accepted, CommandError> {
         let offering_id = input.offering_id.unwrap_or(ctx.command_id);
-        self.authorize(ctx, UseCase::ScheduleOffering, Target::Offering(offering_id))?;
+        let cmd = self.admit(ctx, UseCase::ScheduleOffering, Target::Offering(offering_id), &input)?;
         self.handler
-            .execute_with::<Offering, _, _>(ctx, offering_id, || async {
+            .execute_with::<Offering, _, _>(&cmd, offering_id, || async {
                 let (course, _) = self.handler.state::<Course>(input.schedule.course_id).await?;
                 Ok(course.active().map(|_| OfferingCommand::Schedule {
                     offering_id,
@@ -90,28 +100,28 @@ impl UseCases {
         input: ChangeOfferingCapacity,
     ) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
+        let cmd = self.admit(ctx, UseCase::ChangeOfferingCapacity, Target::Offering(id), &input)?;
         let command = OfferingCommand::ChangeCapacity {
             capacity: input.capacity,
         };
-        self.plain::<Offering>(ctx, UseCase::ChangeOfferingCapacity, Target::Offering(id), id, command)
-            .await
+        self.handler.execute::<Offering>(&cmd, id, command).await
     }
 
     /// Releases every seat.
     pub async fn cancel_offering(&self, ctx: &CommandContext, input: CancelOffering) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
+        let cmd = self.admit(ctx, UseCase::CancelOffering, Target::Offering(id), &input)?;
         let command = OfferingCommand::Cancel { reason: input.reason };
-        self.plain::<Offering>(ctx, UseCase::CancelOffering, Target::Offering(id), id, command)
-            .await
+        self.handler.execute::<Offering>(&cmd, id, command).await
     }
 
     /// An employee (or HR for them) asks for a place on the day the clock
     /// says it is in Latvia; a manager or HR decides.
     pub async fn request_place(&self, ctx: &CommandContext, input: PlaceId) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        self.authorize(ctx, UseCase::RequestPlace, Target::Offering(id))?;
+        let cmd = self.admit(ctx, UseCase::RequestPlace, Target::Offering(id), &input)?;
         self.handler
-            .execute_with::<Offering, _, _>(ctx, id, || async {
+            .execute_with::<Offering, _, _>(&cmd, id, || async {
                 let (employee, _) = self.handler.state::<Employee>(input.employee_id).await?;
                 Ok(employee
                     .at_work("employeeId")
@@ -127,32 +137,32 @@ impl UseCases {
     /// Enrols the requester, or waitlists them when the offering is full.
     pub async fn approve_place(&self, ctx: &CommandContext, input: PlaceId) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
+        let cmd = self.admit(ctx, UseCase::ApprovePlace, Target::Offering(id), &input)?;
         let command = OfferingCommand::Approve {
             employee_id: input.employee_id,
         };
-        self.plain::<Offering>(ctx, UseCase::ApprovePlace, Target::Offering(id), id, command)
-            .await
+        self.handler.execute::<Offering>(&cmd, id, command).await
     }
 
     pub async fn reject_place(&self, ctx: &CommandContext, input: PlaceChange) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
+        let cmd = self.admit(ctx, UseCase::RejectPlace, Target::Offering(id), &input)?;
         let command = OfferingCommand::Reject {
             employee_id: input.employee_id,
             reason: input.reason,
         };
-        self.plain::<Offering>(ctx, UseCase::RejectPlace, Target::Offering(id), id, command)
-            .await
+        self.handler.execute::<Offering>(&cmd, id, command).await
     }
 
     /// Frees the seat; the first on the waitlist is promoted.
     pub async fn cancel_place(&self, ctx: &CommandContext, input: PlaceChange) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
+        let cmd = self.admit(ctx, UseCase::CancelPlace, Target::Offering(id), &input)?;
         let command = OfferingCommand::CancelPlace {
             employee_id: input.employee_id,
             reason: input.reason,
         };
-        self.plain::<Offering>(ctx, UseCase::CancelPlace, Target::Offering(id), id, command)
-            .await
+        self.handler.execute::<Offering>(&cmd, id, command).await
     }
 
     /// HR gives a participant's seat to a colleague of the same institution.
@@ -162,9 +172,9 @@ impl UseCases {
         input: SubstituteParticipant,
     ) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        self.authorize(ctx, UseCase::SubstituteParticipant, Target::Offering(id))?;
+        let cmd = self.admit(ctx, UseCase::SubstituteParticipant, Target::Offering(id), &input)?;
         self.handler
-            .execute_with::<Offering, _, _>(ctx, id, || async {
+            .execute_with::<Offering, _, _>(&cmd, id, || async {
                 let (substitute, _) = self.handler.state::<Employee>(input.substitute_id).await?;
                 Ok(substitute
                     .at_work("substituteId")
@@ -185,12 +195,12 @@ impl UseCases {
         input: RecordAttendance,
     ) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
+        let cmd = self.admit(ctx, UseCase::RecordAttendance, Target::Offering(id), &input)?;
         let command = OfferingCommand::RecordAttendance {
             employee_id: input.employee_id,
             attendance: input.attendance,
         };
-        self.plain::<Offering>(ctx, UseCase::RecordAttendance, Target::Offering(id), id, command)
-            .await
+        self.handler.execute::<Offering>(&cmd, id, command).await
     }
 
     /// Records the result and issues a certificate with a verifiable number.
@@ -200,20 +210,20 @@ impl UseCases {
         input: RecordCompletion,
     ) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
+        let cmd = self.admit(ctx, UseCase::RecordCompletion, Target::Offering(id), &input)?;
         let command = OfferingCommand::RecordCompletion {
             employee_id: input.employee_id,
             result: input.result,
         };
-        self.plain::<Offering>(ctx, UseCase::RecordCompletion, Target::Offering(id), id, command)
-            .await
+        self.handler.execute::<Offering>(&cmd, id, command).await
     }
 
     /// Impact evaluation: each participant who attended gives each kind once.
     pub async fn give_feedback(&self, ctx: &CommandContext, input: GiveFeedback) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        self.authorize(ctx, UseCase::GiveFeedback, Target::Offering(id))?;
+        let cmd = self.admit(ctx, UseCase::GiveFeedback, Target::Offering(id), &input)?;
         self.handler
-            .execute_with::<Offering, _, _>(ctx, id, || async {
+            .execute_with::<Offering, _, _>(&cmd, id, || async {
                 Ok(Feedback::exactly_one(input.immediate, input.follow_up).map(|feedback| {
                     OfferingCommand::GiveFeedback {
                         employee_id: input.employee_id,
@@ -227,11 +237,11 @@ impl UseCases {
     /// Corrects a wrong completion; the certificate is marked revoked.
     pub async fn revoke_completion(&self, ctx: &CommandContext, input: PlaceChange) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
+        let cmd = self.admit(ctx, UseCase::RevokeCompletion, Target::Offering(id), &input)?;
         let command = OfferingCommand::RevokeCompletion {
             employee_id: input.employee_id,
             reason: input.reason,
         };
-        self.plain::<Offering>(ctx, UseCase::RevokeCompletion, Target::Offering(id), id, command)
-            .await
+        self.handler.execute::<Offering>(&cmd, id, command).await
     }
 }
