@@ -311,6 +311,52 @@ async fn from_request_to_certificate_with_waitlist_and_substitution() {
     s.shut_down().await;
 }
 
+/// The roster's employees, read 30 at a time with `first`/`after`, or
+/// with `last`/`before` from the end, in roster order.
+async fn roster_in_pages(s: &Server, offering: &str, forward: bool) -> Vec<String> {
+    let (size, cursor, page_info) = if forward {
+        ("first", "after", "hasNextPage endCursor")
+    } else {
+        ("last", "before", "hasPreviousPage startCursor")
+    };
+    let query = format!(
+        "query($o: UUID!, $c: String) {{ offering(id: $o) {{ roster({size}: 30, {cursor}: $c) {{
+            totalCount pageInfo {{ {page_info} }} edges {{ node {{ employee {{ id }} }} }} }} }} }}"
+    );
+    let (mut pages, mut at): (Vec<Vec<String>>, Value) = (vec![], Value::Null);
+    loop {
+        let body = s.gql(&query, json!({ "o": offering, "c": at })).await;
+        let roster = &body["data"]["offering"]["roster"];
+        assert_eq!(roster["totalCount"], 100, "{body}");
+        let page = roster["edges"].as_array().unwrap().iter();
+        pages.push(
+            page.map(|e| e["node"]["employee"]["id"].as_str().unwrap().to_owned())
+                .collect(),
+        );
+        let (more, next) = if forward {
+            (&roster["pageInfo"]["hasNextPage"], &roster["pageInfo"]["endCursor"])
+        } else {
+            (
+                &roster["pageInfo"]["hasPreviousPage"],
+                &roster["pageInfo"]["startCursor"],
+            )
+        };
+        if more != true {
+            break;
+        }
+        at = next.clone();
+    }
+    if !forward {
+        pages.reverse();
+    }
+    assert_eq!(
+        pages.iter().map(Vec::len).collect::<Vec<_>>().len(),
+        4,
+        "30 + 30 + 30 + 10"
+    );
+    pages.concat()
+}
+
 #[tokio::test]
 async fn a_hundred_racing_requests_never_exceed_capacity() {
     let s = start().await;
@@ -351,6 +397,17 @@ async fn a_hundred_racing_requests_never_exceed_capacity() {
     assert_eq!((enrolled, waitlisted), (5, 95));
     let distinct: std::collections::HashSet<_> = roster.iter().map(|(_, e)| e).collect();
     assert_eq!(distinct.len(), 100, "nobody holds two places");
+    let everyone: Vec<_> = roster.iter().map(|(_, e)| e.clone()).collect();
+    assert_eq!(
+        roster_in_pages(&s, &offering, true).await,
+        everyone,
+        "forward in pages of 30"
+    );
+    assert_eq!(
+        roster_in_pages(&s, &offering, false).await,
+        everyone,
+        "back from the end"
+    );
     let capacity = "mutation($i: ChangeOfferingCapacityInput!) { changeOfferingCapacity(input: $i) {
         position userErrors { code field } } }";
     let below = s
@@ -469,5 +526,187 @@ async fn a_retry_answers_as_the_original_even_if_its_checks_would_now_fail() {
     assert_eq!(retry["position"], first["position"]);
     let fresh = place(&s, "requestPlace", &offering, &anna, json!({})).await;
     assert_eq!(fresh["userErrors"][0]["message"], "the employee has left");
+    s.shut_down().await;
+}
+
+async fn schedule_on(s: &Server, course: &str, starts_on: &str, format: &str, organiser: &str) -> (String, Value) {
+    let p = s
+        .mutate(
+            "mutation($i: ScheduleOfferingInput!) { scheduleOffering(input: $i) { offeringId position userErrors { code } } }",
+            json!({ "i": { "courseId": course, "startsOn": starts_on, "endsOn": starts_on, "format": format,
+                           "capacity": 1, "costPerParticipantCents": 0, "organiser": organiser } }),
+        )
+        .await;
+    (
+        p["offeringId"].as_str().expect("scheduled").to_owned(),
+        p["position"].clone(),
+    )
+}
+
+const OFFERINGS: &str =
+    "query($f: OfferingFilter, $first: Int, $after: String, $last: Int, $before: String, $p: Position) {
+  offerings(filter: $f, first: $first, after: $after, last: $last, before: $before, atLeastPosition: $p) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { id startsOn } } } }";
+
+fn ids(connection: &Value) -> Vec<String> {
+    connection["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a connection: {connection}"))
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn offerings_are_listed_filtered_and_paged_both_ways_with_cursors_that_keep_their_place() {
+    let s = start().await;
+    let (_, course) = setup(&s, "Valsts kase").await;
+    let (march, _) = schedule_on(&s, &course, "2035-03-01", "ONLINE", "Valsts administrācijas skola").await;
+    let (april, _) = schedule_on(&s, &course, "2035-04-01", "ON_SITE", "VAS").await;
+    let (june, _) = schedule_on(&s, &course, "2035-06-01", "ONLINE", "vas").await;
+    let cancelled = s
+        .mutate(
+            "mutation($i: CancelOfferingInput!) { cancelOffering(input: $i) { position userErrors { code } } }",
+            json!({ "i": { "offeringId": june, "reason": "Lektors saslima" } }),
+        )
+        .await;
+    let at = cancelled["position"].clone();
+    let list = |variables: Value| {
+        let (s, mut variables) = (&s, variables);
+        variables["p"] = at.clone();
+        async move { s.gql(OFFERINGS, variables).await["data"]["offerings"].clone() }
+    };
+
+    let all = list(json!({ "f": { "course": course } })).await;
+    assert_eq!(
+        ids(&all),
+        vec![march.clone(), april.clone(), june.clone()],
+        "by start date"
+    );
+    assert_eq!(all["totalCount"], 3);
+    let narrowed = [
+        (json!({ "status": "CANCELLED" }), vec![june.clone()]),
+        (json!({ "status": "SCHEDULED" }), vec![march.clone(), april.clone()]),
+        (json!({ "format": "ONLINE" }), vec![march.clone(), june.clone()]),
+        (json!({ "organiser": "VAS" }), vec![april.clone(), june.clone()]),
+        (json!({ "from": "2035-03-02", "to": "2035-05-31" }), vec![april.clone()]),
+    ];
+    for (filter, expected) in narrowed {
+        let page = list(json!({ "f": filter })).await;
+        assert_eq!(ids(&page), expected, "{filter}");
+        assert_eq!(page["totalCount"], expected.len(), "{filter}");
+    }
+
+    // Forward, then back from the end, in list order either way.
+    let head = list(json!({ "first": 2 })).await;
+    assert_eq!(ids(&head), vec![march.clone(), april.clone()]);
+    assert_eq!(head["pageInfo"]["hasNextPage"], true);
+    assert_eq!(head["totalCount"], 3, "the whole list, not the page");
+    let rest = list(json!({ "first": 2, "after": head["pageInfo"]["endCursor"] })).await;
+    assert_eq!(ids(&rest), vec![june.clone()]);
+    assert_eq!(
+        (
+            rest["pageInfo"]["hasNextPage"].clone(),
+            rest["pageInfo"]["hasPreviousPage"].clone()
+        ),
+        (json!(false), json!(true))
+    );
+    let tail = list(json!({ "last": 2 })).await;
+    assert_eq!(ids(&tail), vec![april.clone(), june.clone()]);
+    assert_eq!(tail["pageInfo"]["hasPreviousPage"], true);
+    let before = list(json!({ "last": 2, "before": tail["pageInfo"]["startCursor"] })).await;
+    assert_eq!(ids(&before), vec![march.clone()]);
+
+    // An offering scheduled ahead of a cursor neither repeats nor hides a row.
+    let one = list(json!({ "first": 1 })).await;
+    let (january, at) = schedule_on(&s, &course, "2035-01-15", "ONLINE", "VAS").await;
+    let next = s
+        .gql(
+            OFFERINGS,
+            json!({ "first": 1, "after": one["pageInfo"]["endCursor"], "p": at }),
+        )
+        .await["data"]["offerings"]
+        .clone();
+    assert_eq!(ids(&next), vec![april.clone()]);
+    assert_eq!(next["totalCount"], 4);
+
+    let by_course = s
+        .gql(
+            "query($c: UUID!, $p: Position) { course(id: $c, atLeastPosition: $p) {
+                offerings(filter: { status: SCHEDULED }, first: 10) { totalCount edges { node { id } } } } }",
+            json!({ "c": course, "p": at }),
+        )
+        .await;
+    let offerings = &by_course["data"]["course"]["offerings"];
+    assert_eq!(
+        ids(offerings),
+        vec![january, march.clone(), april.clone()],
+        "{by_course}"
+    );
+
+    // Refusals are typed, and nothing is listed.
+    for variables in [
+        json!({ "first": 1, "last": 1 }),
+        json!({ "first": 501 }),
+        json!({ "after": "not-a-cursor" }),
+        json!({ "f": { "from": "2035-05-01", "to": "2035-04-01" } }),
+    ] {
+        let body = s.gql(OFFERINGS, variables.clone()).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{variables}: {body}"
+        );
+    }
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn an_employee_sees_their_places_in_every_status() {
+    let s = start().await;
+    let (institution, course) = setup(&s, "Valsts zemes dienests").await;
+    let anna = hire(&s, &institution, "Anna Kalniņa").await;
+    let (requested, _) = schedule_on(&s, &course, "2035-02-01", "ONLINE", "VAS").await;
+    let (enrolled, _) = schedule_on(&s, &course, "2035-03-01", "ONLINE", "VAS").await;
+    assert_eq!(
+        place(&s, "requestPlace", &requested, &anna, json!({})).await["userErrors"],
+        json!([])
+    );
+    assert_eq!(
+        place(&s, "requestPlace", &enrolled, &anna, json!({})).await["userErrors"],
+        json!([])
+    );
+    let approved = place(&s, "approvePlace", &enrolled, &anna, json!({})).await;
+    let places = |status: Value| {
+        let (s, at, anna) = (&s, approved["position"].clone(), anna.clone());
+        async move {
+            s.gql(
+                "query($e: UUID!, $s: [PlaceStatus!], $p: Position) { employee(id: $e, atLeastPosition: $p) {
+                    places(status: $s) { totalCount edges { node { status offering { id } } } } } }",
+                json!({ "e": anna, "s": status, "p": at }),
+            )
+            .await["data"]["employee"]["places"]
+                .clone()
+        }
+    };
+    let every = places(Value::Null).await;
+    let seen: Vec<_> = every["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["node"]["status"].clone(), e["node"]["offering"]["id"].clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (json!("REQUESTED"), json!(requested)),
+            (json!("ENROLLED"), json!(enrolled))
+        ]
+    );
+    assert_eq!(every["totalCount"], 2);
+    let only = places(json!(["ENROLLED", "WAITLISTED"])).await;
+    assert_eq!(
+        (only["totalCount"].clone(), only["edges"].as_array().unwrap().len()),
+        (json!(1), 1)
+    );
     s.shut_down().await;
 }

@@ -131,10 +131,18 @@ pub(crate) mod read_models {
 
     /// Institutions and their budgets (seat costs included).
     pub(crate) const INSTITUTIONS: &[&str] = &[TrainingBudgetProjection::NAME];
-    /// Employees lead to their institution.
-    pub(crate) const EMPLOYEES: &[&str] = &[EmployeeProjection::NAME, TrainingBudgetProjection::NAME];
-    /// Courses lead to their owner institution.
-    pub(crate) const COURSES: &[&str] = &[CourseProjection::NAME, TrainingBudgetProjection::NAME];
+    /// Employees lead to their institution and their places.
+    pub(crate) const EMPLOYEES: &[&str] = &[
+        EmployeeProjection::NAME,
+        TrainingBudgetProjection::NAME,
+        OfferingProjection::NAME,
+    ];
+    /// Courses lead to their owner institution and their offerings.
+    pub(crate) const COURSES: &[&str] = &[
+        CourseProjection::NAME,
+        TrainingBudgetProjection::NAME,
+        OfferingProjection::NAME,
+    ];
     /// Offerings and places lead to courses, employees and institutions.
     pub(crate) const OFFERINGS: &[&str] = &[
         OfferingProjection::NAME,

@@ -1,6 +1,5 @@
 //! The course catalogue over GraphQL.
 
-use async_graphql::connection::{Connection, Edge};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use prasme_commands::{CatalogueCourse, DescribeCourse, RetireCourse, ReviseCourse};
 use prasme_domain::course::OwnerParts;
@@ -12,6 +11,8 @@ use crate::context::{api, read_models, reads};
 use crate::errors::{bad_input, db, text_argument};
 use crate::model::{Institution, Resor, StrategicPriority};
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
+use crate::offering::{list_offerings, Offering, OfferingFilter};
+use crate::paging::{connection, window, Keyed};
 use crate::scalars::Position;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -214,6 +215,29 @@ pub struct Course {
 
 #[ComplexObject]
 impl Course {
+    /// The course's offerings by start date, then id, narrowed by the
+    /// filter; its `course`, if given, must be this course.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]
+    async fn offerings(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OfferingFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Keyed<Offering>> {
+        let filter = filter.unwrap_or_default();
+        if filter.course.is_some_and(|c| c != self.id) {
+            return Err(bad_input("filter.course names another course"));
+        }
+        let filter = OfferingFilter {
+            course: Some(self.id),
+            ..filter
+        };
+        list_offerings(ctx, filter, (first, after, last, before)).await
+    }
+
     async fn owner_institution(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Institution>> {
         let Some(id) = self.owner_institution_id else {
             return Ok(None);
@@ -267,14 +291,17 @@ impl CourseQuery {
         crate::errors::found(course_by_id(ctx, id).await?, "no course has this id")
     }
 
-    /// The catalogue by title, as a Relay connection, with filters.
-    #[graphql(complexity = "page(first, child_complexity)")]
+    /// The catalogue by title, then id, narrowed by the filters; 50 a page
+    /// unless `first` or `last` says.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn courses(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] first: i32,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         priority: Option<StrategicPriority>,
         #[graphql(desc = "A measure such as \"1.1\".")] measure: Option<String>,
         course_type: Option<CourseType>,
@@ -282,17 +309,12 @@ impl CourseQuery {
         competency: Option<String>,
         #[graphql(default)] include_retired: bool,
         at_least_position: Option<Position>,
-    ) -> async_graphql::Result<Connection<String, Course>> {
+    ) -> async_graphql::Result<Keyed<Course>> {
         let api = api(ctx)?;
         api.reach(read_models::COURSES, at_least_position.map(|p| p.0)).await?;
         let measure = measure.map(|m| text_argument("measure", &m)).transpose()?;
         let competency = competency.map(|c| text_argument("competency", &c)).transpose()?;
-        if !(1..=500).contains(&first) {
-            return Err(bad_input("first must be between 1 and 500"));
-        }
-        let after = after
-            .map(|c| Uuid::parse_str(&c).map_err(|_| bad_input("after is not a cursor from this connection")))
-            .transpose()?;
+        let window = window(first, after, last, before, 50)?;
         let filter = CourseFilter {
             priority: priority.map(Into::into),
             measure,
@@ -301,16 +323,7 @@ impl CourseQuery {
             competency,
             include_retired,
         };
-        let mut rows = read::courses(&*reads(ctx).await?, &filter, after, i64::from(first) + 1)
-            .await
-            .map_err(db)?;
-        let has_next = rows.len() > first as usize;
-        rows.truncate(first as usize);
-        let mut connection = Connection::new(after.is_some(), has_next);
-        for r in rows {
-            let c = Course::from(r);
-            connection.edges.push(Edge::new(c.id.to_string(), c));
-        }
-        Ok(connection)
+        let page = read::courses(&*reads(ctx).await?, &filter, &window).await.map_err(db)?;
+        Ok(connection(&window, page, Course::from))
     }
 }

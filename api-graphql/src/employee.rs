@@ -2,20 +2,22 @@
 //! personal data that is sealed on the way in, opened on the way out, and
 //! gone for good once erased.
 
-use async_graphql::connection::{Connection, Edge};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use prasme_commands::{
     AssignManager, ChangeEmployeeRole, EraseEmployeePersonalData, HireEmployee, RecordEmployeeLeft, TransferEmployee,
 };
 use prasme_domain::employee as domain;
 use prasme_projections::employee::read::{self, EmployeeRow};
+use prasme_projections::offering::read as offering_read;
 use uuid::Uuid;
 
 use crate::complexity::page;
 use crate::context::{api, read_models, reads};
-use crate::errors::{bad_input, db, UserError};
+use crate::errors::{db, UserError};
 use crate::model::Institution;
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
+use crate::offering::{Place, PlaceStatus};
+use crate::paging::{connection, window, Keyed};
 use crate::scalars::{Date, Position};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -81,6 +83,27 @@ impl Employee {
             Some(id) => employee_by_id(ctx, id).await,
             None => Ok(None),
         }
+    }
+
+    /// The employee's places in these statuses (every status when none is
+    /// given), by the offering's start date; 50 a page unless `first` or
+    /// `last` says.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]
+    async fn places(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<Vec<PlaceStatus>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Keyed<Place>> {
+        let window = window(first, after, last, before, 50)?;
+        let statuses: Vec<_> = status.into_iter().flatten().map(Into::into).collect();
+        let page = offering_read::employee_places(&*reads(ctx).await?, self.id, &statuses, &window)
+            .await
+            .map_err(db)?;
+        Ok(connection(&window, page, Place::from))
     }
 
     /// Null once erased.
@@ -149,36 +172,29 @@ impl EmployeeQuery {
         crate::errors::found(employee_by_id(ctx, id).await?, "no employee has this id")
     }
 
-    /// An institution's employees (current and former), as a Relay connection.
-    #[graphql(complexity = "page(first, child_complexity)")]
+    /// An institution's employees, current and former, by id; 50 a page
+    /// unless `first` or `last` says.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn employees(
         &self,
         ctx: &Context<'_>,
         institution_id: Uuid,
-        #[graphql(default = 50)] first: i32,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         at_least_position: Option<Position>,
-    ) -> async_graphql::Result<Connection<String, Employee>> {
+    ) -> async_graphql::Result<Keyed<Employee>> {
         let api = api(ctx)?;
         api.reach(read_models::EMPLOYEES, at_least_position.map(|p| p.0))
             .await?;
         crate::query::require_institution(ctx, institution_id).await?;
-        if !(1..=500).contains(&first) {
-            return Err(bad_input("first must be between 1 and 500"));
-        }
-        let after = after
-            .map(|c| Uuid::parse_str(&c).map_err(|_| bad_input("after is not a cursor from this connection")))
-            .transpose()?;
-        let mut rows = read::employees_of(&*reads(ctx).await?, institution_id, after, i64::from(first) + 1)
+        let window = window(first, after, last, before, 50)?;
+        let page = read::employees_of(&*reads(ctx).await?, institution_id, &window)
             .await
             .map_err(db)?;
-        let has_next = rows.len() > first as usize;
-        rows.truncate(first as usize);
-        let mut connection = Connection::new(after.is_some(), has_next);
-        connection
-            .edges
-            .extend(rows.into_iter().map(|r| Edge::new(r.id.to_string(), Employee::from(r))));
-        Ok(connection)
+        Ok(connection(&window, page, Employee::from))
     }
 }
 

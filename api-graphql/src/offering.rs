@@ -1,23 +1,22 @@
 //! Offerings and the enrolment lifecycle over GraphQL, with rosters,
 //! transcripts and certificate verification.
 
-use async_graphql::connection::Connection;
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use prasme_commands::{
     CancelOffering, ChangeOfferingCapacity, GiveFeedback, PlaceChange, PlaceId, RecordAttendance, RecordCompletion,
     ScheduleOffering, SubstituteParticipant,
 };
 use prasme_domain::offering::{Completion, Feedback, Schedule};
-use prasme_projections::offering::read::{self, PlaceRow};
+use prasme_projections::offering::read::{self, OfferingFilter as Filter, OfferingRow, PlaceRow};
 use uuid::Uuid;
 
 use crate::complexity::page;
 use crate::context::{api, read_models, reads};
 use crate::course::{course_by_id, Course};
 use crate::employee::{employee_by_id, Employee};
-use crate::errors::{db, text_argument};
+use crate::errors::{bad_input, db, text_argument};
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
-use crate::paging::offset_page;
+use crate::paging::{connection, window, Keyed};
 use crate::scalars::{Cents, Date, Position};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -102,10 +101,6 @@ impl From<PlaceRow> for Place {
     }
 }
 
-fn places(rows: Vec<PlaceRow>) -> Vec<Place> {
-    rows.into_iter().map(Into::into).collect()
-}
-
 #[ComplexObject]
 impl Place {
     async fn employee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
@@ -141,16 +136,20 @@ impl Offering {
         })
     }
 
-    /// Every place: enrolled first, then the waitlist in its order, then the rest.
-    #[graphql(complexity = "page(first, child_complexity)")]
+    /// Every place: enrolled first, then the waitlist in its order, then
+    /// requests, then the rest; 100 a page unless `first` or `last` says.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(100), child_complexity)")]
     async fn roster(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 100)] first: i32,
+        first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Place>> {
-        let rows = read::roster(&*reads(ctx).await?, self.id).await.map_err(db)?;
-        offset_page(places(rows), first, after)
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Keyed<Place>> {
+        let window = window(first, after, last, before, 100)?;
+        let page = read::roster(&*reads(ctx).await?, self.id, &window).await.map_err(db)?;
+        Ok(connection(&window, page, Place::from))
     }
 }
 
@@ -174,19 +173,24 @@ async fn offering_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Op
 }
 
 pub(crate) async fn load_offering(pool: &sqlx::PgPool, id: Uuid) -> async_graphql::Result<Option<Offering>> {
-    let row = read::offering(pool, id).await.map_err(db)?;
-    Ok(row.map(|r| Offering {
-        id: r.id,
-        starts_on: Date(r.starts_on),
-        ends_on: Date(r.ends_on),
-        format: r.format.into(),
-        capacity: r.capacity,
-        cost_per_participant_cents: Cents(r.cost_per_participant.0),
-        organiser: r.organiser,
-        cancelled: r.cancelled,
-        cancel_reason: r.cancel_reason,
-        course_id: r.course_id,
-    }))
+    Ok(read::offering(pool, id).await.map_err(db)?.map(Into::into))
+}
+
+impl From<OfferingRow> for Offering {
+    fn from(r: OfferingRow) -> Self {
+        Offering {
+            id: r.id,
+            starts_on: Date(r.starts_on),
+            ends_on: Date(r.ends_on),
+            format: r.format.into(),
+            capacity: r.capacity,
+            cost_per_participant_cents: Cents(r.cost_per_participant.0),
+            organiser: r.organiser,
+            cancelled: r.cancelled,
+            cancel_reason: r.cancel_reason,
+            course_id: r.course_id,
+        }
+    }
 }
 
 /// An employee's completed learning.
@@ -194,31 +198,91 @@ pub(crate) async fn load_offering(pool: &sqlx::PgPool, id: Uuid) -> async_graphq
 #[graphql(complex)]
 pub struct Transcript {
     #[graphql(skip)]
-    pub all: Vec<Place>,
+    pub employee_id: Uuid,
     /// Learning time of every completion, passed or not.
     pub total_minutes: i64,
 }
 
 #[ComplexObject]
 impl Transcript {
-    /// Completions, passed or failed, revoked ones excluded, newest first.
-    #[graphql(complexity = "page(first, child_complexity)")]
+    /// Completions, passed or failed, revoked ones excluded, newest first;
+    /// 100 a page unless `first` or `last` says.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(100), child_complexity)")]
     async fn completions(
         &self,
-        #[graphql(default = 100)] first: i32,
+        ctx: &Context<'_>,
+        first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Place>> {
-        offset_page(self.all.clone(), first, after)
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Keyed<Place>> {
+        let window = window(first, after, last, before, 100)?;
+        let page = read::completions(&*reads(ctx).await?, self.employee_id, &window)
+            .await
+            .map_err(db)?;
+        Ok(connection(&window, page, Place::from))
     }
 }
 
 pub(crate) async fn load_transcript(pool: &sqlx::PgPool, employee_id: Uuid) -> async_graphql::Result<Transcript> {
-    let completions = places(read::completions(pool, employee_id).await.map_err(db)?);
-    let total_minutes = completions.iter().map(|p| i64::from(p.minutes.unwrap_or(0))).sum();
     Ok(Transcript {
-        all: completions,
-        total_minutes,
+        employee_id,
+        total_minutes: read::completed_minutes(pool, employee_id).await.map_err(db)?,
     })
+}
+
+/// Whether an offering still runs.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum OfferingStatus {
+    /// Scheduled and not cancelled, whether it is still ahead or already over.
+    Scheduled,
+    Cancelled,
+}
+
+/// Which offerings to list; every field narrows the list, and an absent one does not.
+#[derive(InputObject, Default)]
+pub struct OfferingFilter {
+    /// Offerings of this course.
+    pub course: Option<Uuid>,
+    /// Starting on or after this day.
+    pub from: Option<Date>,
+    /// Starting on or before this day.
+    pub to: Option<Date>,
+    pub format: Option<OfferingFormat>,
+    pub status: Option<OfferingStatus>,
+    /// The organiser's name, in any letter case, e.g. "VAS".
+    pub organiser: Option<String>,
+}
+
+/// Offerings by start date, then id, as a connection; 50 a page unless
+/// `first` or `last` says.
+pub(crate) async fn list_offerings(
+    ctx: &Context<'_>,
+    filter: OfferingFilter,
+    paging: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+) -> async_graphql::Result<Keyed<Offering>> {
+    let (first, after, last, before) = paging;
+    let window = window(first, after, last, before, 50)?;
+    if let (Some(from), Some(to)) = (&filter.from, &filter.to) {
+        if from.0 > to.0 {
+            return Err(bad_input("filter.from must not be after filter.to"));
+        }
+    }
+    let filter = Filter {
+        course: filter.course,
+        from: filter.from.map(|d| d.0),
+        to: filter.to.map(|d| d.0),
+        format: filter.format.map(Into::into),
+        cancelled: filter.status.map(|s| s == OfferingStatus::Cancelled),
+        organiser: filter
+            .organiser
+            .map(|o| text_argument("filter.organiser", &o))
+            .transpose()?,
+    };
+    let page = read::offerings(&*reads(ctx).await?, &filter, &window)
+        .await
+        .map_err(db)?;
+    Ok(connection(&window, page, Offering::from))
 }
 
 #[derive(Default)]
@@ -236,6 +300,25 @@ impl OfferingQuery {
             .reach(read_models::OFFERINGS, at_least_position.map(|p| p.0))
             .await?;
         crate::errors::found(offering_by_id(ctx, id).await?, "no offering has this id")
+    }
+
+    /// Offerings by start date, then id, narrowed by the filter.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn offerings(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OfferingFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        at_least_position: Option<Position>,
+    ) -> async_graphql::Result<Keyed<Offering>> {
+        api(ctx)?
+            .reach(read_models::OFFERINGS, at_least_position.map(|p| p.0))
+            .await?;
+        list_offerings(ctx, filter.unwrap_or_default(), (first, after, last, before)).await
     }
 
     async fn transcript(

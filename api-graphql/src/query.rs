@@ -1,20 +1,17 @@
-use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object};
 use prasme_domain::reference as domain;
 use uuid::Uuid;
 
 use crate::complexity::page;
 use crate::context::{api, read_models, reads};
-use crate::errors::{bad_input, db, found, not_found, year_argument};
+use crate::errors::{db, found, not_found, year_argument};
 use crate::model::{
     BudgetSummary, Institution, InstitutionBudget, InstitutionKind, ProjectionStatus, Resor, ResorBudget, ResorInfo,
     TrainingBudgetReport,
 };
+use crate::paging::{connection, window, Keyed};
 use crate::scalars::Position;
 use prasme_projections::budget::read::{self, InstitutionFilter};
-
-const DEFAULT_PAGE: i32 = 50;
-const MAX_PAGE: i32 = 500;
 
 #[derive(Default)]
 pub struct InstitutionQuery;
@@ -45,55 +42,34 @@ impl InstitutionQuery {
         found(row.map(Into::into), "no institution has this id")
     }
 
-    /// Institutions by name, as a Relay connection (forward pagination).
-    #[graphql(complexity = "page(first, child_complexity)")]
+    /// Institutions by name, then id, narrowed by kind and resor; 50 a page
+    /// unless `first` or `last` says.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn institutions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] first: i32,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         kind: Option<InstitutionKind>,
         resor: Option<Resor>,
         at_least_position: Option<Position>,
-    ) -> async_graphql::Result<Connection<String, Institution>> {
+    ) -> async_graphql::Result<Keyed<Institution>> {
         let api = api(ctx)?;
         api.reach(read_models::INSTITUTIONS, at_least_position.map(|p| p.0))
             .await?;
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(bad_input(format!(
-                "first must be between 1 and {MAX_PAGE} (default {DEFAULT_PAGE})"
-            )));
-        }
-        let not_a_cursor = || bad_input("after is not a cursor from this connection");
-        let after = after
-            .map(|c| Uuid::parse_str(&c).map_err(|_| not_a_cursor()))
-            .transpose()?;
-        if let Some(id) = after {
-            // Institutions are never removed, so an unknown cursor is a wrong one.
-            if read::institution_by_id(&*reads(ctx).await?, id)
-                .await
-                .map_err(db)?
-                .is_none()
-            {
-                return Err(not_a_cursor());
-            }
-        }
+        let window = window(first, after, last, before, 50)?;
         let filter = InstitutionFilter {
             kind: kind.map(Into::into),
             resor: resor.map(Into::into),
             id: None,
         };
-        let mut rows = read::institutions_page(&*reads(ctx).await?, &filter, after, i64::from(first) + 1)
+        let page = read::institutions_page(&*reads(ctx).await?, &filter, &window)
             .await
             .map_err(db)?;
-        let has_next = rows.len() > first as usize;
-        rows.truncate(first as usize);
-        let mut connection = Connection::new(after.is_some(), has_next);
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|r| Edge::new(r.id.to_string(), Institution::from(r))),
-        );
-        Ok(connection)
+        Ok(connection(&window, page, Institution::from))
     }
 
     /// The training budget of `year` against the 5 %-of-payroll rule: per

@@ -6,6 +6,7 @@ pub mod budget;
 pub mod course;
 pub mod employee;
 pub mod offering;
+pub mod page;
 mod rebuild;
 mod runner;
 mod staged;

@@ -12,6 +12,8 @@ use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::page::{Page, Window};
+
 #[derive(Debug, Clone)]
 pub struct InstitutionRow {
     pub id: Uuid,
@@ -112,28 +114,47 @@ pub struct InstitutionFilter {
     pub id: Option<Uuid>,
 }
 
-/// A page ordered by (name, id), starting after the institution `after`.
+/// Institutions are listed by name, then id.
+pub type InstitutionKey = (String, Uuid);
+
+/// A window of the institutions the filter lets through, by name.
 pub async fn institutions_page(
     pool: &PgPool,
     filter: &InstitutionFilter,
-    after: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<InstitutionRow>, sqlx::Error> {
+    window: &Window<InstitutionKey>,
+) -> Result<Page<InstitutionKey, InstitutionRow>, sqlx::Error> {
     let rows: Vec<InstitutionRecord> = sqlx::query_as(&format!(
         "SELECT {INSTITUTION_COLUMNS} FROM rm_institution i
           WHERE ($1::text IS NULL OR i.kind = $1)
             AND ($2::text IS NULL OR i.resor = $2)
-            AND ($3::uuid IS NULL OR (i.name, i.id) > (SELECT a.name, a.id FROM rm_institution a WHERE a.id = $3))
-          ORDER BY i.name, i.id
-          LIMIT $4"
+            AND ($3::text IS NULL OR (i.name, i.id) > ($3, $4))
+            AND ($5::text IS NULL OR (i.name, i.id) < ($5, $6))
+          ORDER BY i.name {d}, i.id {d}
+          LIMIT $7",
+        d = window.direction()
     ))
     .bind(filter.kind.as_ref().map(wire))
     .bind(filter.resor.as_ref().map(wire))
-    .bind(after)
-    .bind(limit)
+    .bind(window.after.as_ref().map(|k| &k.0))
+    .bind(window.after.as_ref().map(|k| k.1))
+    .bind(window.before.as_ref().map(|k| &k.0))
+    .bind(window.before.as_ref().map(|k| k.1))
+    .bind(window.limit)
     .fetch_all(pool)
     .await?;
-    rows.into_iter().map(institution).collect()
+    let total = sqlx::query_scalar(
+        "SELECT count(*) FROM rm_institution i
+          WHERE ($1::text IS NULL OR i.kind = $1) AND ($2::text IS NULL OR i.resor = $2)",
+    )
+    .bind(filter.kind.as_ref().map(wire))
+    .bind(filter.resor.as_ref().map(wire))
+    .fetch_one(pool)
+    .await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| institution(r).map(|i| ((i.name.clone(), i.id), i)))
+        .collect::<Result<_, _>>()?;
+    Ok(Page { rows, total })
 }
 
 /// Every matching institution's budget line for `year`, including those

@@ -6,6 +6,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use crate::page::{Page, Window};
 use crate::ReadError;
 
 pub struct CourseRow {
@@ -86,34 +87,60 @@ pub async fn course_by_id(pool: &PgPool, id: Uuid) -> Result<Option<CourseRow>, 
     row.as_ref().map(course).transpose()
 }
 
-/// Up to `limit` courses by title after the course `after`, that pass `filter`.
+/// Courses are listed by title, then id.
+pub type CourseKey = (String, Uuid);
+
+const COURSE_FILTER: &str = "($1::int IS NULL OR c.priority = $1)
+    AND ($2::text IS NULL OR $2 = ANY (c.measures))
+    AND ($3::text IS NULL OR c.course_type = $3)
+    AND ($4::text IS NULL OR c.owner_level = $4)
+    AND ($5::text IS NULL OR $5 = ANY (c.competencies))
+    AND ($6 OR NOT c.retired)";
+
+/// `COURSE_FILTER`'s parameters, $1 to $6.
+fn bind_filter<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    filter: &'q CourseFilter,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    query
+        .bind(filter.priority.map(|p| i32::from(p.number())))
+        .bind(filter.measure.as_deref())
+        .bind(filter.course_type.map(|t| wire_name(&t)))
+        .bind(filter.owner_level.map(|l| wire_name(&l)))
+        .bind(filter.competency.as_deref())
+        .bind(filter.include_retired)
+}
+
+/// A window of the catalogue the filter lets through, by title.
 pub async fn courses(
     pool: &PgPool,
     filter: &CourseFilter,
-    after: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<CourseRow>, ReadError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COURSE_COLUMNS} FROM rm_course c
-          WHERE ($1::int IS NULL OR c.priority = $1)
-            AND ($2::text IS NULL OR $2 = ANY (c.measures))
-            AND ($3::text IS NULL OR c.course_type = $3)
-            AND ($4::text IS NULL OR c.owner_level = $4)
-            AND ($5::text IS NULL OR $5 = ANY (c.competencies))
-            AND ($6 OR NOT c.retired)
-            AND ($7::uuid IS NULL OR (c.title, c.id) > (SELECT a.title, a.id FROM rm_course a WHERE a.id = $7))
-          ORDER BY c.title, c.id
-          LIMIT $8"
-    ))
-    .bind(filter.priority.map(|p| i32::from(p.number())))
-    .bind(&filter.measure)
-    .bind(filter.course_type.map(|t| wire_name(&t)))
-    .bind(filter.owner_level.map(|l| wire_name(&l)))
-    .bind(&filter.competency)
-    .bind(filter.include_retired)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(course).collect()
+    window: &Window<CourseKey>,
+) -> Result<Page<CourseKey, CourseRow>, ReadError> {
+    let page = format!(
+        "SELECT {COURSE_COLUMNS} FROM rm_course c WHERE {COURSE_FILTER}
+            AND ($7::text IS NULL OR (c.title, c.id) > ($7, $8))
+            AND ($9::text IS NULL OR (c.title, c.id) < ($9, $10))
+          ORDER BY c.title {d}, c.id {d}
+          LIMIT $11",
+        d = window.direction()
+    );
+    let rows = bind_filter(sqlx::query(&page), filter)
+        .bind(window.after.as_ref().map(|k| &k.0))
+        .bind(window.after.as_ref().map(|k| k.1))
+        .bind(window.before.as_ref().map(|k| &k.0))
+        .bind(window.before.as_ref().map(|k| k.1))
+        .bind(window.limit)
+        .fetch_all(pool)
+        .await?;
+    let count = format!("SELECT count(*) FROM rm_course c WHERE {COURSE_FILTER}");
+    let total = bind_filter(sqlx::query(&count), filter)
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+    let rows = rows
+        .iter()
+        .map(|r| course(r).map(|c| ((c.title.clone(), c.id), c)))
+        .collect::<Result<_, _>>()?;
+    Ok(Page { rows, total })
 }

@@ -8,6 +8,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use crate::page::{Page, Window};
 use crate::ReadError;
 
 pub struct EmployeeRow {
@@ -64,22 +65,31 @@ pub async fn employee_by_id(pool: &PgPool, id: Uuid) -> Result<Option<EmployeeRo
     row.as_ref().map(employee).transpose()
 }
 
-/// Up to `limit` of an institution's employees (current and former) by id, after `after`.
+/// A window of an institution's employees, current and former, by id.
 pub async fn employees_of(
     pool: &PgPool,
     institution: Uuid,
-    after: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<EmployeeRow>, ReadError> {
+    window: &Window<Uuid>,
+) -> Result<Page<Uuid, EmployeeRow>, ReadError> {
     let rows = sqlx::query(&format!(
         "SELECT {EMPLOYEE_COLUMNS} FROM rm_employee
-          WHERE institution_id = $1 AND ($2::uuid IS NULL OR id > $2)
-          ORDER BY id LIMIT $3"
+          WHERE institution_id = $1 AND ($2::uuid IS NULL OR id > $2) AND ($3::uuid IS NULL OR id < $3)
+          ORDER BY id {d} LIMIT $4",
+        d = window.direction()
     ))
     .bind(institution)
-    .bind(after)
-    .bind(limit)
+    .bind(window.after)
+    .bind(window.before)
+    .bind(window.limit)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(employee).collect()
+    let total = sqlx::query_scalar("SELECT count(*) FROM rm_employee WHERE institution_id = $1")
+        .bind(institution)
+        .fetch_one(pool)
+        .await?;
+    let rows = rows
+        .iter()
+        .map(|r| employee(r).map(|e| (e.id, e)))
+        .collect::<Result<_, _>>()?;
+    Ok(Page { rows, total })
 }

@@ -8,6 +8,7 @@ use prasme_domain::Cents;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use crate::page::{Page, Window};
 use crate::ReadError;
 
 pub struct OfferingRow {
@@ -78,29 +79,100 @@ fn place(row: &sqlx::postgres::PgRow) -> Result<PlaceRow, ReadError> {
     })
 }
 
-pub async fn offering(pool: &PgPool, id: Uuid) -> Result<Option<OfferingRow>, ReadError> {
-    let row = sqlx::query(
-        "SELECT id, course_id, starts_on, ends_on, format, capacity, cost_cents, organiser, cancelled, cancel_reason
-           FROM rm_offering WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    row.map(|r| {
-        Ok(OfferingRow {
-            id: r.try_get("id")?,
-            course_id: r.try_get("course_id")?,
-            starts_on: r.try_get("starts_on")?,
-            ends_on: r.try_get("ends_on")?,
-            format: decoded("rm_offering", r.try_get("format")?)?,
-            capacity: r.try_get("capacity")?,
-            cost_per_participant: Cents(r.try_get("cost_cents")?),
-            organiser: r.try_get("organiser")?,
-            cancelled: r.try_get("cancelled")?,
-            cancel_reason: r.try_get("cancel_reason")?,
-        })
+const OFFERING_COLUMNS: &str =
+    "id, course_id, starts_on, ends_on, format, capacity, cost_cents, organiser, cancelled, cancel_reason";
+
+fn offering_row(r: &sqlx::postgres::PgRow) -> Result<OfferingRow, ReadError> {
+    Ok(OfferingRow {
+        id: r.try_get("id")?,
+        course_id: r.try_get("course_id")?,
+        starts_on: r.try_get("starts_on")?,
+        ends_on: r.try_get("ends_on")?,
+        format: decoded("rm_offering", r.try_get("format")?)?,
+        capacity: r.try_get("capacity")?,
+        cost_per_participant: Cents(r.try_get("cost_cents")?),
+        organiser: r.try_get("organiser")?,
+        cancelled: r.try_get("cancelled")?,
+        cancel_reason: r.try_get("cancel_reason")?,
     })
-    .transpose()
+}
+
+pub async fn offering(pool: &PgPool, id: Uuid) -> Result<Option<OfferingRow>, ReadError> {
+    let row = sqlx::query(&format!("SELECT {OFFERING_COLUMNS} FROM rm_offering WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(offering_row).transpose()
+}
+
+/// What offerings may be narrowed by; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct OfferingFilter {
+    pub course: Option<Uuid>,
+    /// Starting on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Starting on or before this day.
+    pub to: Option<NaiveDate>,
+    pub format: Option<OfferingFormat>,
+    /// Only cancelled offerings (true), or only those not cancelled (false).
+    pub cancelled: Option<bool>,
+    /// The organiser's name, in any letter case.
+    pub organiser: Option<String>,
+}
+
+/// Offerings are listed by start date, then id.
+pub type OfferingKey = (NaiveDate, Uuid);
+
+const OFFERING_FILTER: &str = "($1::uuid IS NULL OR course_id = $1)
+    AND ($2::date IS NULL OR starts_on >= $2) AND ($3::date IS NULL OR starts_on <= $3)
+    AND ($4::text IS NULL OR format = $4) AND ($5::boolean IS NULL OR cancelled = $5)
+    AND ($6::text IS NULL OR lower(organiser) = lower($6))";
+
+/// `OFFERING_FILTER`'s parameters, $1 to $6.
+fn bind_filter<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    filter: &'q OfferingFilter,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    query
+        .bind(filter.course)
+        .bind(filter.from)
+        .bind(filter.to)
+        .bind(filter.format.map(|f| wire_name(&f)))
+        .bind(filter.cancelled)
+        .bind(filter.organiser.as_deref())
+}
+
+/// A window of the offerings the filter lets through, by start date.
+pub async fn offerings(
+    pool: &PgPool,
+    filter: &OfferingFilter,
+    window: &Window<OfferingKey>,
+) -> Result<Page<OfferingKey, OfferingRow>, ReadError> {
+    let page = format!(
+        "SELECT {OFFERING_COLUMNS} FROM rm_offering WHERE {OFFERING_FILTER}
+            AND ($7::date IS NULL OR (starts_on, id) > ($7, $8))
+            AND ($9::date IS NULL OR (starts_on, id) < ($9, $10))
+          ORDER BY starts_on {d}, id {d} LIMIT $11",
+        d = window.direction()
+    );
+    let rows = bind_filter(sqlx::query(&page), filter)
+        .bind(window.after.map(|k| k.0))
+        .bind(window.after.map(|k| k.1))
+        .bind(window.before.map(|k| k.0))
+        .bind(window.before.map(|k| k.1))
+        .bind(window.limit)
+        .fetch_all(pool)
+        .await?;
+    let count = format!("SELECT count(*) FROM rm_offering WHERE {OFFERING_FILTER}");
+    let total: i64 = bind_filter(sqlx::query(&count), filter)
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+    let rows = rows
+        .iter()
+        .map(|r| offering_row(r).map(|o| ((o.starts_on, o.id), o)))
+        .collect::<Result<_, _>>()?;
+    Ok(Page { rows, total })
 }
 
 pub async fn enrolled_count(pool: &PgPool, offering: Uuid) -> Result<i64, ReadError> {
@@ -130,34 +202,156 @@ pub async fn feedback_summary(pool: &PgPool, offering: Uuid) -> Result<FeedbackS
     .await?)
 }
 
-/// Every place: enrolled first, then the waitlist in its order, then requests, then the rest.
-pub async fn roster(pool: &PgPool, offering: Uuid) -> Result<Vec<PlaceRow>, ReadError> {
+/// A roster lists enrolled places first, then the waitlist in its order,
+/// then requests, then the rest, each by employee id.
+pub type RosterKey = (i32, i64, Uuid);
+
+/// A window of an offering's roster.
+pub async fn roster(
+    pool: &PgPool,
+    offering: Uuid,
+    window: &Window<RosterKey>,
+) -> Result<Page<RosterKey, PlaceRow>, ReadError> {
     let order: Vec<String> = [PlaceStatus::Enrolled, PlaceStatus::Waitlisted, PlaceStatus::Requested]
         .iter()
         .map(wire_name)
         .collect();
+    // A place without a waitlist position sorts after every waitlisted one.
     let rows = sqlx::query(&format!(
-        "SELECT {PLACE_COLUMNS} FROM rm_place WHERE offering_id = $1
-          ORDER BY coalesce(array_position($2, status), 4), waitlisted_at NULLS LAST, employee_id"
+        "SELECT * FROM (SELECT {PLACE_COLUMNS}, coalesce(array_position($2::text[], status), 4) AS rank,
+                               coalesce(waitlisted_at, 9223372036854775807) AS queued
+                          FROM rm_place WHERE offering_id = $1) p
+          WHERE ($3::int IS NULL OR (rank, queued, employee_id) > ($3, $4, $5))
+            AND ($6::int IS NULL OR (rank, queued, employee_id) < ($6, $7, $8))
+          ORDER BY rank {d}, queued {d}, employee_id {d} LIMIT $9",
+        d = window.direction()
     ))
     .bind(offering)
     .bind(order)
+    .bind(window.after.map(|k| k.0))
+    .bind(window.after.map(|k| k.1))
+    .bind(window.after.map(|k| k.2))
+    .bind(window.before.map(|k| k.0))
+    .bind(window.before.map(|k| k.1))
+    .bind(window.before.map(|k| k.2))
+    .bind(window.limit)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(place).collect()
+    let total = sqlx::query_scalar("SELECT count(*) FROM rm_place WHERE offering_id = $1")
+        .bind(offering)
+        .fetch_one(pool)
+        .await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                (r.try_get("rank")?, r.try_get("queued")?, r.try_get("employee_id")?),
+                place(r)?,
+            ))
+        })
+        .collect::<Result<_, ReadError>>()?;
+    Ok(Page { rows, total })
 }
 
-/// The employee's completions, passed or failed, revoked ones excluded, newest first.
-pub async fn completions(pool: &PgPool, employee: Uuid) -> Result<Vec<PlaceRow>, ReadError> {
+/// Completions are listed newest first: by how many days before 2000-01-01
+/// they were completed (a negative count for every real one), then by offering.
+pub type CompletionKey = (i32, Uuid);
+
+/// A window of the employee's completions, passed or failed, revoked ones
+/// excluded, newest first.
+pub async fn completions(
+    pool: &PgPool,
+    employee: Uuid,
+    window: &Window<CompletionKey>,
+) -> Result<Page<CompletionKey, PlaceRow>, ReadError> {
     let rows = sqlx::query(&format!(
-        "SELECT {PLACE_COLUMNS} FROM rm_place
-          WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked
-          ORDER BY completed_on DESC, offering_id"
+        "SELECT * FROM (SELECT {PLACE_COLUMNS}, DATE '2000-01-01' - completed_on AS age
+                          FROM rm_place WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked) p
+          WHERE ($2::int IS NULL OR (age, offering_id) > ($2, $3))
+            AND ($4::int IS NULL OR (age, offering_id) < ($4, $5))
+          ORDER BY age {d}, offering_id {d} LIMIT $6",
+        d = window.direction()
     ))
     .bind(employee)
+    .bind(window.after.map(|k| k.0))
+    .bind(window.after.map(|k| k.1))
+    .bind(window.before.map(|k| k.0))
+    .bind(window.before.map(|k| k.1))
+    .bind(window.limit)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(place).collect()
+    let total = sqlx::query_scalar(
+        "SELECT count(*) FROM rm_place WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked",
+    )
+    .bind(employee)
+    .fetch_one(pool)
+    .await?;
+    let rows = rows
+        .iter()
+        .map(|r| Ok(((r.try_get("age")?, r.try_get("offering_id")?), place(r)?)))
+        .collect::<Result<_, ReadError>>()?;
+    Ok(Page { rows, total })
+}
+
+/// The learning time of all the employee's completions, passed or failed,
+/// revoked ones excluded.
+pub async fn completed_minutes(pool: &PgPool, employee: Uuid) -> Result<i64, ReadError> {
+    let minutes: Option<i64> = sqlx::query_scalar(
+        "SELECT sum(minutes)::bigint FROM rm_place
+          WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked",
+    )
+    .bind(employee)
+    .fetch_one(pool)
+    .await?;
+    Ok(minutes.unwrap_or(0))
+}
+
+/// An employee's places are listed by the offering's start date, then the offering.
+pub type EmployeePlaceKey = (NaiveDate, Uuid);
+
+/// A window of the employee's places in the given statuses (all when none
+/// is given), by the offering's start date.
+pub async fn employee_places(
+    pool: &PgPool,
+    employee: Uuid,
+    statuses: &[PlaceStatus],
+    window: &Window<EmployeePlaceKey>,
+) -> Result<Page<EmployeePlaceKey, PlaceRow>, ReadError> {
+    let statuses: Option<Vec<String>> = (!statuses.is_empty()).then(|| statuses.iter().map(wire_name).collect());
+    let rows = sqlx::query(&format!(
+        "SELECT {columns}, o.starts_on FROM rm_place p JOIN rm_offering o ON o.id = p.offering_id
+          WHERE p.employee_id = $1 AND ($2::text[] IS NULL OR p.status = ANY ($2))
+            AND ($3::date IS NULL OR (o.starts_on, p.offering_id) > ($3, $4))
+            AND ($5::date IS NULL OR (o.starts_on, p.offering_id) < ($5, $6))
+          ORDER BY o.starts_on {d}, p.offering_id {d} LIMIT $7",
+        columns = PLACE_COLUMNS
+            .split(", ")
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        d = window.direction()
+    ))
+    .bind(employee)
+    .bind(&statuses)
+    .bind(window.after.map(|k| k.0))
+    .bind(window.after.map(|k| k.1))
+    .bind(window.before.map(|k| k.0))
+    .bind(window.before.map(|k| k.1))
+    .bind(window.limit)
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query_scalar(
+        "SELECT count(*) FROM rm_place WHERE employee_id = $1 AND ($2::text[] IS NULL OR status = ANY ($2))",
+    )
+    .bind(employee)
+    .bind(&statuses)
+    .fetch_one(pool)
+    .await?;
+    let rows = rows
+        .iter()
+        .map(|r| Ok(((r.try_get("starts_on")?, r.try_get("offering_id")?), place(r)?)))
+        .collect::<Result<_, ReadError>>()?;
+    Ok(Page { rows, total })
 }
 
 /// The completion a certificate number stands for (numbers are upper case).

@@ -1,0 +1,36 @@
+//! Keyset windows. A reader returns the rows after and before a key, read
+//! from the start or from the end of its order, so that a page keeps its
+//! place while rows are added or removed ahead of it (an offer scheduled, a
+//! place enrolled): an offset would skip or repeat rows then.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window<K> {
+    /// Only rows whose key sorts after this one.
+    pub after: Option<K>,
+    /// Only rows whose key sorts before this one.
+    pub before: Option<K>,
+    /// How many rows to read: one more than the page holds, which tells
+    /// whether the list goes on.
+    pub limit: i64,
+    /// Read from the end of the order (`last`): the rows come nearest the
+    /// end first.
+    pub from_end: bool,
+}
+
+impl<K> Window<K> {
+    /// The SQL direction of the read.
+    pub(crate) fn direction(&self) -> &'static str {
+        if self.from_end {
+            "DESC"
+        } else {
+            "ASC"
+        }
+    }
+}
+
+/// A reader's page: the rows with their keys, in the window's reading
+/// order, and how many rows the whole list holds under the same filters.
+pub struct Page<K, R> {
+    pub rows: Vec<(K, R)>,
+    pub total: i64,
+}
