@@ -1324,3 +1324,78 @@ async fn unknown_ids_in_queries_are_null_with_not_found() {
     }
     s.shut_down().await;
 }
+
+/// GraphiQL in headless Chromium, with every address but 127.0.0.1 refused
+/// (as on a closed network): the page loads from files embedded in the
+/// binary, reads the schema and runs a query typed into its editor.
+/// `scripts/test` installs Chromium and playwright-core (`tests/browser`).
+#[tokio::test]
+async fn graphiql_loads_the_schema_and_runs_a_query_with_no_network_but_the_server() {
+    let s = start().await;
+    let registered = s
+        .mutate(
+            REGISTER,
+            json!({ "input": { "name": "Valsts kanceleja", "kind": "STATE", "resor": "VK" } }),
+        )
+        .await;
+    let browser = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    assert!(
+        browser.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is missing: scripts/test installs it, and Chromium, before the tests"
+    );
+    let query = format!(
+        "{{ institutions(first: 5, atLeastPosition: {}) {{ totalCount edges {{ node {{ name }} }} }} }}",
+        registered["position"]
+    );
+    let run = tokio::process::Command::new("node")
+        .arg("graphiql.mjs")
+        .arg(format!("http://{}", s.addr))
+        .arg(query)
+        .current_dir(&browser)
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("one JSON line");
+    assert_eq!(seen["outside"], json!([]), "nothing but the server was asked for");
+    assert_eq!(seen["failures"], json!([]));
+    assert_eq!(seen["schemaErrors"], Value::Null);
+    assert!(seen["schemaTypes"].as_u64().unwrap_or(0) > 50, "{seen}");
+    let shown = &seen["shown"]["data"]["institutions"];
+    assert_eq!(shown["totalCount"], 1, "{seen}");
+    assert_eq!(shown["edges"][0]["node"]["name"], "Valsts kanceleja");
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn every_mutation_answers_with_a_payload_type_of_its_own() {
+    let s = start().await;
+    let body = s
+        .gql(
+            "{ __schema { mutationType { fields { name type { name kind ofType { name } } } } } }",
+            json!({}),
+        )
+        .await;
+    let fields = body["data"]["__schema"]["mutationType"]["fields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(fields.len() >= 25, "{body}");
+    for f in &fields {
+        let name = f["name"].as_str().unwrap();
+        let ty = f["type"]["name"]
+            .as_str()
+            .or(f["type"]["ofType"]["name"].as_str())
+            .unwrap_or_default();
+        let mut expected = name[..1].to_uppercase();
+        expected.push_str(&name[1..]);
+        expected.push_str("Payload");
+        assert_eq!(ty, expected, "{name}");
+    }
+    s.shut_down().await;
+}

@@ -219,3 +219,92 @@ async fn bad_employee_input_names_the_field() {
     assert_eq!(manager["userErrors"][0]["field"], json!(["input", "managerId"]));
     s.shut_down().await;
 }
+
+#[tokio::test]
+async fn employees_are_found_by_name_through_a_blind_index_that_erasure_empties() {
+    let s = start().await;
+    let vid = institution(&s, "Valsts ieņēmumu dienests", "FM").await;
+    let anna = hire(&s, &vid, "Anna Kalniņa").await["employeeId"].clone();
+    let janis = hire(&s, &vid, "Jānis Kalnietis").await["employeeId"].clone();
+    let last = hire(&s, &vid, "Līga Bērziņa-Ozola").await;
+    let search = |text: &str| {
+        let (s, vid, at) = (&s, vid.clone(), last["position"].clone());
+        let text = text.to_owned();
+        async move {
+            s.gql(
+                "query($i: UUID!, $q: String, $p: Position) { employees(institutionId: $i, search: $q, atLeastPosition: $p) {
+                    totalCount edges { node { id } } } }",
+                json!({ "i": vid, "q": text, "p": at }),
+            )
+            .await
+        }
+    };
+    let found = |body: &Value| -> Vec<Value> {
+        let edges = body["data"]["employees"]["edges"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let mut ids: Vec<Value> = edges.iter().map(|e| e["node"]["id"].clone()).collect();
+        ids.sort_by_key(|v| v.to_string());
+        ids
+    };
+    let sorted = |mut ids: Vec<Value>| {
+        ids.sort_by_key(|v| v.to_string());
+        ids
+    };
+    assert_eq!(found(&search("kalni").await), sorted(vec![anna.clone(), janis.clone()]));
+    assert_eq!(
+        found(&search("KALNINA anna").await),
+        vec![anna.clone()],
+        "every word, any case, no diacritics"
+    );
+    assert_eq!(
+        found(&search("ozol").await),
+        vec![last["employeeId"].clone()],
+        "each word of a double name"
+    );
+    assert_eq!(
+        found(&search("alni").await),
+        Vec::<Value>::new(),
+        "only the start of a word"
+    );
+    assert_eq!(search("kalni").await["data"]["employees"]["totalCount"], 2);
+
+    // Nothing in the database holds the name: the index is digests.
+    let names_in_clear: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM personal_name_index WHERE position(convert_to('kaln', 'UTF8') in token) > 0",
+    )
+    .fetch_one(&s.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(names_in_clear, 0);
+
+    let erased = s.mutate(ERASE, json!({ "input": { "employeeId": anna } })).await;
+    assert_eq!(erased["userErrors"], json!([]), "{erased}");
+    let after = s
+        .gql(
+            "query($i: UUID!, $p: Position) { employees(institutionId: $i, search: \"kalnina\", atLeastPosition: $p) {
+                totalCount } }",
+            json!({ "i": vid, "p": erased["position"] }),
+        )
+        .await;
+    assert_eq!(
+        after["data"]["employees"]["totalCount"], 0,
+        "an erased person is found by no search"
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM personal_name_index WHERE subject_id = $1")
+        .bind(uuid::Uuid::parse_str(anna.as_str().unwrap()).unwrap())
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "erasure deleted the person's index rows");
+
+    for bad in ["an", "", "eins zwei drei vier fünf"] {
+        let body = search(bad).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{bad:?}: {body}"
+        );
+    }
+    s.shut_down().await;
+}

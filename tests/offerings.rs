@@ -50,7 +50,7 @@ async fn schedule(s: &Server, course: &str, capacity: i64) -> String {
     p["offeringId"].as_str().expect("scheduled").to_owned()
 }
 
-const PLACE: &str = "userErrors { code field message } position";
+const PLACE: &str = "userErrors { code field message } position employeeId place { status }";
 
 async fn place(s: &Server, mutation: &str, offering: &str, employee: &str, extra: Value) -> Value {
     let mut input = json!({ "offeringId": offering, "employeeId": employee });
@@ -130,8 +130,14 @@ async fn from_request_to_certificate_with_waitlist_and_substitution() {
     }
     let dup = place(&s, "requestPlace", &offering, &anna, json!({})).await;
     assert_eq!(dup["userErrors"][0]["code"], "ALREADY_EXISTS");
-    place(&s, "approvePlace", &offering, &anna, json!({})).await;
+    // The payload says where the approval put each: the seat, or the waitlist.
+    let p = place(&s, "approvePlace", &offering, &anna, json!({})).await;
+    assert_eq!(
+        (p["employeeId"].clone(), p["place"]["status"].clone()),
+        (json!(anna), json!("ENROLLED"))
+    );
     let p = place(&s, "approvePlace", &offering, &janis, json!({})).await;
+    assert_eq!(p["place"]["status"], "WAITLISTED", "{p}");
     assert_eq!(
         roster(&s, &offering, &p["position"]).await,
         vec![("ENROLLED".into(), anna.clone()), ("WAITLISTED".into(), janis.clone())]

@@ -12,6 +12,7 @@ use crate::context::{api, read_models, reads};
 use crate::errors::{db, year_argument};
 use crate::scalars::Position;
 
+/// Learning time in one month, against the plan's 2 hours a month per employee.
 #[derive(SimpleObject)]
 pub struct MonthlyLearning {
     /// 1–12.
@@ -22,24 +23,36 @@ pub struct MonthlyLearning {
     pub employees: i64,
     /// minutes / employees, two decimals; null without employees.
     pub minutes_per_employee: Option<String>,
-    /// At least 120 minutes per employee.
+    /// True when the minutes reach 120 per employee on average (minutes at least 120 × employees);
+    /// false without employees.
     pub meets_two_hours: bool,
 }
 
+/// What an institution's employees did in the offerings starting in one year: the places booked
+/// through the institution, counted by where they stand now.
 #[derive(SimpleObject)]
 pub struct TrainingActivity {
+    /// The year the offerings start in.
     pub year: i32,
     /// Places requested in offerings starting that year.
     pub requests: i64,
+    /// Places now enrolled (attended and completed ones included).
     pub enrolments: i64,
+    /// Places now on a waiting list.
     pub waitlisted: i64,
+    /// Places now cancelled.
     pub cancellations: i64,
+    /// Places whose attendance is recorded as a justified no-show.
     pub no_shows_justified: i64,
+    /// Places whose attendance is recorded as an unjustified no-show.
     pub no_shows_unjustified: i64,
+    /// Completions recorded and not revoked, passed or not.
     pub completions: i64,
+    /// Completions recorded as passed and not revoked.
     pub passed: i64,
     /// Distinct employees with a completion.
     pub learners: i64,
+    /// Minutes of learning of those completions.
     pub minutes: i64,
 }
 
@@ -66,8 +79,12 @@ impl ActivityQuery {
     async fn institution_learning_hours(
         &self,
         ctx: &Context<'_>,
-        institution_id: Uuid,
+        #[graphql(desc = "The institution; NOT_FOUND when no institution has this id.")] institution_id: Uuid,
         #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
+        #[graphql(
+            desc = "Waits (briefly) until the read models have projected this log position, e.g. a mutation's \
+                    `position`; READ_MODEL_BEHIND if they do not in time."
+        )]
         at_least_position: Option<Position>,
     ) -> async_graphql::Result<Vec<MonthlyLearning>> {
         year_argument(year)?;
@@ -85,8 +102,12 @@ impl ActivityQuery {
     async fn employee_learning_hours(
         &self,
         ctx: &Context<'_>,
-        employee_id: Uuid,
+        #[graphql(desc = "The employee; NOT_FOUND when no employee has this id.")] employee_id: Uuid,
         #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
+        #[graphql(
+            desc = "Waits (briefly) until the read models have projected this log position, e.g. a mutation's \
+                    `position`; READ_MODEL_BEHIND if they do not in time."
+        )]
         at_least_position: Option<Position>,
     ) -> async_graphql::Result<Vec<MonthlyLearning>> {
         year_argument(year)?;
@@ -103,8 +124,12 @@ impl ActivityQuery {
     async fn training_activity(
         &self,
         ctx: &Context<'_>,
-        institution_id: Uuid,
+        #[graphql(desc = "The institution; NOT_FOUND when no institution has this id.")] institution_id: Uuid,
         #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
+        #[graphql(
+            desc = "Waits (briefly) until the read models have projected this log position, e.g. a mutation's \
+                    `position`; READ_MODEL_BEHIND if they do not in time."
+        )]
         at_least_position: Option<Position>,
     ) -> async_graphql::Result<TrainingActivity> {
         year_argument(year)?;

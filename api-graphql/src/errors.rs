@@ -51,9 +51,11 @@ impl From<ErrorCode> for UserErrorCode {
 /// A refusal the user can correct.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct UserError {
+    /// What kind of refusal this is.
     pub code: UserErrorCode,
     /// Path to the input field at fault, e.g. `["input", "amountCents"]`.
     pub field: Option<Vec<String>>,
+    /// What is wrong, in English.
     pub message: String,
     /// With WRONG_EXPECTED_VERSION: the version the input expected.
     pub expected_version: Option<i64>,
@@ -326,6 +328,12 @@ pub(crate) trait DatabaseFailure: std::fmt::Display {
 impl DatabaseFailure for sqlx::Error {
     fn unavailable(&self) -> bool {
         database_unavailable(self)
+    }
+}
+
+impl DatabaseFailure for VaultError {
+    fn unavailable(&self) -> bool {
+        matches!(self, VaultError::Database(e) if database_unavailable(e))
     }
 }
 

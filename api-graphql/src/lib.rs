@@ -9,6 +9,7 @@ mod employee;
 mod errors;
 mod execution;
 mod field_order;
+mod graphiql;
 mod limits;
 mod loaders;
 mod metrics;
@@ -16,6 +17,7 @@ mod model;
 mod mutation;
 mod offering;
 mod paging;
+mod payload;
 mod query;
 mod request_log;
 mod router;
@@ -27,6 +29,9 @@ pub use router::{router, MAX_BODY_BYTES, READY_LAG};
 
 use async_graphql::{MergedObject, Schema};
 
+/// The read models: institutions and their training budgets, employees,
+/// the course catalogue, offerings and places, transcripts and learning
+/// time. Every query may name `atLeastPosition` to read its own writes.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     query::InstitutionQuery,
@@ -36,6 +41,9 @@ pub struct QueryRoot(
     activity::ActivityQuery,
 );
 
+/// The commands. Each takes one `input` with an optional `commandId` (its
+/// idempotency key) and answers with a payload: what it changed, the log
+/// `position` to read it at, and `userErrors` when it was refused.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     mutation::InstitutionMutation,
@@ -66,4 +74,60 @@ pub fn schema(ctx: Option<ApiContext>) -> PrasmeSchema {
 /// `@specifiedBy` URL (async-graphql leaves it out by default).
 pub fn sdl() -> String {
     schema(None).sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every type, field, argument, input field and enum value of the
+    /// schema that has no description, as `Type.field(argument)`.
+    async fn undocumented() -> Vec<String> {
+        let query = "{ __schema { types { name description
+            fields(includeDeprecated: true) { name description args { name description } }
+            inputFields { name description } enumValues(includeDeprecated: true) { name description } } } }";
+        let response = super::schema(None).execute(query).await;
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        let data = response.data.into_json().expect("JSON");
+        let mut missing = vec![];
+        let blank = |v: &serde_json::Value| v["description"].as_str().is_none_or(|d| d.trim().is_empty());
+        let list = |v: &serde_json::Value| v.as_array().cloned().unwrap_or_default();
+        for t in list(&data["__schema"]["types"]) {
+            let name = t["name"].as_str().unwrap_or_default().to_owned();
+            // Introspection's own types and the spec's scalars are the
+            // spec's to describe (async-graphql leaves `ID` without one).
+            if name.starts_with("__") || ["String", "Int", "Float", "Boolean", "ID"].contains(&name.as_str()) {
+                continue;
+            }
+            if blank(&t) {
+                missing.push(name.clone());
+            }
+            for f in list(&t["fields"]) {
+                let field = format!("{name}.{}", f["name"].as_str().unwrap_or_default());
+                if blank(&f) {
+                    missing.push(field.clone());
+                }
+                for a in list(&f["args"]) {
+                    if blank(&a) {
+                        missing.push(format!("{field}({})", a["name"].as_str().unwrap_or_default()));
+                    }
+                }
+            }
+            for f in list(&t["inputFields"]).into_iter().chain(list(&t["enumValues"])) {
+                if blank(&f) {
+                    missing.push(format!("{name}.{}", f["name"].as_str().unwrap_or_default()));
+                }
+            }
+        }
+        missing
+    }
+
+    #[tokio::test]
+    async fn every_schema_member_is_described() {
+        let missing = undocumented().await;
+        assert!(
+            missing.is_empty(),
+            "{} undocumented:\n{}",
+            missing.len(),
+            missing.join("\n")
+        );
+    }
 }

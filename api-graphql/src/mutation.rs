@@ -7,6 +7,8 @@ use prasme_commands::{
     Accepted, AllocateTrainingBudget, CommandContext, CommandError, CorrectTrainingAllocation,
     DeclareRemunerationBudget, Principal, RegisterInstitution, UseCases,
 };
+use std::marker::PhantomData;
+
 use uuid::Uuid;
 
 use crate::context::{actor, api, read_models, reads};
@@ -14,6 +16,7 @@ use crate::errors::{db, user_errors, UserError};
 use crate::model::{
     institution_budget, FundingSource, Institution, InstitutionBudget, InstitutionKind, Resor, StrategicPriority,
 };
+use crate::payload::{names, payload_type_name, MutationName};
 use crate::scalars::{Cents, Position};
 use prasme_projections::budget::read;
 
@@ -29,6 +32,7 @@ pub struct Outcome {
     pub stream_version: Option<i64>,
     /// True when this `commandId` had been executed before and nothing new was written.
     pub duplicate: bool,
+    /// Why the command was refused, with nothing written; empty when it was accepted.
     pub user_errors: Vec<UserError>,
 }
 
@@ -90,12 +94,18 @@ pub(crate) fn outcome(result: &Result<Accepted, Vec<UserError>>) -> Outcome {
     }
 }
 
+/// An institution to register.
 #[derive(InputObject)]
 pub struct RegisterInstitutionInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another
+    /// input under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
     /// Chosen by the server when absent.
     pub institution_id: Option<Uuid>,
+    /// The institution's name: not empty, at most 200 characters, no control characters;
+    /// surrounding spaces are trimmed.
     pub name: String,
+    /// State administration or municipal institution.
     pub kind: InstitutionKind,
     /// Required for state institutions; municipal ones have none.
     pub resor: Option<Resor>,
@@ -104,9 +114,12 @@ pub struct RegisterInstitutionInput {
     pub funds_other_institutions_staff: bool,
 }
 
+/// What `registerInstitution` answers.
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct RegisterInstitutionPayload {
+    /// The registered institution's id (on a retry, the one the first command registered); null
+    /// when the command was refused.
     pub institution_id: Option<Uuid>,
     #[graphql(flatten)]
     pub outcome: Outcome,
@@ -128,10 +141,16 @@ impl RegisterInstitutionPayload {
     }
 }
 
+/// A year's remuneration (payroll) budget to declare for an institution.
 #[derive(InputObject)]
 pub struct DeclareRemunerationBudgetInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another
+    /// input under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the stream is at this
+    /// version.
     pub expected_version: Option<i64>,
+    /// The institution whose budget it is; NOT_FOUND when none is registered with this id.
     pub institution_id: Uuid,
     /// A year from 2021 to 2035: the range every operation accepts.
     pub year: i32,
@@ -139,37 +158,59 @@ pub struct DeclareRemunerationBudgetInput {
     pub amount_cents: Cents,
 }
 
+/// Training money to allocate to an institution for a year.
 #[derive(InputObject)]
 pub struct AllocateTrainingBudgetInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another
+    /// input under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the stream is at this
+    /// version.
     pub expected_version: Option<i64>,
+    /// The institution the money is for; NOT_FOUND when none is registered with this id.
     pub institution_id: Uuid,
     /// Defaults to the command id, so a retried command names the same allocation.
     pub allocation_id: Option<Uuid>,
     /// A year from 2021 to 2035: the range every operation accepts.
     pub year: i32,
+    /// The amount in euro cents, more than 0; the year's allocations together may not exceed
+    /// 10 000 000 000 000 cents.
     pub amount_cents: Cents,
+    /// Where the money comes from.
     pub funding_source: FundingSource,
+    /// The strategic priority the money is for; null when it is tied to none.
     pub priority: Option<StrategicPriority>,
 }
 
+/// A correction of an earlier allocation: its new amount, funding source and priority. The
+/// allocation keeps its year.
 #[derive(InputObject)]
 pub struct CorrectTrainingAllocationInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another
+    /// input under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the stream is at this
+    /// version.
     pub expected_version: Option<i64>,
+    /// The institution the allocation belongs to.
     pub institution_id: Uuid,
+    /// The allocation to correct; NOT_FOUND when the institution has none with this id.
     pub allocation_id: Uuid,
     /// The corrected amount; 0 withdraws the allocation.
     pub amount_cents: Cents,
+    /// The funding source the allocation has from now on.
     pub funding_source: FundingSource,
+    /// The strategic priority it has from now on; null for none.
     pub priority: Option<StrategicPriority>,
+    /// Why it is corrected: not empty, at most 1000 characters, no control characters.
     pub reason: String,
 }
 
 /// The payload of commands that change an institution's budget for a year.
 #[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct BudgetCommandPayload {
+#[graphql(complex, name_type)]
+pub struct BudgetCommandPayload<M: MutationName> {
+    /// The institution the command was sent for.
     pub institution_id: Uuid,
     /// The allocation the command created or corrected, if any.
     pub allocation_id: Option<Uuid>,
@@ -177,10 +218,13 @@ pub struct BudgetCommandPayload {
     pub declared_year: Option<i32>,
     #[graphql(flatten)]
     pub outcome: Outcome,
+    #[graphql(skip)]
+    mutation: PhantomData<M>,
 }
+payload_type_name!(BudgetCommandPayload);
 
 #[ComplexObject]
-impl BudgetCommandPayload {
+impl<M: MutationName> BudgetCommandPayload<M> {
     /// The budget year the command changed.
     async fn year(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
         if self.declared_year.is_some() {
@@ -210,10 +254,12 @@ impl BudgetCommandPayload {
 
 #[Object]
 impl InstitutionMutation {
+    /// Registers a state or municipal institution. A state institution belongs to a resor; a
+    /// municipal one to none.
     async fn register_institution(
         &self,
         ctx: &Context<'_>,
-        input: RegisterInstitutionInput,
+        #[graphql(desc = "The institution to register.")] input: RegisterInstitutionInput,
     ) -> async_graphql::Result<RegisterInstitutionPayload> {
         let cc = command(ctx, input.command_id, None);
         let register = RegisterInstitution {
@@ -232,11 +278,13 @@ impl InstitutionMutation {
         })
     }
 
+    /// Declares an institution's remuneration (payroll) budget for a year, against which the 5 %
+    /// rule is measured; a later declaration for the same year replaces it.
     async fn declare_remuneration_budget(
         &self,
         ctx: &Context<'_>,
-        input: DeclareRemunerationBudgetInput,
-    ) -> async_graphql::Result<BudgetCommandPayload> {
+        #[graphql(desc = "The budget to declare.")] input: DeclareRemunerationBudgetInput,
+    ) -> async_graphql::Result<BudgetCommandPayload<names::DeclareRemunerationBudget>> {
         let cc = command(ctx, input.command_id, input.expected_version);
         let declare = DeclareRemunerationBudget {
             institution_id: input.institution_id,
@@ -249,14 +297,17 @@ impl InstitutionMutation {
             allocation_id: None,
             declared_year: result.is_ok().then_some(input.year),
             outcome: outcome(&result),
+            mutation: PhantomData,
         })
     }
 
+    /// Allocates training money to an institution for a year, from one funding source and, if
+    /// given, for one strategic priority.
     async fn allocate_training_budget(
         &self,
         ctx: &Context<'_>,
-        input: AllocateTrainingBudgetInput,
-    ) -> async_graphql::Result<BudgetCommandPayload> {
+        #[graphql(desc = "The allocation to make.")] input: AllocateTrainingBudgetInput,
+    ) -> async_graphql::Result<BudgetCommandPayload<names::AllocateTrainingBudget>> {
         let cc = command(ctx, input.command_id, input.expected_version);
         let allocation_id = input.allocation_id.unwrap_or(cc.command_id);
         let allocate = AllocateTrainingBudget {
@@ -273,14 +324,17 @@ impl InstitutionMutation {
             allocation_id: result.is_ok().then_some(allocation_id),
             declared_year: result.is_ok().then_some(input.year),
             outcome: outcome(&result),
+            mutation: PhantomData,
         })
     }
 
+    /// Replaces an allocation's amount, funding source and priority, giving a reason; an amount of
+    /// 0 withdraws it. A correction that changes nothing is refused with NOTHING_TO_CHANGE.
     async fn correct_training_allocation(
         &self,
         ctx: &Context<'_>,
-        input: CorrectTrainingAllocationInput,
-    ) -> async_graphql::Result<BudgetCommandPayload> {
+        #[graphql(desc = "The correction to make.")] input: CorrectTrainingAllocationInput,
+    ) -> async_graphql::Result<BudgetCommandPayload<names::CorrectTrainingAllocation>> {
         let cc = command(ctx, input.command_id, input.expected_version);
         let correct = CorrectTrainingAllocation {
             institution_id: input.institution_id,
@@ -296,6 +350,7 @@ impl InstitutionMutation {
             allocation_id: result.is_ok().then_some(input.allocation_id),
             declared_year: None,
             outcome: outcome(&result),
+            mutation: PhantomData,
         })
     }
 }

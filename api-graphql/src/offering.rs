@@ -8,6 +8,8 @@ use prasme_commands::{
 };
 use prasme_domain::offering::{Completion, Feedback, Schedule};
 use prasme_projections::offering::read::{self, OfferingFilter as Filter, OfferingRow, PlaceRow};
+use std::marker::PhantomData;
+
 use uuid::Uuid;
 
 use crate::complexity::page;
@@ -17,63 +19,102 @@ use crate::employee::{employee_by_id, Employee};
 use crate::errors::{bad_input, db, text_argument};
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
 use crate::paging::{connection, window, Keyed};
+use crate::payload::{names, payload_type_name, MutationName};
 use crate::scalars::{Cents, Date, Position};
 
+/// How an offering is delivered.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "prasme_domain::offering::OfferingFormat")]
 pub enum OfferingFormat {
+    /// In person, at a venue.
     OnSite,
+    /// Taught online.
     Online,
+    /// Participants work through it on their own, at their own pace.
     SelfPaced,
 }
 
+/// Whether an enrolled participant took part. Any value spends the seat's cost; only ATTENDED and
+/// PARTIALLY_ATTENDED allow a completion and feedback.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "prasme_domain::offering::Attendance")]
 pub enum Attendance {
+    /// Took part.
     Attended,
+    /// Took part in only some of it.
     PartiallyAttended,
+    /// Did not come, for a justified reason.
     NoShowJustified,
+    /// Did not come, without a justified reason.
     NoShowUnjustified,
 }
 
+/// Where a place stands in the enrolment lifecycle.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "prasme_domain::offering::PlaceStatus")]
 pub enum PlaceStatus {
+    /// Asked for; waiting to be approved or rejected.
     Requested,
+    /// Holds a seat.
     Enrolled,
+    /// Approved while every seat was taken; waits in line for a freed or added seat.
     Waitlisted,
+    /// The request was turned down.
     Rejected,
+    /// Given up before it was used, or released when the offering was cancelled.
     Cancelled,
     /// Gave the seat to a substitute.
     Substituted,
 }
 
-#[derive(SimpleObject)]
+/// One scheduled run of a course: its dates, format, seats, price and organiser, and its places.
+#[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct Offering {
+    /// The offering's id.
     pub id: Uuid,
+    /// The first day (a date in Latvia); its year is the budget year of the seats' costs.
     pub starts_on: Date,
+    /// The last day: the same day as `startsOn` or later.
     pub ends_on: Date,
+    /// How it is delivered.
     pub format: OfferingFormat,
+    /// Seats, 1 to 10 000; never below the places enrolled.
     pub capacity: i32,
+    /// The price of one seat, in euro cents; 0 for a free offering. An enrolled seat's price is charged
+    /// to the training budget of the institution the participant worked in when they asked for it.
     pub cost_per_participant_cents: Cents,
+    /// Who runs it, e.g. "Valsts administrācijas skola".
     pub organiser: String,
+    /// True once the offering is cancelled.
     pub cancelled: bool,
+    /// Why it was cancelled; null unless it was.
     pub cancel_reason: Option<String>,
     #[graphql(skip)]
     pub course_id: Uuid,
 }
 
+/// One employee's place in one offering, from the request to the completion, with the result once one
+/// is recorded.
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct Place {
+    /// Where the place stands.
     pub status: PlaceStatus,
+    /// Whether the participant took part; null until attendance is recorded.
     pub attendance: Option<Attendance>,
+    /// The certificate of a passed completion, e.g. "LV-VAS-9B01778EEB7453C990E18A5F25D3A250"; null
+    /// without one. A revoked certificate keeps its number, with `revoked` true.
     pub certificate_number: Option<String>,
+    /// Whether the participant passed; null until a completion is recorded.
     pub passed: Option<bool>,
+    /// The completion's score, 0 to 100; null without a completion or when none was given.
     pub score: Option<i32>,
+    /// Whether the knowledge test was passed; null when the completion does not say.
     pub knowledge_test_passed: Option<bool>,
+    /// Learning time the completion credits, in minutes (1 to 60 000); null without a completion.
     pub minutes: Option<i32>,
+    /// The business date of the completion; null without one.
     pub completed_on: Option<Date>,
     /// The completion was revoked; the certificate no longer counts.
     pub revoked: bool,
@@ -103,10 +144,12 @@ impl From<PlaceRow> for Place {
 
 #[ComplexObject]
 impl Place {
+    /// The employee whose place this is.
     async fn employee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employee>> {
         employee_by_id(ctx, self.employee_id).await
     }
 
+    /// The offering the place is in.
     async fn offering(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Offering>> {
         offering_by_id(ctx, self.offering_id).await
     }
@@ -114,14 +157,17 @@ impl Place {
 
 #[ComplexObject]
 impl Offering {
+    /// The course this offering is a run of.
     async fn course(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Course>> {
         course_by_id(ctx, self.course_id).await
     }
 
+    /// How many places are enrolled: the seats taken.
     async fn enrolled_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         read::enrolled_count(&*reads(ctx).await?, self.id).await.map_err(db)
     }
 
+    /// What the participants said about it: average ratings and follow-up answers.
     async fn feedback_summary(&self, ctx: &Context<'_>) -> async_graphql::Result<FeedbackSummary> {
         let r = read::feedback_summary(&*reads(ctx).await?, self.id).await.map_err(db)?;
         Ok(FeedbackSummary {
@@ -142,10 +188,11 @@ impl Offering {
     async fn roster(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items to read from the start, 1 to 500; 100 when neither `first` nor `last` is given.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "A cursor from this connection: read the items after it.")] after: Option<String>,
+        #[graphql(desc = "Items to read from the end, 1 to 500; not together with `first`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: read the items before it.")] before: Option<String>,
     ) -> async_graphql::Result<Keyed<Place>> {
         let window = window(first, after, last, before, 100)?;
         let page = read::roster(&*reads(ctx).await?, self.id, &window).await.map_err(db)?;
@@ -156,15 +203,21 @@ impl Offering {
 /// Averages of the immediate ratings and the follow-ups' answers.
 #[derive(SimpleObject)]
 pub struct FeedbackSummary {
+    /// How many participants gave immediate ratings.
     pub immediate_responses: i64,
-    /// Averages of the 1–5 ratings, two decimals; null without responses.
+    /// Average organisation rating (1–5), with two decimals, e.g. "4.25"; null without immediate responses.
     pub organisation: Option<String>,
+    /// Average content rating (1–5), with two decimals; null without immediate responses.
     pub content: Option<String>,
+    /// Average trainer rating (1–5), with two decimals; null without immediate responses.
     pub trainer: Option<String>,
+    /// Average usefulness rating (1–5), with two decimals; null without immediate responses.
     pub usefulness: Option<String>,
+    /// Average rating (1–5) of the teaching methods, with two decimals; null without immediate responses.
     pub methods: Option<String>,
+    /// How many participants gave the follow-up.
     pub follow_up_responses: i64,
-    /// Follow-ups saying the learning is used at work.
+    /// How many follow-ups say the learning is used at work.
     pub applied_at_work: i64,
 }
 
@@ -199,7 +252,7 @@ impl From<OfferingRow> for Offering {
 pub struct Transcript {
     #[graphql(skip)]
     pub employee_id: Uuid,
-    /// Learning time of every completion, passed or not.
+    /// Learning time of every completion, passed or not, in minutes; revoked ones excluded.
     pub total_minutes: i64,
 }
 
@@ -211,10 +264,11 @@ impl Transcript {
     async fn completions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Items to read from the start, 1 to 500; 100 when neither `first` nor `last` is given.")]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "A cursor from this connection: read the items after it.")] after: Option<String>,
+        #[graphql(desc = "Items to read from the end, 1 to 500; not together with `first`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: read the items before it.")] before: Option<String>,
     ) -> async_graphql::Result<Keyed<Place>> {
         let window = window(first, after, last, before, 100)?;
         let page = read::completions(&*reads(ctx).await?, self.employee_id, &window)
@@ -236,6 +290,7 @@ pub(crate) async fn load_transcript(pool: &sqlx::PgPool, employee_id: Uuid) -> a
 pub enum OfferingStatus {
     /// Scheduled and not cancelled, whether it is still ahead or already over.
     Scheduled,
+    /// Called off; its places were released.
     Cancelled,
 }
 
@@ -248,9 +303,11 @@ pub struct OfferingFilter {
     pub from: Option<Date>,
     /// Starting on or before this day.
     pub to: Option<Date>,
+    /// Offerings in this format.
     pub format: Option<OfferingFormat>,
+    /// Only offerings still scheduled, or only cancelled ones.
     pub status: Option<OfferingStatus>,
-    /// The organiser's name, in any letter case, e.g. "VAS".
+    /// The organiser's exact name, in any letter case, e.g. "VAS".
     pub organiser: Option<String>,
 }
 
@@ -290,10 +347,15 @@ pub struct OfferingQuery;
 
 #[Object]
 impl OfferingQuery {
+    /// An offering by its id; null, with a NOT_FOUND error, when no offering has it.
     async fn offering(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
+        #[graphql(desc = "The offering's id.")] id: Uuid,
+        #[graphql(
+            desc = "Waits (briefly) until the read models have projected this log position, e.g. a mutation's \
+                    `position`, else READ_MODEL_BEHIND."
+        )]
         at_least_position: Option<Position>,
     ) -> async_graphql::Result<Option<Offering>> {
         api(ctx)?
@@ -302,17 +364,24 @@ impl OfferingQuery {
         crate::errors::found(offering_by_id(ctx, id).await?, "no offering has this id")
     }
 
-    /// Offerings by start date, then id, narrowed by the filter.
+    /// Offerings by start date, then id, narrowed by the filter; 50 a page unless `first` or `last` says.
     #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn offerings(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OfferingFilter>,
+        #[graphql(desc = "Which offerings to list; every offering when absent.")] filter: Option<OfferingFilter>,
+        #[graphql(
+            desc = "Items to read from the start, 1 to 500; 50 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "A cursor from this connection: read the items after it.")] after: Option<String>,
+        #[graphql(desc = "Items to read from the end, 1 to 500; not together with `first`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: read the items before it.")] before: Option<String>,
+        #[graphql(
+            desc = "Waits (briefly) until the read models have projected this log position, e.g. a mutation's \
+                    `position`, else READ_MODEL_BEHIND."
+        )]
         at_least_position: Option<Position>,
     ) -> async_graphql::Result<Keyed<Offering>> {
         api(ctx)?
@@ -321,10 +390,15 @@ impl OfferingQuery {
         list_offerings(ctx, filter.unwrap_or_default(), (first, after, last, before)).await
     }
 
+    /// An employee's completed learning; a NOT_FOUND error when no employee has this id.
     async fn transcript(
         &self,
         ctx: &Context<'_>,
-        employee_id: Uuid,
+        #[graphql(desc = "The employee's id.")] employee_id: Uuid,
+        #[graphql(
+            desc = "Waits (briefly) until the read models have projected this log position, e.g. a mutation's \
+                    `position`, else READ_MODEL_BEHIND."
+        )]
         at_least_position: Option<Position>,
     ) -> async_graphql::Result<Transcript> {
         let api = api(ctx)?;
@@ -334,84 +408,146 @@ impl OfferingQuery {
         load_transcript(&*reads(ctx).await?, employee_id).await
     }
 
-    /// Verifies a certificate number: the completion it stands for, or null.
-    async fn certificate(&self, ctx: &Context<'_>, number: String) -> async_graphql::Result<Option<Place>> {
+    /// Verifies a certificate number: the completion it stands for, with `revoked` true when it no
+    /// longer counts; null, with a NOT_FOUND error, when no certificate has this number.
+    async fn certificate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The certificate number, in any letter case, e.g. \"LV-VAS-9B01778EEB7453C990E18A5F25D3A250\"."
+        )]
+        number: String,
+    ) -> async_graphql::Result<Option<Place>> {
         let number = text_argument("number", &number)?;
         let row = read::certificate(&*reads(ctx).await?, &number).await.map_err(db)?;
         crate::errors::found(row.map(Into::into), "no certificate has this number")
     }
 }
 
+/// A new offering of a course.
 #[derive(InputObject)]
 pub struct ScheduleOfferingInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input
+    /// under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
-    /// Defaults to the command id.
+    /// The new offering's id; defaults to the command id, so a retry names the same offering. Refused
+    /// with ALREADY_EXISTS when an offering has it.
     pub offering_id: Option<Uuid>,
+    /// The course to run: catalogued and not retired.
     pub course_id: Uuid,
+    /// The first day; its year is 2021 to 2035 and becomes the budget year of the seats' costs. May be
+    /// in the past.
     pub starts_on: Date,
+    /// The last day: the same day as `startsOn` or later.
     pub ends_on: Date,
+    /// How it is delivered.
     pub format: OfferingFormat,
+    /// Seats, 1 to 10 000.
     pub capacity: i32,
+    /// The price of one seat, in euro cents, from 0 (free) to 10 000 000 000 000.
     pub cost_per_participant_cents: Cents,
+    /// Who runs it, 1 to 200 characters, e.g. "Valsts administrācijas skola".
     pub organiser: String,
 }
 
+/// A new number of seats for an offering.
 #[derive(InputObject)]
 pub struct ChangeOfferingCapacityInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input
+    /// under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the stream is at this version.
     pub expected_version: Option<i64>,
+    /// The offering: scheduled and not cancelled.
     pub offering_id: Uuid,
-    /// Never below the participants already enrolled; new seats go to the waitlist first.
+    /// Seats, 1 to 10 000, and not the current number; never below the participants already enrolled.
+    /// New seats go to the waitlist first.
     pub capacity: i32,
 }
 
+/// An offering to call off, and why.
 #[derive(InputObject)]
 pub struct CancelOfferingInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input
+    /// under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the stream is at this version.
     pub expected_version: Option<i64>,
+    /// The offering: scheduled and not cancelled.
     pub offering_id: Uuid,
+    /// Why it is called off, 1 to 1 000 characters.
     pub reason: String,
 }
 
 /// A place of one employee in one offering.
 #[derive(InputObject)]
 pub struct PlaceInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input
+    /// under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the stream is at this version.
     pub expected_version: Option<i64>,
+    /// The offering.
     pub offering_id: Uuid,
+    /// The employee whose place it is.
     pub employee_id: Uuid,
-    /// With rejectPlace, cancelPlace and revokeCompletion.
+    /// Why, 1 to 1 000 characters: required by rejectPlace, cancelPlace and revokeCompletion; ignored
+    /// by requestPlace and approvePlace.
     pub reason: Option<String>,
 }
 
+/// A participant who gives up an enrolled seat, and the colleague who takes it.
 #[derive(InputObject)]
 pub struct SubstituteParticipantInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input
+    /// under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the stream is at this version.
     pub expected_version: Option<i64>,
+    /// The offering: scheduled and not cancelled.
     pub offering_id: Uuid,
+    /// The enrolled participant giving up the seat; refused once their attendance is recorded.
     pub employee_id: Uuid,
+    /// The colleague taking the seat: hired, not left, now working at the place's institution, and
+    /// without a requested, enrolled or waitlisted place in this offering.
     pub substitute_id: Uuid,
 }
 
+/// Whether one enrolled participant took part.
 #[derive(InputObject)]
 pub struct RecordAttendanceInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input
+    /// under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the stream is at this version.
     pub expected_version: Option<i64>,
+    /// The offering: scheduled and not cancelled.
     pub offering_id: Uuid,
+    /// The participant: their place must be enrolled.
     pub employee_id: Uuid,
+    /// Whether they took part; replaces any value recorded before.
     pub attendance: Attendance,
 }
 
+/// The result of one participant who attended.
 #[derive(InputObject)]
 pub struct RecordCompletionInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input
+    /// under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the stream is at this version.
     pub expected_version: Option<i64>,
+    /// The offering: scheduled and not cancelled.
     pub offering_id: Uuid,
+    /// The participant: enrolled, with attendance ATTENDED or PARTIALLY_ATTENDED.
     pub employee_id: Uuid,
+    /// Whether they passed; only a passed result gets a certificate.
     pub passed: bool,
-    /// 0–100.
+    /// The score, 0 to 100, when the course is scored.
     pub score: Option<i32>,
+    /// Whether the knowledge test was passed, when the course has one.
     pub knowledge_test_passed: Option<bool>,
+    /// Learning time to credit, in minutes, 1 to 60 000.
     pub minutes: i32,
     /// The business date it happened; may be in the past.
     pub completed_on: Date,
@@ -420,58 +556,137 @@ pub struct RecordCompletionInput {
 /// Ratings 1–5 given right after the training.
 #[derive(InputObject)]
 pub struct ImmediateFeedbackInput {
+    /// The organisation of the training, 1 to 5.
     pub organisation: i32,
+    /// Its content, 1 to 5.
     pub content: i32,
+    /// The trainer, 1 to 5.
     pub trainer: i32,
+    /// How useful it is, 1 to 5.
     pub usefulness: i32,
-    /// Effectiveness of the teaching methods.
+    /// Effectiveness of the teaching methods, 1 to 5.
     pub methods: i32,
 }
 
-/// Given some 6–12 months later.
+/// Given some 6–12 months after the training (the date is not checked).
 #[derive(InputObject)]
 pub struct FollowUpFeedbackInput {
     /// Is what was learnt used at work?
     pub applied_at_work: bool,
+    /// Optional free text, up to 1 000 characters; an empty one counts as absent.
     pub comment: Option<String>,
 }
 
-/// Exactly one of `immediate` and `followUp`.
+/// One participant's feedback: exactly one of `immediate` and `followUp`; both or neither is refused with
+/// INVALID_VALUE.
 #[derive(InputObject)]
 pub struct GiveFeedbackInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input
+    /// under the same id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
     pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the stream is at this version.
     pub expected_version: Option<i64>,
+    /// The offering.
     pub offering_id: Uuid,
+    /// The participant: their attendance is ATTENDED or PARTIALLY_ATTENDED.
     pub employee_id: Uuid,
+    /// Ratings given right after the training; once per participant.
     pub immediate: Option<ImmediateFeedbackInput>,
+    /// The later answer on whether the learning is used at work; once per participant.
     pub follow_up: Option<FollowUpFeedbackInput>,
 }
 
+/// What a command on an offering answers: the offering it acted on, as
+/// the read model has it once the command is projected.
 #[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct OfferingPayload {
+#[graphql(complex, name_type)]
+pub struct OfferingPayload<M: MutationName> {
+    /// The offering the command acted on; null when it was refused.
     pub offering_id: Option<Uuid>,
     #[graphql(flatten)]
     pub outcome: Outcome,
+    #[graphql(skip)]
+    mutation: PhantomData<M>,
 }
+payload_type_name!(OfferingPayload);
 
 #[ComplexObject]
-impl OfferingPayload {
+impl<M: MutationName> OfferingPayload<M> {
     /// The offering as the read model has it once this command is projected.
     async fn offering(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Offering>> {
-        let (Some(id), Some(position)) = (self.offering_id, self.outcome.position) else {
-            return Ok(None);
-        };
-        api(ctx)?.reach(read_models::OFFERINGS, Some(position.0)).await?;
-        offering_by_id(ctx, id).await
+        projected_offering(ctx, self.offering_id, &self.outcome).await
     }
 }
 
+/// What a command on one employee's place answers: the place and its
+/// offering, as the read models have them once the command is projected
+/// (so `approvePlace` says whether the person was enrolled or waitlisted).
+#[derive(SimpleObject)]
+#[graphql(complex, name_type)]
+pub struct PlacePayload<M: MutationName> {
+    /// The offering the command acted on; null when it was refused.
+    pub offering_id: Option<Uuid>,
+    /// The employee whose place it is (for a substitution, the one who gave the seat up).
+    pub employee_id: Uuid,
+    #[graphql(flatten)]
+    pub outcome: Outcome,
+    #[graphql(skip)]
+    mutation: PhantomData<M>,
+}
+payload_type_name!(PlacePayload);
+
+#[ComplexObject]
+impl<M: MutationName> PlacePayload<M> {
+    /// The offering as the read model has it once this command is projected.
+    async fn offering(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Offering>> {
+        projected_offering(ctx, self.offering_id, &self.outcome).await
+    }
+
+    /// The employee's place, with its status, once this command is projected; null when the command was refused.
+    async fn place(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Place>> {
+        let (Some(offering), Some(position)) = (self.offering_id, self.outcome.position) else {
+            return Ok(None);
+        };
+        api(ctx)?.reach(read_models::OFFERINGS, Some(position.0)).await?;
+        let row = read::place_of(&*reads(ctx).await?, offering, self.employee_id)
+            .await
+            .map_err(db)?;
+        Ok(row.map(Into::into))
+    }
+}
+
+async fn projected_offering(
+    ctx: &Context<'_>,
+    offering: Option<Uuid>,
+    outcome: &Outcome,
+) -> async_graphql::Result<Option<Offering>> {
+    let (Some(id), Some(position)) = (offering, outcome.position) else {
+        return Ok(None);
+    };
+    api(ctx)?.reach(read_models::OFFERINGS, Some(position.0)).await?;
+    offering_by_id(ctx, id).await
+}
+
 /// A reused command id answers with its first result, whichever stream that was.
-fn payload(result: Result<prasme_commands::Accepted, Vec<crate::errors::UserError>>) -> OfferingPayload {
+fn payload<M: MutationName>(
+    result: Result<prasme_commands::Accepted, Vec<crate::errors::UserError>>,
+) -> OfferingPayload<M> {
     OfferingPayload {
         offering_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
         outcome: outcome(&result),
+        mutation: PhantomData,
+    }
+}
+
+fn place_payload<M: MutationName>(
+    employee_id: Uuid,
+    result: Result<prasme_commands::Accepted, Vec<crate::errors::UserError>>,
+) -> PlacePayload<M> {
+    PlacePayload {
+        offering_id: result.as_ref().ok().and_then(|a| stream_uuid(&a.stream_id)),
+        employee_id,
+        outcome: outcome(&result),
+        mutation: PhantomData,
     }
 }
 
@@ -495,11 +710,12 @@ pub struct OfferingMutation;
 
 #[Object]
 impl OfferingMutation {
+    /// Schedules a run of a catalogued course that is not retired.
     async fn schedule_offering(
         &self,
         ctx: &Context<'_>,
-        input: ScheduleOfferingInput,
-    ) -> async_graphql::Result<OfferingPayload> {
+        #[graphql(desc = "The offering to schedule.")] input: ScheduleOfferingInput,
+    ) -> async_graphql::Result<OfferingPayload<names::ScheduleOffering>> {
         let cc = command(ctx, input.command_id, None);
         let schedule = ScheduleOffering {
             offering_id: input.offering_id,
@@ -516,11 +732,13 @@ impl OfferingMutation {
         Ok(payload(settle(use_cases(ctx)?.schedule_offering(&cc, schedule).await)?))
     }
 
+    /// Changes the number of seats of an open offering; added seats go to the waitlist first, in its
+    /// order.
     async fn change_offering_capacity(
         &self,
         ctx: &Context<'_>,
-        input: ChangeOfferingCapacityInput,
-    ) -> async_graphql::Result<OfferingPayload> {
+        #[graphql(desc = "The offering and its new capacity.")] input: ChangeOfferingCapacityInput,
+    ) -> async_graphql::Result<OfferingPayload<names::ChangeOfferingCapacity>> {
         let cc = command(ctx, input.command_id, input.expected_version);
         let change = ChangeOfferingCapacity {
             offering_id: input.offering_id,
@@ -531,12 +749,13 @@ impl OfferingMutation {
         )?))
     }
 
-    /// Releases every seat.
+    /// Calls the offering off and releases every seat: its requested, enrolled and waitlisted places
+    /// become CANCELLED. Refused once attendance is recorded for anyone.
     async fn cancel_offering(
         &self,
         ctx: &Context<'_>,
-        input: CancelOfferingInput,
-    ) -> async_graphql::Result<OfferingPayload> {
+        #[graphql(desc = "The offering and why it is called off.")] input: CancelOfferingInput,
+    ) -> async_graphql::Result<OfferingPayload<names::CancelOffering>> {
         let cc = command(ctx, input.command_id, input.expected_version);
         let cancel = CancelOffering {
             offering_id: input.offering_id,
@@ -545,73 +764,113 @@ impl OfferingMutation {
         Ok(payload(settle(use_cases(ctx)?.cancel_offering(&cc, cancel).await)?))
     }
 
-    /// An employee (or HR for them) asks for a place; a manager or HR decides.
-    async fn request_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
+    /// An employee (or HR for them) asks for a place; a manager or HR decides. Refused when the employee
+    /// has left, already has a requested, enrolled or waitlisted place, or the offering has started.
+    async fn request_place(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The offering and the employee asking for a place.")] input: PlaceInput,
+    ) -> async_graphql::Result<PlacePayload<names::RequestPlace>> {
         let cc = command(ctx, input.command_id, input.expected_version);
-        Ok(payload(settle(
-            use_cases(ctx)?.request_place(&cc, place_id(&input)).await,
-        )?))
+        let employee_id = input.employee_id;
+        Ok(place_payload(
+            employee_id,
+            settle(use_cases(ctx)?.request_place(&cc, place_id(&input)).await)?,
+        ))
     }
 
     /// Enrols the requester, or waitlists them when the offering is full.
-    async fn approve_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
+    async fn approve_place(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The requested place to approve.")] input: PlaceInput,
+    ) -> async_graphql::Result<PlacePayload<names::ApprovePlace>> {
         let cc = command(ctx, input.command_id, input.expected_version);
-        Ok(payload(settle(
-            use_cases(ctx)?.approve_place(&cc, place_id(&input)).await,
-        )?))
+        let employee_id = input.employee_id;
+        Ok(place_payload(
+            employee_id,
+            settle(use_cases(ctx)?.approve_place(&cc, place_id(&input)).await)?,
+        ))
     }
 
-    async fn reject_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
+    /// Turns a requested place down. A waitlisted place cannot be rejected, only cancelled.
+    async fn reject_place(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The requested place to turn down, and why.")] input: PlaceInput,
+    ) -> async_graphql::Result<PlacePayload<names::RejectPlace>> {
         let cc = command(ctx, input.command_id, input.expected_version);
-        Ok(payload(settle(use_cases(ctx)?.reject_place(&cc, change(input)).await)?))
+        let employee_id = input.employee_id;
+        Ok(place_payload(
+            employee_id,
+            settle(use_cases(ctx)?.reject_place(&cc, change(input)).await)?,
+        ))
     }
 
-    /// Frees the seat; the first on the waitlist is promoted.
-    async fn cancel_place(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
+    /// Gives up a requested, waitlisted or enrolled place; refused once its attendance is recorded. A freed
+    /// seat goes to the first on the waitlist.
+    async fn cancel_place(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The place to give up, and why.")] input: PlaceInput,
+    ) -> async_graphql::Result<PlacePayload<names::CancelPlace>> {
         let cc = command(ctx, input.command_id, input.expected_version);
-        Ok(payload(settle(use_cases(ctx)?.cancel_place(&cc, change(input)).await)?))
+        let employee_id = input.employee_id;
+        Ok(place_payload(
+            employee_id,
+            settle(use_cases(ctx)?.cancel_place(&cc, change(input)).await)?,
+        ))
     }
 
-    /// HR gives a participant's seat to a colleague of the same institution.
+    /// HR gives a participant's seat to a colleague of the same institution; the seat's committed cost
+    /// moves with it.
     async fn substitute_participant(
         &self,
         ctx: &Context<'_>,
-        input: SubstituteParticipantInput,
-    ) -> async_graphql::Result<OfferingPayload> {
+        #[graphql(desc = "The seat, its participant and the substitute.")] input: SubstituteParticipantInput,
+    ) -> async_graphql::Result<PlacePayload<names::SubstituteParticipant>> {
         let cc = command(ctx, input.command_id, input.expected_version);
+        let employee_id = input.employee_id;
         let substitute = SubstituteParticipant {
             offering_id: input.offering_id,
             employee_id: input.employee_id,
             substitute_id: input.substitute_id,
         };
-        Ok(payload(settle(
-            use_cases(ctx)?.substitute_participant(&cc, substitute).await,
-        )?))
+        Ok(place_payload(
+            employee_id,
+            settle(use_cases(ctx)?.substitute_participant(&cc, substitute).await)?,
+        ))
     }
 
+    /// Records whether an enrolled participant took part, replacing an earlier value; refused while a
+    /// completion is recorded for the place. Any value spends the seat's cost.
     async fn record_attendance(
         &self,
         ctx: &Context<'_>,
-        input: RecordAttendanceInput,
-    ) -> async_graphql::Result<OfferingPayload> {
+        #[graphql(desc = "The participant and their attendance.")] input: RecordAttendanceInput,
+    ) -> async_graphql::Result<PlacePayload<names::RecordAttendance>> {
         let cc = command(ctx, input.command_id, input.expected_version);
+        let employee_id = input.employee_id;
         let attendance = RecordAttendance {
             offering_id: input.offering_id,
             employee_id: input.employee_id,
             attendance: input.attendance.into(),
         };
-        Ok(payload(settle(
-            use_cases(ctx)?.record_attendance(&cc, attendance).await,
-        )?))
+        Ok(place_payload(
+            employee_id,
+            settle(use_cases(ctx)?.record_attendance(&cc, attendance).await)?,
+        ))
     }
 
-    /// Records the result and issues a certificate with a verifiable number.
+    /// Records the result of a participant who attended; a passed result gets a certificate with a
+    /// verifiable number. Refused when a completion is already recorded and not revoked.
     async fn record_completion(
         &self,
         ctx: &Context<'_>,
-        input: RecordCompletionInput,
-    ) -> async_graphql::Result<OfferingPayload> {
+        #[graphql(desc = "The participant and their result.")] input: RecordCompletionInput,
+    ) -> async_graphql::Result<PlacePayload<names::RecordCompletion>> {
         let cc = command(ctx, input.command_id, input.expected_version);
+        let employee_id = input.employee_id;
         let completion = RecordCompletion {
             offering_id: input.offering_id,
             employee_id: input.employee_id,
@@ -623,18 +882,20 @@ impl OfferingMutation {
                 completed_on: input.completed_on.0,
             },
         };
-        Ok(payload(settle(
-            use_cases(ctx)?.record_completion(&cc, completion).await,
-        )?))
+        Ok(place_payload(
+            employee_id,
+            settle(use_cases(ctx)?.record_completion(&cc, completion).await)?,
+        ))
     }
 
     /// Impact evaluation: each participant who attended gives each kind once.
     async fn give_feedback(
         &self,
         ctx: &Context<'_>,
-        input: GiveFeedbackInput,
-    ) -> async_graphql::Result<OfferingPayload> {
+        #[graphql(desc = "The participant and their feedback.")] input: GiveFeedbackInput,
+    ) -> async_graphql::Result<PlacePayload<names::GiveFeedback>> {
         let cc = command(ctx, input.command_id, input.expected_version);
+        let employee_id = input.employee_id;
         let feedback = GiveFeedback {
             offering_id: input.offering_id,
             employee_id: input.employee_id,
@@ -650,14 +911,24 @@ impl OfferingMutation {
                 comment: f.comment,
             }),
         };
-        Ok(payload(settle(use_cases(ctx)?.give_feedback(&cc, feedback).await)?))
+        Ok(place_payload(
+            employee_id,
+            settle(use_cases(ctx)?.give_feedback(&cc, feedback).await)?,
+        ))
     }
 
-    /// Corrects a wrong completion; the certificate is marked revoked.
-    async fn revoke_completion(&self, ctx: &Context<'_>, input: PlaceInput) -> async_graphql::Result<OfferingPayload> {
+    /// Corrects a wrong completion, passed or failed; the certificate is marked revoked, and the
+    /// completion can then be recorded again.
+    async fn revoke_completion(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The completed place, and why it is revoked.")] input: PlaceInput,
+    ) -> async_graphql::Result<PlacePayload<names::RevokeCompletion>> {
         let cc = command(ctx, input.command_id, input.expected_version);
-        Ok(payload(settle(
-            use_cases(ctx)?.revoke_completion(&cc, change(input)).await,
-        )?))
+        let employee_id = input.employee_id;
+        Ok(place_payload(
+            employee_id,
+            settle(use_cases(ctx)?.revoke_completion(&cc, change(input)).await)?,
+        ))
     }
 }

@@ -4,27 +4,55 @@
 //! (base64url of JSON) and holds the item's sort key, not an offset, so it
 //! keeps its place while the list changes under it.
 
-use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
-use async_graphql::{OutputType, SimpleObject};
+use async_graphql::connection::{CursorType, OpaqueCursor, PageInfo};
+use async_graphql::{OutputType, SimpleObject, TypeName};
 use prasme_projections::page::{Page, Window};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::borrow::Cow;
 
 use crate::errors::bad_input;
 
 pub(crate) const MAX_PAGE: i32 = 500;
 
-/// What every connection tells besides its page.
+/// A page of a list: its items with their cursors, where the page stands,
+/// and how long the whole list is. Read on with `first`/`after` from the
+/// start, or `last`/`before` from the end.
 #[derive(SimpleObject)]
-pub struct ConnectionTotals {
+#[graphql(name_type)]
+pub struct Keyed<T: OutputType> {
+    /// Whether items come before and after this page, and its first and last cursors.
+    pub page_info: PageInfo,
+    /// This page's items with their cursors, in list order.
+    pub edges: Vec<KeyedEdge<T>>,
+    /// This page's items, in list order.
+    pub nodes: Vec<T>,
     /// How many items the whole list holds under its filters, not only this page.
     pub total_count: i64,
 }
 
-/// A connection whose cursors hold its items' keys. The cursor is a plain
-/// string in Rust too, so that connections of one item type keyed
-/// differently (a roster, a transcript) share one GraphQL type.
-pub(crate) type Keyed<T> = Connection<String, T, ConnectionTotals>;
+/// One item of a page, and its cursor.
+#[derive(SimpleObject)]
+#[graphql(name_type)]
+pub struct KeyedEdge<T: OutputType> {
+    /// The item.
+    pub node: T,
+    /// Where the item stands in its list: pass it as `after` or `before` to read on from there.
+    pub cursor: String,
+}
+
+/// `CourseConnection` for a list of `Course`, as Relay names them.
+impl<T: OutputType> TypeName for Keyed<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", T::type_name()).into()
+    }
+}
+
+impl<T: OutputType> TypeName for KeyedEdge<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", T::type_name()).into()
+    }
+}
 
 /// The window that `first`/`after` or `last`/`before` ask for: `first`
 /// alone reads from the start, `last` from the end, and `default` items
@@ -67,8 +95,8 @@ fn cursor<K: Serialize + DeserializeOwned>(argument: &str, value: Option<String>
 /// bounds it.
 pub(crate) fn connection<K, R, T>(window: &Window<K>, page: Page<K, R>, node: impl Fn(R) -> T) -> Keyed<T>
 where
-    K: Serialize + DeserializeOwned + Send + Sync,
-    T: OutputType,
+    K: Serialize + DeserializeOwned,
+    T: OutputType + Clone,
 {
     let Page { mut rows, total } = page;
     let size = usize::try_from(window.limit - 1).unwrap_or(0);
@@ -77,18 +105,29 @@ where
     if window.from_end {
         rows.reverse();
     }
-    let (has_previous, has_next) = if window.from_end {
+    let (has_previous_page, has_next_page) = if window.from_end {
         (more, window.before.is_some())
     } else {
         (window.after.is_some(), more)
     };
-    let mut connection =
-        Connection::with_additional_fields(has_previous, has_next, ConnectionTotals { total_count: total });
-    connection.edges.extend(
-        rows.into_iter()
-            .map(|(key, row)| Edge::new(OpaqueCursor(key).encode_cursor(), node(row))),
-    );
-    connection
+    let edges: Vec<KeyedEdge<T>> = rows
+        .into_iter()
+        .map(|(key, row)| KeyedEdge {
+            node: node(row),
+            cursor: OpaqueCursor(key).encode_cursor(),
+        })
+        .collect();
+    Keyed {
+        page_info: PageInfo {
+            has_previous_page,
+            has_next_page,
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+        },
+        nodes: edges.iter().map(|e| e.node.clone()).collect(),
+        edges,
+        total_count: total,
+    }
 }
 
 #[cfg(test)]
@@ -135,12 +174,12 @@ mod tests {
     fn a_cursor_keeps_its_place_when_items_are_added_ahead_of_it() {
         let first = read(Some(2), None, None, None, &[10, 20, 30, 40]);
         assert_eq!(nodes(&first), vec![10, 20]);
-        assert!(first.has_next_page && !first.has_previous_page);
+        assert!(first.page_info.has_next_page && !first.page_info.has_previous_page);
         // 5 and 15 arrive before the next page is read: an offset would repeat 20.
         let second = read(Some(2), end_cursor(&first), None, None, &[5, 10, 15, 20, 30, 40]);
         assert_eq!(nodes(&second), vec![30, 40]);
-        assert!(!second.has_next_page && second.has_previous_page);
-        assert_eq!(second.additional_fields.total_count, 6);
+        assert!(!second.page_info.has_next_page && second.page_info.has_previous_page);
+        assert_eq!(second.total_count, 6);
     }
 
     #[test]
@@ -148,11 +187,11 @@ mod tests {
         let items = [10, 20, 30, 40, 50];
         let tail = read(None, None, Some(2), None, &items);
         assert_eq!(nodes(&tail), vec![40, 50]);
-        assert!(tail.has_previous_page && !tail.has_next_page);
+        assert!(tail.page_info.has_previous_page && !tail.page_info.has_next_page);
         let start = tail.edges.first().map(|e| e.cursor.clone());
         let before = read(None, None, Some(2), start, &items);
         assert_eq!(nodes(&before), vec![20, 30]);
-        assert!(before.has_previous_page && before.has_next_page);
+        assert!(before.page_info.has_previous_page && before.page_info.has_next_page);
     }
 
     #[test]

@@ -32,7 +32,11 @@ impl InstitutionQuery {
     async fn institution(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
+        #[graphql(desc = "The institution's id; NOT_FOUND when no institution has it.")] id: Uuid,
+        #[graphql(
+            desc = "Waits (briefly) until the read models have projected this log position, e.g. a mutation's \
+                    `position`; READ_MODEL_BEHIND if they do not in time."
+        )]
         at_least_position: Option<Position>,
     ) -> async_graphql::Result<Option<Institution>> {
         let api = api(ctx)?;
@@ -49,12 +53,24 @@ impl InstitutionQuery {
     async fn institutions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many institutions to read from the start (after `after`), 1 to 500; 50 when neither \
+                    `first` nor `last` is given. Not together with `last`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "A cursor from this connection: read the institutions after it.")] after: Option<String>,
+        #[graphql(
+            desc = "How many institutions to read from the end (before `before`), 1 to 500. Not together with \
+                    `first`."
+        )]
         last: Option<i32>,
-        before: Option<String>,
-        kind: Option<InstitutionKind>,
-        resor: Option<Resor>,
+        #[graphql(desc = "A cursor from this connection: read the institutions before it.")] before: Option<String>,
+        #[graphql(desc = "Only institutions of this kind.")] kind: Option<InstitutionKind>,
+        #[graphql(desc = "Only institutions of this resor.")] resor: Option<Resor>,
+        #[graphql(
+            desc = "Waits (briefly) until the read models have projected this log position, e.g. a mutation's \
+                    `position`; READ_MODEL_BEHIND if they do not in time."
+        )]
         at_least_position: Option<Position>,
     ) -> async_graphql::Result<Keyed<Institution>> {
         let api = api(ctx)?;
@@ -78,9 +94,13 @@ impl InstitutionQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A year from 2021 to 2035: the range every operation accepts.")] year: i32,
-        institution_id: Option<Uuid>,
-        resor: Option<Resor>,
-        kind: Option<InstitutionKind>,
+        #[graphql(desc = "Only this institution; NOT_FOUND when none has this id.")] institution_id: Option<Uuid>,
+        #[graphql(desc = "Only institutions of this resor.")] resor: Option<Resor>,
+        #[graphql(desc = "Only institutions of this kind.")] kind: Option<InstitutionKind>,
+        #[graphql(
+            desc = "Waits (briefly) until the read models have projected this log position, e.g. a mutation's \
+                    `position`; READ_MODEL_BEHIND if they do not in time."
+        )]
         at_least_position: Option<Position>,
     ) -> async_graphql::Result<TrainingBudgetReport> {
         let year = year_argument(year)?;

@@ -1,11 +1,11 @@
-use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::body::{Body, Bytes};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::{SinkExt, StreamExt};
@@ -36,7 +36,8 @@ struct AppState {
 pub fn router(ctx: ApiContext, stopping: watch::Receiver<bool>) -> Router {
     let schema = schema(Some(ctx.clone()));
     Router::new()
-        .route("/", get(graphiql))
+        .route("/", get(crate::graphiql::page))
+        .route("/graphiql/{name}", get(crate::graphiql::asset))
         .route(
             "/graphql",
             post(graphql).get(subscriptions).fallback(|| async {
@@ -195,16 +196,6 @@ async fn serve_socket(socket: WebSocket, state: AppState, protocol: GraphQLProto
         let _ = sink.send(Message::Close(Some(close))).await;
         let _ = sink.close().await;
     }
-}
-
-async fn graphiql() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("Prasme")
-            .finish(),
-    )
 }
 
 /// Prometheus metrics in the text exposition format.

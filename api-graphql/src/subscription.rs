@@ -16,10 +16,13 @@ use prasme_projections::budget::read::{self, InstitutionFilter};
 
 pub struct SubscriptionRoot;
 
+/// An institution's training budget for one year, sent after a change to it.
 #[derive(SimpleObject)]
 pub struct TrainingBudgetUpdate {
-    /// The global position of the event that changed the budget.
+    /// The global position of the event that changed the budget (after the subscriber fell
+    /// behind: the position every read model had reached).
     pub position: Position,
+    /// The year's budget as the read model has it when the update is sent.
     pub budget: InstitutionBudget,
 }
 
@@ -31,17 +34,23 @@ struct Feed {
     pending: VecDeque<(i64, i32)>,
 }
 
+/// An offering, sent after a change to it.
 #[derive(SimpleObject)]
 pub struct OfferingUpdate {
-    /// The global position of the event that changed the offering.
+    /// The global position of the event that changed the offering (after the subscriber fell
+    /// behind: the position every read model had reached).
     pub position: Position,
+    /// The offering as the read model has it when the update is sent.
     pub offering: Offering,
 }
 
+/// An employee's transcript, sent after one of their completions was recorded or revoked.
 #[derive(SimpleObject)]
 pub struct TranscriptUpdate {
-    /// The global position of the event that changed the transcript.
+    /// The global position of the event that changed the transcript (after the subscriber fell
+    /// behind: the position every read model had reached).
     pub position: Position,
+    /// The transcript as the read model has it when the update is sent.
     pub transcript: Transcript,
 }
 
@@ -70,6 +79,7 @@ impl Watch {
     }
 }
 
+/// Updates pushed over a WebSocket as the read models change.
 #[Subscription]
 impl SubscriptionRoot {
     /// The offering (and through it its roster) each time the offering
@@ -77,7 +87,7 @@ impl SubscriptionRoot {
     async fn offering_updated(
         &self,
         ctx: &Context<'_>,
-        offering_id: Uuid,
+        #[graphql(desc = "The offering to watch.")] offering_id: Uuid,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<OfferingUpdate>>> {
         let api = api(ctx)?.clone();
         let watch = Watch {
@@ -103,7 +113,7 @@ impl SubscriptionRoot {
     async fn employee_transcript_updated(
         &self,
         ctx: &Context<'_>,
-        employee_id: Uuid,
+        #[graphql(desc = "The employee whose transcript to watch.")] employee_id: Uuid,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TranscriptUpdate>>> {
         let api = api(ctx)?.clone();
         let watch = Watch {
@@ -129,7 +139,7 @@ impl SubscriptionRoot {
     async fn training_budget_updated(
         &self,
         ctx: &Context<'_>,
-        institution_id: Uuid,
+        #[graphql(desc = "The institution whose budgets to watch.")] institution_id: Uuid,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TrainingBudgetUpdate>>> {
         let api = api(ctx)?.clone();
         let feed = Feed {

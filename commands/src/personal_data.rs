@@ -1,13 +1,23 @@
 //! The vault for personal data: one XChaCha20-Poly1305 key per data subject,
 //! in `personal_data_keys`, outside the append-only log. Events and read
 //! models only ever hold sealed copies; erasing the key shreds them all.
+//! Names are searchable through a blind index beside the keys: keyed
+//! digests of the prefixes a search can ask for, erased with the key.
 
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
 use prasme_domain::employee::{PersonalData, SealedPersonalData};
+use prasme_domain::name_search;
+use sha2::Sha256;
 use sqlx::PgPool;
 use thiserror::Error;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
+
+/// A digest of one name prefix, as `personal_name_index` holds it.
+pub type NameToken = Vec<u8>;
+const TOKEN_BYTES: usize = 16;
 
 #[derive(Debug, Error)]
 pub enum VaultError {
@@ -15,16 +25,73 @@ pub enum VaultError {
     Database(#[from] sqlx::Error),
     #[error("sealed personal data of {0} is corrupt")]
     Corrupt(Uuid),
+    #[error("the name index key is unusable")]
+    IndexKey,
 }
 
 #[derive(Clone)]
 pub struct Vault {
     pool: PgPool,
+    /// The blind index's key, read (or made) once per process.
+    index_key: std::sync::Arc<OnceCell<Vec<u8>>>,
 }
 
 impl Vault {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            index_key: Default::default(),
+        }
+    }
+
+    async fn index_key(&self) -> Result<&[u8], VaultError> {
+        let key = self
+            .index_key
+            .get_or_try_init(|| async {
+                let fresh = XChaCha20Poly1305::generate_key(&mut OsRng);
+                // The first key stored wins, as with the subjects' keys.
+                sqlx::query_scalar(
+                    "INSERT INTO personal_name_index_key (key) VALUES ($1)
+                     ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING key",
+                )
+                .bind(fresh.as_slice())
+                .fetch_one(&self.pool)
+                .await
+            })
+            .await?;
+        Ok(key)
+    }
+
+    async fn tokens(&self, terms: &[String]) -> Result<Vec<NameToken>, VaultError> {
+        let key = self.index_key().await?;
+        terms
+            .iter()
+            .map(|term| {
+                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| VaultError::IndexKey)?;
+                mac.update(term.as_bytes());
+                Ok(mac.finalize().into_bytes()[..TOKEN_BYTES].to_vec())
+            })
+            .collect()
+    }
+
+    /// Makes the subject findable by `name`. Idempotent.
+    pub async fn index_name(&self, subject: Uuid, name: &str) -> Result<(), VaultError> {
+        let tokens = self.tokens(&name_search::prefixes(name)).await?;
+        sqlx::query(
+            "INSERT INTO personal_name_index (subject_id, token)
+             SELECT $1, t FROM unnest($2::bytea[]) AS t ON CONFLICT DO NOTHING",
+        )
+        .bind(subject)
+        .bind(tokens)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The digests a name must all have to match `terms` (from
+    /// `name_search::search_terms`).
+    pub async fn search_tokens(&self, terms: &[String]) -> Result<Vec<NameToken>, VaultError> {
+        self.tokens(terms).await
     }
 
     /// Seals `data` with the subject's key, creating the key on first use.
@@ -87,12 +154,17 @@ impl Vault {
             .map_err(|_| VaultError::Corrupt(subject))
     }
 
-    /// Destroys the subject's key. Idempotent.
+    /// Destroys the subject's key and their entries in the name index, in
+    /// one transaction. Idempotent.
     pub async fn erase(&self, subject: Uuid) -> Result<(), VaultError> {
-        sqlx::query("DELETE FROM personal_data_keys WHERE subject_id = $1")
-            .bind(subject)
-            .execute(&self.pool)
-            .await?;
+        let mut tx = self.pool.begin().await?;
+        for table in ["personal_data_keys", "personal_name_index"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE subject_id = $1"))
+                .bind(subject)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ pub mod event;
 pub mod institution;
 pub mod learning_time;
 pub mod money;
+pub mod name_search;
 pub mod offering;
 pub mod reference;
 pub mod validate;

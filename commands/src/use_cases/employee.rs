@@ -86,6 +86,7 @@ impl UseCases {
                     return Ok(Err(refusal));
                 }
                 let personal_data = self.vault.seal(employee_id, &personal).await?;
+                self.vault.index_name(employee_id, &personal.name).await?;
                 Ok(Ok(EmployeeCommand::Hire {
                     employee_id,
                     institution_id: input.institution_id,

@@ -65,26 +65,34 @@ pub async fn employee_by_id(pool: &PgPool, id: Uuid) -> Result<Option<EmployeeRo
     row.as_ref().map(employee).transpose()
 }
 
-/// A window of an institution's employees, current and former, by id.
+/// A window of an institution's employees, current and former, by id;
+/// with `name_tokens` (the vault's digests of a search), only those whose
+/// name index holds every one of them.
 pub async fn employees_of(
     pool: &PgPool,
     institution: Uuid,
+    name_tokens: Option<&[Vec<u8>]>,
     window: &Window<Uuid>,
 ) -> Result<Page<Uuid, EmployeeRow>, ReadError> {
+    const MATCHING: &str = "institution_id = $1
+        AND ($2::bytea[] IS NULL OR id IN (SELECT subject_id FROM personal_name_index WHERE token = ANY ($2)
+                                            GROUP BY subject_id HAVING count(*) = cardinality($2)))";
     let rows = sqlx::query(&format!(
         "SELECT {EMPLOYEE_COLUMNS} FROM rm_employee
-          WHERE institution_id = $1 AND ($2::uuid IS NULL OR id > $2) AND ($3::uuid IS NULL OR id < $3)
-          ORDER BY id {d} LIMIT $4",
+          WHERE {MATCHING} AND ($3::uuid IS NULL OR id > $3) AND ($4::uuid IS NULL OR id < $4)
+          ORDER BY id {d} LIMIT $5",
         d = window.direction()
     ))
     .bind(institution)
+    .bind(name_tokens)
     .bind(window.after)
     .bind(window.before)
     .bind(window.limit)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar("SELECT count(*) FROM rm_employee WHERE institution_id = $1")
+    let total = sqlx::query_scalar(&format!("SELECT count(*) FROM rm_employee WHERE {MATCHING}"))
         .bind(institution)
+        .bind(name_tokens)
         .fetch_one(pool)
         .await?;
     let rows = rows

@@ -354,6 +354,18 @@ pub async fn employee_places(
     Ok(Page { rows, total })
 }
 
+/// One employee's place in one offering.
+pub async fn place_of(pool: &PgPool, offering: Uuid, employee: Uuid) -> Result<Option<PlaceRow>, ReadError> {
+    let row = sqlx::query(&format!(
+        "SELECT {PLACE_COLUMNS} FROM rm_place WHERE offering_id = $1 AND employee_id = $2"
+    ))
+    .bind(offering)
+    .bind(employee)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(place).transpose()
+}
+
 /// The completion a certificate number stands for (numbers are upper case).
 pub async fn certificate(pool: &PgPool, number: &str) -> Result<Option<PlaceRow>, ReadError> {
     let row = sqlx::query(&format!(
