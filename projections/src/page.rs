@@ -34,3 +34,21 @@ pub struct Page<K, R> {
     pub rows: Vec<(K, R)>,
     pub total: i64,
 }
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds a window over a key of two columns, in the order the readers'
+/// statements take them: the `after` key's two parts, the `before` key's,
+/// then the limit.
+pub(crate) fn bind_pair<'q, A, B>(query: PgQuery<'q>, window: &'q Window<(A, B)>) -> PgQuery<'q>
+where
+    A: sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Sync,
+    B: sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Sync,
+{
+    query
+        .bind(window.after.as_ref().map(|k| &k.0))
+        .bind(window.after.as_ref().map(|k| &k.1))
+        .bind(window.before.as_ref().map(|k| &k.0))
+        .bind(window.before.as_ref().map(|k| &k.1))
+        .bind(window.limit)
+}

@@ -6,7 +6,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
-use crate::page::{Page, Window};
+use crate::page::{bind_pair, Page, Window};
 use crate::ReadError;
 
 pub struct CourseRow {
@@ -125,12 +125,7 @@ pub async fn courses(
           LIMIT $11",
         d = window.direction()
     );
-    let rows = bind_filter(sqlx::query(&page), filter)
-        .bind(window.after.as_ref().map(|k| &k.0))
-        .bind(window.after.as_ref().map(|k| k.1))
-        .bind(window.before.as_ref().map(|k| &k.0))
-        .bind(window.before.as_ref().map(|k| k.1))
-        .bind(window.limit)
+    let rows = bind_pair(bind_filter(sqlx::query(&page), filter), window)
         .fetch_all(pool)
         .await?;
     let count = format!("SELECT count(*) FROM rm_course c WHERE {COURSE_FILTER}");

@@ -8,7 +8,7 @@ use prasme_domain::Cents;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
-use crate::page::{Page, Window};
+use crate::page::{bind_pair, Page, Window};
 use crate::ReadError;
 
 pub struct OfferingRow {
@@ -155,12 +155,7 @@ pub async fn offerings(
           ORDER BY starts_on {d}, id {d} LIMIT $11",
         d = window.direction()
     );
-    let rows = bind_filter(sqlx::query(&page), filter)
-        .bind(window.after.map(|k| k.0))
-        .bind(window.after.map(|k| k.1))
-        .bind(window.before.map(|k| k.0))
-        .bind(window.before.map(|k| k.1))
-        .bind(window.limit)
+    let rows = bind_pair(bind_filter(sqlx::query(&page), filter), window)
         .fetch_all(pool)
         .await?;
     let count = format!("SELECT count(*) FROM rm_offering WHERE {OFFERING_FILTER}");
@@ -264,22 +259,17 @@ pub async fn completions(
     employee: Uuid,
     window: &Window<CompletionKey>,
 ) -> Result<Page<CompletionKey, PlaceRow>, ReadError> {
-    let rows = sqlx::query(&format!(
+    let sql = format!(
         "SELECT * FROM (SELECT {PLACE_COLUMNS}, DATE '2000-01-01' - completed_on AS age
                           FROM rm_place WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked) p
           WHERE ($2::int IS NULL OR (age, offering_id) > ($2, $3))
             AND ($4::int IS NULL OR (age, offering_id) < ($4, $5))
           ORDER BY age {d}, offering_id {d} LIMIT $6",
         d = window.direction()
-    ))
-    .bind(employee)
-    .bind(window.after.map(|k| k.0))
-    .bind(window.after.map(|k| k.1))
-    .bind(window.before.map(|k| k.0))
-    .bind(window.before.map(|k| k.1))
-    .bind(window.limit)
-    .fetch_all(pool)
-    .await?;
+    );
+    let rows = bind_pair(sqlx::query(&sql).bind(employee), window)
+        .fetch_all(pool)
+        .await?;
     let total = sqlx::query_scalar(
         "SELECT count(*) FROM rm_place WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked",
     )
@@ -318,7 +308,7 @@ pub async fn employee_places(
     window: &Window<EmployeePlaceKey>,
 ) -> Result<Page<EmployeePlaceKey, PlaceRow>, ReadError> {
     let statuses: Option<Vec<String>> = (!statuses.is_empty()).then(|| statuses.iter().map(wire_name).collect());
-    let rows = sqlx::query(&format!(
+    let sql = format!(
         "SELECT {columns}, o.starts_on FROM rm_place p JOIN rm_offering o ON o.id = p.offering_id
           WHERE p.employee_id = $1 AND ($2::text[] IS NULL OR p.status = ANY ($2))
             AND ($3::date IS NULL OR (o.starts_on, p.offering_id) > ($3, $4))
@@ -330,16 +320,10 @@ pub async fn employee_places(
             .collect::<Vec<_>>()
             .join(", "),
         d = window.direction()
-    ))
-    .bind(employee)
-    .bind(&statuses)
-    .bind(window.after.map(|k| k.0))
-    .bind(window.after.map(|k| k.1))
-    .bind(window.before.map(|k| k.0))
-    .bind(window.before.map(|k| k.1))
-    .bind(window.limit)
-    .fetch_all(pool)
-    .await?;
+    );
+    let rows = bind_pair(sqlx::query(&sql).bind(employee).bind(&statuses), window)
+        .fetch_all(pool)
+        .await?;
     let total = sqlx::query_scalar(
         "SELECT count(*) FROM rm_place WHERE employee_id = $1 AND ($2::text[] IS NULL OR status = ANY ($2))",
     )
