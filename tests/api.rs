@@ -1399,3 +1399,75 @@ async fn every_mutation_answers_with_a_payload_type_of_its_own() {
     }
     s.shut_down().await;
 }
+
+#[tokio::test]
+async fn node_finds_any_record_by_its_id_and_an_id_names_one_record() {
+    let s = start().await;
+    let institution = register(&s, "Valsts kanceleja", "STATE", Some("VK")).await;
+    let hired = s
+        .mutate(
+            "mutation($i: HireEmployeeInput!) { hireEmployee(input: $i) { employeeId userErrors { code } } }",
+            json!({ "i": { "institutionId": institution, "name": "Anna Liepa", "jobGroups": ["NEW_EMPLOYEE"],
+                           "hiredOn": "2024-01-01" } }),
+        )
+        .await;
+    let employee = hired["employeeId"].clone();
+    let course = s
+        .mutate(
+            "mutation($i: CatalogueCourseInput!) { catalogueCourse(input: $i) { courseId position } }",
+            json!({ "i": { "description": { "title": "Ētika", "owner": { "level": "PUBLIC_ADMINISTRATION" },
+                "priority": "INTEGRITY", "measures": ["1.1"], "courseType": "CORPORATE", "knowledgeTest": false,
+                "durationMinutes": 90, "language": "lv" } } }),
+        )
+        .await;
+    let offering = s
+        .mutate(
+            "mutation($i: ScheduleOfferingInput!) { scheduleOffering(input: $i) { offeringId position } }",
+            json!({ "i": { "courseId": course["courseId"], "startsOn": "2035-03-01", "endsOn": "2035-03-01",
+                           "format": "ONLINE", "capacity": 10, "costPerParticipantCents": 0, "organiser": "VAS" } }),
+        )
+        .await;
+    let at = offering["position"].clone();
+    let node = |id: Value| {
+        let (s, at) = (&s, at.clone());
+        async move {
+            s.gql(
+                "query($id: ID!, $p: Position) { node(id: $id, atLeastPosition: $p) { __typename id
+                    ... on Institution { name } ... on Course { title } } }",
+                json!({ "id": id, "p": at }),
+            )
+            .await
+        }
+    };
+    for (id, typename) in [
+        (json!(institution), "Institution"),
+        (employee.clone(), "Employee"),
+        (course["courseId"].clone(), "Course"),
+        (offering["offeringId"].clone(), "Offering"),
+    ] {
+        let body = node(id.clone()).await;
+        assert_eq!(body["data"]["node"]["__typename"], typename, "{body}");
+        assert_eq!(body["data"]["node"]["id"], id, "the id it was asked for");
+    }
+    assert_eq!(
+        node(json!(institution)).await["data"]["node"]["name"],
+        "Valsts kanceleja"
+    );
+
+    let unknown = node(json!(uuid::Uuid::now_v7())).await;
+    assert!(unknown["data"]["node"].is_null());
+    assert_eq!(unknown["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let malformed = node(json!("Institution:1")).await;
+    assert_eq!(malformed["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+
+    // An id names one record: a create command may not give an employee's id to an institution.
+    let taken = s
+        .mutate(
+            REGISTER,
+            json!({ "input": { "institutionId": employee, "name": "Cita iestāde", "kind": "STATE", "resor": "FM" } }),
+        )
+        .await;
+    assert_eq!(taken["userErrors"][0]["code"], "ALREADY_EXISTS", "{taken}");
+    assert_eq!(taken["userErrors"][0]["field"], json!(["input", "institutionId"]));
+    s.shut_down().await;
+}

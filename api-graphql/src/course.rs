@@ -1,6 +1,6 @@
 //! The course catalogue over GraphQL.
 
-use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject, ID};
 use prasme_commands::{CatalogueCourse, DescribeCourse, RetireCourse, ReviseCourse};
 use prasme_domain::course::OwnerParts;
 use prasme_projections::course::read::{self, CourseFilter, CourseRow};
@@ -258,7 +258,7 @@ impl CourseMutation {
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct Course {
-    /// The course's id.
+    #[graphql(skip)]
     pub id: Uuid,
     /// The course title.
     pub title: String,
@@ -292,6 +292,11 @@ pub struct Course {
 
 #[ComplexObject]
 impl Course {
+    /// The course's id: a UUID that names this course and nothing else, so `node(id:)` finds it.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
     /// The course's offerings by start date, then id, narrowed by the
     /// filter; its `course`, if given, must be this course.
     #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]

@@ -2,7 +2,7 @@
 //! personal data that is sealed on the way in, opened on the way out, and
 //! gone for good once erased.
 
-use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject, ID};
 use prasme_commands::{
     AssignManager, ChangeEmployeeRole, EraseEmployeePersonalData, HireEmployee, RecordEmployeeLeft, TransferEmployee,
 };
@@ -81,7 +81,7 @@ pub struct PersonalDataView {
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct Employee {
-    /// The employee's id.
+    #[graphql(skip)]
     pub id: Uuid,
     /// The plan's target groups the employee belongs to: at least one, no duplicates.
     pub job_groups: Vec<JobGroup>,
@@ -105,6 +105,11 @@ pub struct Employee {
 
 #[ComplexObject]
 impl Employee {
+    /// The employee's id: a UUID that names this employee and nothing else, so `node(id:)` finds it.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
     /// The institution the employee works in, or the last one they worked in once they left.
     async fn institution(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Institution>> {
         crate::model::institution(ctx, self.institution_id).await

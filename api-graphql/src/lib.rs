@@ -15,6 +15,7 @@ mod loaders;
 mod metrics;
 mod model;
 mod mutation;
+mod node;
 mod offering;
 mod paging;
 mod payload;
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     course::CourseQuery,
     offering::OfferingQuery,
     activity::ActivityQuery,
+    node::NodeQuery,
 );
 
 /// The commands. Each takes one `input` with an optional `commandId` (its

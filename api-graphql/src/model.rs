@@ -1,6 +1,6 @@
 //! GraphQL object and enum types over the read models.
 
-use async_graphql::{ComplexObject, Context, Enum, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, SimpleObject, ID};
 use prasme_domain::budget::{self, BudgetStatus as DomainStatus, ExemptionReason as DomainExemption};
 use prasme_domain::reference as domain;
 use uuid::Uuid;
@@ -149,7 +149,7 @@ impl From<domain::Resor> for ResorInfo {
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct Institution {
-    /// The institution's id.
+    #[graphql(skip)]
     pub id: Uuid,
     /// Its name, as registered.
     pub name: String,
@@ -178,6 +178,11 @@ impl From<InstitutionRow> for Institution {
 
 #[ComplexObject]
 impl Institution {
+    /// The institution's id: a UUID that names this institution and nothing else, so `node(id:)` finds it.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
     /// The training budget for one year (reported even when nothing is declared).
     async fn training_budget(
         &self,

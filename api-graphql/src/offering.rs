@@ -1,7 +1,7 @@
 //! Offerings and the enrolment lifecycle over GraphQL, with rosters,
 //! transcripts and certificate verification.
 
-use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject, ID};
 use prasme_commands::{
     CancelOffering, ChangeOfferingCapacity, GiveFeedback, PlaceChange, PlaceId, RecordAttendance, RecordCompletion,
     ScheduleOffering, SubstituteParticipant,
@@ -71,7 +71,7 @@ pub enum PlaceStatus {
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct Offering {
-    /// The offering's id.
+    #[graphql(skip)]
     pub id: Uuid,
     /// The first day (a date in Latvia); its year is the budget year of the seats' costs.
     pub starts_on: Date,
@@ -157,6 +157,11 @@ impl Place {
 
 #[ComplexObject]
 impl Offering {
+    /// The offering's id: a UUID that names this offering and nothing else, so `node(id:)` finds it.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
     /// The course this offering is a run of.
     async fn course(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Course>> {
         course_by_id(ctx, self.course_id).await
@@ -221,7 +226,7 @@ pub struct FeedbackSummary {
     pub applied_at_work: i64,
 }
 
-async fn offering_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Offering>> {
+pub(crate) async fn offering_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Offering>> {
     load_offering(&*reads(ctx).await?, id).await
 }
 

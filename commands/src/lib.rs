@@ -337,6 +337,11 @@ impl CommandHandler {
         Ok(self.store.stream_version(&D::stream_id(id)).await? > 0)
     }
 
+    /// Whether any of these streams has an event.
+    pub(crate) async fn any_exists(&self, stream_ids: &[String]) -> Result<bool, CommandError> {
+        Ok(self.store.any_stream_exists(stream_ids).await?)
+    }
+
     /// The aggregate's current state and version, for checks a command on
     /// another aggregate must make (an employee's institution, a course not
     /// retired): what this process kept of it, brought up to the head.

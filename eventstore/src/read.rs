@@ -130,6 +130,16 @@ impl EventStore {
         Ok(v.unwrap_or(0))
     }
 
+    /// Whether any of these streams has an event.
+    pub async fn any_stream_exists(&self, stream_ids: &[String]) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE stream_id = ANY ($1))")
+                .bind(stream_ids)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     /// The highest committed position, 0 for an empty store.
     pub async fn head_position(&self) -> Result<i64, StoreError> {
         head_position(&self.pool).await

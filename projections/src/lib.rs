@@ -8,6 +8,7 @@ pub mod employee;
 pub mod offering;
 pub mod page;
 mod rebuild;
+pub mod record;
 mod runner;
 mod staged;
 

@@ -43,6 +43,9 @@ impl UseCases {
         let cmd = self.admit(ctx, UseCase::CatalogueCourse, Target::Course(course_id), &input)?;
         self.handler
             .execute_with::<Course, _, _>(&cmd, course_id, || async {
+                if let Err(refusal) = self.id_is_free::<Course>(course_id, "courseId").await? {
+                    return Ok(Err(refusal));
+                }
                 Ok(self
                     .description(input.description)
                     .await?

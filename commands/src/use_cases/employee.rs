@@ -81,6 +81,9 @@ impl UseCases {
                 if let Err(refusal) = self.institution_exists(input.institution_id, "institutionId").await? {
                     return Ok(Err(refusal));
                 }
+                if let Err(refusal) = self.id_is_free::<Employee>(employee_id, "employeeId").await? {
+                    return Ok(Err(refusal));
+                }
                 let (employee, _) = self.handler.state::<Employee>(employee_id).await?;
                 if let Err(refusal) = employee.not_yet_hired() {
                     return Ok(Err(refusal));

@@ -63,7 +63,14 @@ impl UseCases {
             resor: input.resor,
             funds_other_institutions_staff: input.funds_other_institutions_staff,
         };
-        self.handler.execute::<Institution>(&cmd, id, command).await
+        self.handler
+            .execute_with::<Institution, _, _>(&cmd, id, || async {
+                Ok(self
+                    .id_is_free::<Institution>(id, "institutionId")
+                    .await?
+                    .map(|()| command))
+            })
+            .await
     }
 
     pub async fn declare_remuneration_budget(

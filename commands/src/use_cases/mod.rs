@@ -26,8 +26,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use prasme_domain::course::Course;
+use prasme_domain::employee::Employee;
 use prasme_domain::institution::Institution;
-use prasme_domain::{DomainError, ErrorCode};
+use prasme_domain::offering::Offering;
+use prasme_domain::{Decider, DomainError, ErrorCode};
 use uuid::Uuid;
 
 use crate::authorize::{AllowAll, Authorize, Target, UseCase};
@@ -64,6 +67,33 @@ impl UseCases {
         Ok(Admitted {
             ctx,
             input: InputFingerprint::of(use_case, input)?,
+        })
+    }
+
+    /// A refusal on `field` when a record of another kind than `D` has this
+    /// id: an id names one record, so that `node(id:)` finds one thing by it.
+    async fn id_is_free<D: Decider>(
+        &self,
+        id: Uuid,
+        field: &'static str,
+    ) -> Result<Result<(), DomainError>, CommandError> {
+        let others: Vec<String> = [
+            Institution::stream_id(id),
+            Employee::stream_id(id),
+            Course::stream_id(id),
+            Offering::stream_id(id),
+        ]
+        .into_iter()
+        .filter(|stream| *stream != D::stream_id(id))
+        .collect();
+        Ok(if self.handler.any_exists(&others).await? {
+            Err(DomainError::on(
+                field,
+                ErrorCode::AlreadyExists,
+                "a record of another kind has this id",
+            ))
+        } else {
+            Ok(())
         })
     }
 

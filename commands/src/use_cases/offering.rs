@@ -85,6 +85,9 @@ impl UseCases {
         let cmd = self.admit(ctx, UseCase::ScheduleOffering, Target::Offering(offering_id), &input)?;
         self.handler
             .execute_with::<Offering, _, _>(&cmd, offering_id, || async {
+                if let Err(refusal) = self.id_is_free::<Offering>(offering_id, "offeringId").await? {
+                    return Ok(Err(refusal));
+                }
                 let (course, _) = self.handler.state::<Course>(input.schedule.course_id).await?;
                 Ok(course.active().map(|_| OfferingCommand::Schedule {
                     offering_id,
