@@ -1327,7 +1327,8 @@ async fn unknown_ids_in_queries_are_null_with_not_found() {
 
 /// GraphiQL in headless Chromium, with every address but 127.0.0.1 refused
 /// (as on a closed network): the page loads from files embedded in the
-/// binary, reads the schema and runs a query typed into its editor.
+/// binary, reads the schema, runs a query typed into its editor, and shows
+/// a subscription's event over graphql-ws.
 /// `scripts/test` installs Chromium and playwright-core (`tests/browser`).
 #[tokio::test]
 async fn graphiql_loads_the_schema_and_runs_a_query_with_no_network_but_the_server() {
@@ -1347,10 +1348,18 @@ async fn graphiql_loads_the_schema_and_runs_a_query_with_no_network_but_the_serv
         "{{ institutions(first: 5, atLeastPosition: {}) {{ totalCount edges {{ node {{ name }} }} }} }}",
         registered["position"]
     );
+    let id = registered["institutionId"].as_str().unwrap();
+    let subscription = format!(
+        "subscription {{ trainingBudgetUpdated(institutionId: \"{id}\") {{ position budget {{ allocatedCents }} }} }}"
+    );
+    let allocate = json!({ "query": ALLOCATE, "variables": { "input": {
+        "institutionId": id, "year": 2026, "amountCents": 12_345, "fundingSource": "STATE_BUDGET" } } });
     let run = tokio::process::Command::new("node")
         .arg("graphiql.mjs")
         .arg(format!("http://{}", s.addr))
         .arg(query)
+        .arg(subscription)
+        .arg(allocate.to_string())
         .current_dir(&browser)
         .output()
         .await
@@ -1369,6 +1378,12 @@ async fn graphiql_loads_the_schema_and_runs_a_query_with_no_network_but_the_serv
     let shown = &seen["shown"]["data"]["institutions"];
     assert_eq!(shown["totalCount"], 1, "{seen}");
     assert_eq!(shown["edges"][0]["node"]["name"], "Valsts kanceleja");
+    assert_eq!(seen["posted"], 200);
+    let allocated = seen["pushed"]["data"]["trainingBudgetUpdated"]["budget"]["allocatedCents"].as_i64();
+    assert!(
+        allocated.is_some_and(|cents| cents >= 12_345 && cents % 12_345 == 0),
+        "the subscription showed an allocation: {seen}"
+    );
     s.shut_down().await;
 }
 

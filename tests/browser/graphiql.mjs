@@ -1,10 +1,14 @@
 // Opens GraphiQL at the server given as argv[2] in headless Chromium, with
-// every request to anything but 127.0.0.1 refused, runs a query from its
-// editor and prints, as one JSON line, what the page showed and tried.
+// every request to anything but 127.0.0.1 refused, runs the query argv[3]
+// from its editor, then the subscription argv[4] (over graphql-ws), posts
+// the mutation body argv[5] while it is open, and prints, as one JSON line,
+// what the page showed and tried.
 import { chromium } from 'playwright-core';
 
 const server = process.argv[2];
 const query = process.argv[3];
+const subscription = process.argv[4];
+const mutation = process.argv[5];
 const outside = [];
 const failures = [];
 const browser = await chromium.launch({
@@ -34,6 +38,7 @@ try {
     ([selector, text]) => document.querySelector(selector).CodeMirror.setValue(text),
     [editor, query],
   );
+  await page.waitForTimeout(1000);
   await page.click('.graphiql-execute-button');
   const response = '.graphiql-response .CodeMirror';
   await page.waitForFunction(
@@ -41,11 +46,56 @@ try {
     response,
     { timeout: 60000 },
   );
-  const shown = await page.evaluate((selector) => document.querySelector(selector).CodeMirror.getValue(), response);
+  const read = () => page.evaluate((selector) => document.querySelector(selector).CodeMirror.getValue(), response);
+  const shown = JSON.parse(await read());
+
+  // The subscription: GraphiQL opens a graphql-ws socket and shows each event.
+  const frames = [];
+  const subscribed = new Promise((resolve) => {
+    page.on('websocket', (ws) =>
+      ws.on('framesent', (f) => {
+        frames.push(String(f.payload).slice(0, 80));
+        if (String(f.payload).includes('"subscribe"')) resolve(true);
+      }),
+    );
+  });
+  await page.evaluate(
+    ([selector, text]) => document.querySelector(selector).CodeMirror.setValue(text),
+    [editor, subscription],
+  );
+  // GraphiQL parses the editor's text after a pause; before that it would
+  // send the subscription as the query it parsed last, over HTTP.
+  await page.waitForTimeout(1000);
+  await page.click('.graphiql-execute-button');
+  const sent = await Promise.race([subscribed, page.waitForTimeout(10000).then(() => false)]);
+  if (!sent) {
+    throw new Error(`GraphiQL sent no subscription over graphql-ws; frames ${JSON.stringify(frames)}, response ${await read()}`);
+  }
+  // The server may register the subscription a moment after the frame is
+  // sent; a mutation committed before that is not announced to it, so post
+  // again until an event shows (each post allocates once more).
+  let posted = 0;
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    posted = await page.evaluate(async (body) => {
+      const r = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return r.status;
+    }, mutation);
+    const shownEvent = await page
+      .waitForFunction(
+        (selector) => (document.querySelector(selector)?.CodeMirror.getValue() || '').includes('"position"'),
+        response,
+        { timeout: 1000 },
+      )
+      .then(() => true, () => false);
+    if (shownEvent) break;
+  }
+  const pushed = JSON.parse(await read());
   console.log(JSON.stringify({
     schemaTypes: schema?.data?.__schema?.types?.length ?? 0,
     schemaErrors: schema?.errors ?? null,
-    shown: JSON.parse(shown),
+    shown,
+    posted,
+    pushed,
     outside,
     failures,
   }));
