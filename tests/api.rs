@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::server::{next_json, start, SecondServer, Server};
+use common::server::{next_json, next_text, start, SecondServer, Server};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -495,7 +495,7 @@ async fn budget_subscription_fires_after_the_projection_commits() {
     let ack = next_json(&mut ws).await;
     assert_eq!(ack["type"], "connection_ack");
     ws.send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query":
-        format!("subscription {{ trainingBudgetUpdated(institutionId: \"{id}\") {{ position budget {{ year remunerationCents allocatedCents status }} }} }}") } })))
+        format!("subscription {{ trainingBudgetUpdated(institutionId: \"{id}\") {{ budget {{ institution {{ name }} byFundingSource {{ fundingSource }} year remunerationCents allocatedCents status }} position }} }}") } })))
         .await
         .unwrap();
     // Give the server a moment to register the subscription before writing.
@@ -518,12 +518,29 @@ async fn budget_subscription_fires_after_the_projection_commits() {
         first["payload"]["data"]["trainingBudgetUpdated"]["position"],
         declared["position"]
     );
-    let second = next_json(&mut ws).await;
+    let text = next_text(&mut ws).await;
+    // Fields come in selection order in events too, not as they completed.
+    let at = |key: &str| {
+        text.find(&format!("\"{key}\":"))
+            .unwrap_or_else(|| panic!("{key} in {text}"))
+    };
+    let order = [
+        at("budget"),
+        at("institution"),
+        at("byFundingSource"),
+        at("year"),
+        at("remunerationCents"),
+        at("status"),
+        at("position"),
+    ];
+    assert!(order.windows(2).all(|p| p[0] < p[1]), "{text}");
+    let second: Value = serde_json::from_str(&text).unwrap();
     let update = &second["payload"]["data"]["trainingBudgetUpdated"];
     assert_eq!(update["position"], allocated["position"]);
     assert_eq!(
         update["budget"],
-        json!({ "year": 2027, "remunerationCents": 1_000_000, "allocatedCents": 60_000, "status": "MEETS_TARGET" })
+        json!({ "year": 2027, "remunerationCents": 1_000_000, "allocatedCents": 60_000, "status": "MEETS_TARGET",
+                "institution": { "name": "Valsts kanceleja" }, "byFundingSource": [{ "fundingSource": "ESF" }] })
     );
     ws.close(None).await.unwrap();
     s.shut_down().await;

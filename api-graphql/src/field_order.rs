@@ -3,7 +3,8 @@
 //! resolves sibling fields concurrently and writes each as it completes,
 //! so identical requests came back in different orders. The walk is linear
 //! in the response, and each fragment's selections are visited where they
-//! are spread, as CollectFields does.
+//! are spread, as CollectFields does. A subscription executes once per
+//! event, so its events are put in order too.
 
 use std::sync::{Arc, Mutex};
 
@@ -20,10 +21,11 @@ impl ExtensionFactory for FieldOrder {
     }
 }
 
-/// Created for each request, to keep its document until the response.
+/// Created for each request, to keep its document for as long as the
+/// request runs: one response, or a subscription's every event.
 #[derive(Default)]
 struct FieldOrderExtension {
-    document: Mutex<Option<ExecutableDocument>>,
+    document: Mutex<Option<Arc<ExecutableDocument>>>,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -37,7 +39,7 @@ impl Extension for FieldOrderExtension {
         let mut request = request;
         // Parsed already by `limits`, which runs first; a parse error is its to report.
         if let (Ok(document), Ok(mut kept)) = (request.parsed_query(), self.document.lock()) {
-            *kept = Some(document.clone());
+            *kept = Some(Arc::new(document.clone()));
         }
         next.run(ctx, request).await
     }
@@ -49,7 +51,8 @@ impl Extension for FieldOrderExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        let document = self.document.lock().ok().and_then(|mut d| d.take());
+        // Kept, not taken: a subscription executes once per event.
+        let document = self.document.lock().ok().and_then(|d| d.clone());
         if let Some(document) = document {
             let operation = document
                 .operations

@@ -119,6 +119,14 @@ pub async fn next_json<S>(ws: &mut S) -> Value
 where
     S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
+    serde_json::from_str(&next_text(ws).await).unwrap()
+}
+
+/// The next text message as sent, its keys in the server's order.
+pub async fn next_text<S>(ws: &mut S) -> String
+where
+    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -126,7 +134,7 @@ where
             .expect("socket open")
             .unwrap();
         if let Message::Text(t) = msg {
-            return serde_json::from_str(&t).unwrap();
+            return t.to_string();
         }
     }
 }
