@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::authorize::UseCase;
+use crate::policy::UseCase;
 use crate::CommandError;
 
 /// The key of the fingerprint in `metadata.extra`.
@@ -29,7 +29,7 @@ impl InputFingerprint {
         let json = serde_json::to_vec(input)
             .map_err(|e| CommandError::Invalid(format!("the input cannot be fingerprinted: {e}")))?;
         let mut digest = Sha256::new();
-        digest.update(format!("{use_case:?}").as_bytes());
+        digest.update(use_case.name().as_bytes());
         digest.update([0]);
         digest.update(&json);
         Ok(Self(hex::encode(&digest.finalize()[..BYTES])))

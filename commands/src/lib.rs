@@ -3,17 +3,17 @@
 //! decider: the stream's state (kept, or loaded) → decide → append, with
 //! idempotency by command id and optimistic concurrency on the version.
 
-mod authorize;
 mod cache;
 mod fingerprint;
 mod personal_data;
+mod policy;
 mod principal;
 mod use_cases;
 
-pub use authorize::{AllowAll, Authorize, Denied, Target, UseCase};
 use cache::{AggregateCache, CACHED_STREAMS};
 use fingerprint::InputFingerprint;
 pub use personal_data::{Vault, VaultError};
+pub use policy::{Denied, UseCase};
 pub use principal::{Clock, Principal, Role};
 pub use use_cases::*;
 

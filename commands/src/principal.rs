@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use prasme_domain::reference::Resor;
 use uuid::Uuid;
 
-/// The roles of the security policy (a later issue writes what each may do).
+/// The roles of the security policy (`policy.rs` says what each may do).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     Employee,
@@ -14,15 +14,47 @@ pub enum Role {
     VasAdmin,
     VkAnalyst,
     Auditor,
-    /// Prasme itself: the demo loader, importers, migrations of data.
+    /// Prasme itself and the services it trusts: the demo loader, importers
+    /// from the institutions' HR and finance systems, migrations of data.
     System,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Employee,
+        Role::Manager,
+        Role::InstitutionHr,
+        Role::ResorCoordinator,
+        Role::VasAdmin,
+        Role::VkAnalyst,
+        Role::Auditor,
+        Role::System,
+    ];
+
+    /// The name a token's `roles` claim gives it.
+    pub fn claim(self) -> &'static str {
+        match self {
+            Role::Employee => "EMPLOYEE",
+            Role::Manager => "MANAGER",
+            Role::InstitutionHr => "INSTITUTION_HR",
+            Role::ResorCoordinator => "RESOR_COORDINATOR",
+            Role::VasAdmin => "VAS_ADMIN",
+            Role::VkAnalyst => "VK_ANALYST",
+            Role::Auditor => "AUDITOR",
+            Role::System => "SYSTEM",
+        }
+    }
+
+    pub fn from_claim(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.claim() == name)
+    }
 }
 
 /// Who is acting: recorded as the actor of every event a command writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// An employee id, a service name, or (until sign-in exists) what the
-    /// client says in `X-Prasme-Actor`.
+    /// An employee id, or a service name: the verified subject of the
+    /// caller's token, never a name the client chooses.
     pub subject: String,
     pub roles: Vec<Role>,
     /// Institutions whose data the principal acts on.
@@ -42,14 +74,13 @@ impl Principal {
         }
     }
 
-    /// A caller known only by the name it gives (before sign-in exists).
-    pub fn unverified(subject: impl Into<String>) -> Self {
-        Self {
-            subject: subject.into(),
-            roles: vec![],
-            institutions: vec![],
-            resors: vec![],
-        }
+    /// The employee the principal is, when its subject is an employee id.
+    pub fn employee_id(&self) -> Option<Uuid> {
+        Uuid::parse_str(&self.subject).ok()
+    }
+
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
     }
 }
 
@@ -71,9 +102,11 @@ impl Clock {
     }
 }
 
-/// Tests and tools that name only who acts.
+/// Tests and tools in the same process as Prasme that name only who acts
+/// are a part of Prasme itself (see [`Principal::system`]). Requests from
+/// outside always carry a verified token instead.
 impl From<&str> for Principal {
     fn from(subject: &str) -> Self {
-        Principal::unverified(subject)
+        Principal::system(subject)
     }
 }

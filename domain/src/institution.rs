@@ -101,6 +101,9 @@ pub struct Allocation {
 pub struct Institution {
     pub id: Option<Uuid>,
     pub kind: Option<InstitutionKind>,
+    /// The resor it belongs to: the reach of a resor's coordinator over it
+    /// and its staff.
+    pub resor: Option<Resor>,
     pub remuneration: HashMap<i32, Cents>,
     pub allocations: HashMap<Uuid, Allocation>,
 }
@@ -272,10 +275,14 @@ impl Decider for Institution {
     fn evolve(mut state: Institution, event: &InstitutionEvent) -> Institution {
         match event {
             InstitutionEvent::InstitutionRegistered {
-                institution_id, kind, ..
+                institution_id,
+                kind,
+                resor,
+                ..
             } => {
                 state.id = Some(*institution_id);
                 state.kind = Some(*kind);
+                state.resor = *resor;
             }
             InstitutionEvent::RemunerationBudgetDeclared { year, amount_cents, .. } => {
                 state.remuneration.insert(*year, *amount_cents);
@@ -555,6 +562,20 @@ mod tests {
             given_when(&g, correct(0, "withdrawn")).is_ok(),
             "zero withdraws an allocation"
         );
+    }
+
+    #[test]
+    fn the_state_remembers_the_resor_it_was_registered_in() {
+        let state = Institution::fold(&[registered()]);
+        assert_eq!((state.id, state.resor), (Some(id()), Some(Resor::Fm)));
+        let municipal = Institution::fold(&[E::InstitutionRegistered {
+            institution_id: id(),
+            name: "Rīgas valstspilsētas pašvaldība".into(),
+            kind: InstitutionKind::Municipal,
+            resor: None,
+            funds_other_institutions_staff: false,
+        }]);
+        assert_eq!(municipal.resor, None);
     }
 
     #[test]

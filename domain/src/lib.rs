@@ -14,6 +14,7 @@ pub mod money;
 pub mod name_search;
 pub mod offering;
 pub mod reference;
+pub mod security;
 pub mod validate;
 
 pub use decider::Decider;

@@ -5,8 +5,9 @@ use prasme_domain::DomainError;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::admission::Target;
 use super::UseCases;
-use crate::authorize::{Target, UseCase};
+use crate::policy::UseCase;
 use crate::{Accepted, CommandContext, CommandError};
 
 /// A course's description as a client writes it: refusals about it name
@@ -40,7 +41,11 @@ impl UseCases {
         input: CatalogueCourse,
     ) -> Result<Accepted, CommandError> {
         let course_id = input.course_id.unwrap_or(ctx.command_id);
-        let cmd = self.admit(ctx, UseCase::CatalogueCourse, Target::Course(course_id), &input)?;
+        let target = Target::NewCourse {
+            course_id,
+            owner: CourseOwner::from_parts(input.description.owner.clone()).ok(),
+        };
+        let cmd = self.admit(ctx, UseCase::CatalogueCourse, target, &input).await?;
         self.handler
             .execute_with::<Course, _, _>(&cmd, course_id, || async {
                 if let Err(refusal) = self.id_is_free::<Course>(course_id, "courseId").await? {
@@ -56,7 +61,11 @@ impl UseCases {
 
     pub async fn revise_course(&self, ctx: &CommandContext, input: ReviseCourse) -> Result<Accepted, CommandError> {
         let course_id = input.course_id;
-        let cmd = self.admit(ctx, UseCase::ReviseCourse, Target::Course(course_id), &input)?;
+        let target = Target::RevisedCourse {
+            course_id,
+            owner: CourseOwner::from_parts(input.description.owner.clone()).ok(),
+        };
+        let cmd = self.admit(ctx, UseCase::ReviseCourse, target, &input).await?;
         self.handler
             .execute_with::<Course, _, _>(&cmd, course_id, || async {
                 Ok(self
@@ -69,7 +78,9 @@ impl UseCases {
 
     pub async fn retire_course(&self, ctx: &CommandContext, input: RetireCourse) -> Result<Accepted, CommandError> {
         let id = input.course_id;
-        let cmd = self.admit(ctx, UseCase::RetireCourse, Target::Course(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::RetireCourse, Target::Course(id), &input)
+            .await?;
         let command = CourseCommand::Retire { reason: input.reason };
         self.handler.execute::<Course>(&cmd, id, command).await
     }

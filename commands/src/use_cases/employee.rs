@@ -7,8 +7,9 @@ use prasme_domain::{DomainError, ErrorCode};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::admission::Target;
 use super::UseCases;
-use crate::authorize::{Target, UseCase};
+use crate::policy::UseCase;
 use crate::{Accepted, CommandContext, CommandError};
 
 #[derive(Serialize)]
@@ -70,7 +71,11 @@ fn no_employee(field: &'static str) -> DomainError {
 impl UseCases {
     pub async fn hire_employee(&self, ctx: &CommandContext, input: HireEmployee) -> Result<Accepted, CommandError> {
         let employee_id = input.employee_id.unwrap_or(ctx.command_id);
-        let cmd = self.admit(ctx, UseCase::HireEmployee, Target::Employee(employee_id), &input)?;
+        let target = Target::Hire {
+            employee_id,
+            institution_id: input.institution_id,
+        };
+        let cmd = self.admit(ctx, UseCase::HireEmployee, target, &input).await?;
         self.handler
             .execute_with::<Employee, _, _>(&cmd, employee_id, || async {
                 let personal =
@@ -109,7 +114,9 @@ impl UseCases {
         input: ChangeEmployeeRole,
     ) -> Result<Accepted, CommandError> {
         let id = input.employee_id;
-        let cmd = self.admit(ctx, UseCase::ChangeEmployeeRole, Target::Employee(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::ChangeEmployeeRole, Target::Employee(id), &input)
+            .await?;
         let command = EmployeeCommand::ChangeRole {
             job_groups: input.job_groups,
             civil_servant: input.civil_servant,
@@ -125,7 +132,9 @@ impl UseCases {
         input: TransferEmployee,
     ) -> Result<Accepted, CommandError> {
         let id = input.employee_id;
-        let cmd = self.admit(ctx, UseCase::TransferEmployee, Target::Employee(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::TransferEmployee, Target::Employee(id), &input)
+            .await?;
         self.handler
             .execute_with::<Employee, _, _>(&cmd, id, || async {
                 Ok(self
@@ -141,7 +150,9 @@ impl UseCases {
 
     pub async fn assign_manager(&self, ctx: &CommandContext, input: AssignManager) -> Result<Accepted, CommandError> {
         let id = input.employee_id;
-        let cmd = self.admit(ctx, UseCase::AssignManager, Target::Employee(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::AssignManager, Target::Employee(id), &input)
+            .await?;
         self.handler
             .execute_with::<Employee, _, _>(&cmd, id, || async {
                 Ok(if self.handler.exists::<Employee>(input.manager_id).await? {
@@ -161,7 +172,9 @@ impl UseCases {
         input: RecordEmployeeLeft,
     ) -> Result<Accepted, CommandError> {
         let id = input.employee_id;
-        let cmd = self.admit(ctx, UseCase::RecordEmployeeLeft, Target::Employee(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::RecordEmployeeLeft, Target::Employee(id), &input)
+            .await?;
         let command = EmployeeCommand::RecordLeft { left_on: input.left_on };
         self.handler.execute::<Employee>(&cmd, id, command).await
     }
@@ -175,7 +188,9 @@ impl UseCases {
         input: EraseEmployeePersonalData,
     ) -> Result<Accepted, CommandError> {
         let id = input.employee_id;
-        let cmd = self.admit(ctx, UseCase::EraseEmployeePersonalData, Target::Employee(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::EraseEmployeePersonalData, Target::Employee(id), &input)
+            .await?;
         self.handler
             .execute_with::<Employee, _, _>(&cmd, id, || async {
                 if !self.handler.exists::<Employee>(id).await? {

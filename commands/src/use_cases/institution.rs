@@ -6,8 +6,9 @@ use prasme_domain::Cents;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::admission::Target;
 use super::UseCases;
-use crate::authorize::{Target, UseCase};
+use crate::policy::UseCase;
 use crate::{Accepted, CommandContext, CommandError};
 
 #[derive(Serialize)]
@@ -55,7 +56,9 @@ impl UseCases {
         input: RegisterInstitution,
     ) -> Result<Accepted, CommandError> {
         let id = input.institution_id.unwrap_or(ctx.command_id);
-        let cmd = self.admit(ctx, UseCase::RegisterInstitution, Target::Institution(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::RegisterInstitution, Target::Institution(id), &input)
+            .await?;
         let command = InstitutionCommand::Register {
             institution_id: id,
             name: input.name,
@@ -79,7 +82,9 @@ impl UseCases {
         input: DeclareRemunerationBudget,
     ) -> Result<Accepted, CommandError> {
         let id = input.institution_id;
-        let cmd = self.admit(ctx, UseCase::DeclareRemunerationBudget, Target::Institution(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::DeclareRemunerationBudget, Target::Institution(id), &input)
+            .await?;
         let command = InstitutionCommand::DeclareRemunerationBudget {
             year: input.year,
             amount: input.amount,
@@ -93,7 +98,9 @@ impl UseCases {
         input: AllocateTrainingBudget,
     ) -> Result<Accepted, CommandError> {
         let id = input.institution_id;
-        let cmd = self.admit(ctx, UseCase::AllocateTrainingBudget, Target::Institution(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::AllocateTrainingBudget, Target::Institution(id), &input)
+            .await?;
         let command = InstitutionCommand::AllocateTrainingBudget {
             allocation_id: input.allocation_id.unwrap_or(ctx.command_id),
             year: input.year,
@@ -110,7 +117,9 @@ impl UseCases {
         input: CorrectTrainingAllocation,
     ) -> Result<Accepted, CommandError> {
         let id = input.institution_id;
-        let cmd = self.admit(ctx, UseCase::CorrectTrainingAllocation, Target::Institution(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::CorrectTrainingAllocation, Target::Institution(id), &input)
+            .await?;
         let command = InstitutionCommand::CorrectTrainingAllocation {
             allocation_id: input.allocation_id,
             amount: input.amount,

@@ -1,10 +1,11 @@
 //! The application layer: one function per use case. Each one asks the
-//! policy (the principal, the use case, its target) before it gathers any
-//! fact, gathers the facts it needs from other aggregates behind its stream's
-//! turn, and lets the aggregate's decider decide. The API, the demo loader
-//! and any importer call these and nothing below them, so each path checks
-//! the same rules.
+//! policy (the principal, the use case, its target's facts; `admission.rs`)
+//! before it gathers any fact for its decision, gathers the facts it needs
+//! from other aggregates behind its stream's turn, and lets the aggregate's
+//! decider decide. The API, the demo loader and any importer call these and
+//! nothing below them, so each path checks the same rules.
 
+mod admission;
 mod course;
 mod employee;
 mod institution;
@@ -22,10 +23,6 @@ pub use offering::{
     ScheduleOffering, SubstituteParticipant,
 };
 
-use std::sync::Arc;
-
-use serde::Serialize;
-
 use prasme_domain::course::Course;
 use prasme_domain::employee::Employee;
 use prasme_domain::institution::Institution;
@@ -33,41 +30,18 @@ use prasme_domain::offering::Offering;
 use prasme_domain::{Decider, DomainError, ErrorCode};
 use uuid::Uuid;
 
-use crate::authorize::{AllowAll, Authorize, Target, UseCase};
-use crate::fingerprint::InputFingerprint;
-use crate::{Admitted, CommandContext, CommandError, CommandHandler, Vault};
+use crate::{CommandError, CommandHandler, Vault};
 
+/// The use cases, under the policy of `policy.rs`.
 #[derive(Clone)]
 pub struct UseCases {
     handler: CommandHandler,
     vault: Vault,
-    policy: Arc<dyn Authorize>,
 }
 
 impl UseCases {
-    /// With the policy in force today, which allows everything.
     pub fn new(handler: CommandHandler, vault: Vault) -> Self {
-        Self::with_policy(handler, vault, Arc::new(AllowAll))
-    }
-
-    pub fn with_policy(handler: CommandHandler, vault: Vault, policy: Arc<dyn Authorize>) -> Self {
-        Self { handler, vault, policy }
-    }
-
-    /// Asks the policy, and fingerprints the input that the command id is
-    /// the key of: what the handler needs before it runs anything.
-    fn admit<'a>(
-        &self,
-        ctx: &'a CommandContext,
-        use_case: UseCase,
-        target: Target,
-        input: &impl Serialize,
-    ) -> Result<Admitted<'a>, CommandError> {
-        self.policy.authorize(&ctx.principal, use_case, target)?;
-        Ok(Admitted {
-            ctx,
-            input: InputFingerprint::of(use_case, input)?,
-        })
+        Self { handler, vault }
     }
 
     /// A refusal on `field` when a record of another kind than `D` has this

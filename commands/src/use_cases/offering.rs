@@ -7,8 +7,9 @@ use prasme_domain::offering::{Attendance, Completion, Feedback, Offering, Offeri
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::admission::Target;
 use super::UseCases;
-use crate::authorize::{Target, UseCase};
+use crate::policy::UseCase;
 use crate::{Accepted, CommandContext, CommandError};
 
 #[derive(Serialize)]
@@ -75,6 +76,14 @@ pub struct GiveFeedback {
     pub follow_up: Option<Feedback>,
 }
 
+/// The target of a command on one employee's place.
+fn place(offering_id: Uuid, employee_id: Uuid) -> Target {
+    Target::Place {
+        offering_id,
+        employee_id,
+    }
+}
+
 impl UseCases {
     pub async fn schedule_offering(
         &self,
@@ -82,7 +91,11 @@ impl UseCases {
         input: ScheduleOffering,
     ) -> Result<Accepted, CommandError> {
         let offering_id = input.offering_id.unwrap_or(ctx.command_id);
-        let cmd = self.admit(ctx, UseCase::ScheduleOffering, Target::Offering(offering_id), &input)?;
+        let target = Target::NewOffering {
+            offering_id,
+            course_id: input.schedule.course_id,
+        };
+        let cmd = self.admit(ctx, UseCase::ScheduleOffering, target, &input).await?;
         self.handler
             .execute_with::<Offering, _, _>(&cmd, offering_id, || async {
                 if let Err(refusal) = self.id_is_free::<Offering>(offering_id, "offeringId").await? {
@@ -103,7 +116,9 @@ impl UseCases {
         input: ChangeOfferingCapacity,
     ) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        let cmd = self.admit(ctx, UseCase::ChangeOfferingCapacity, Target::Offering(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::ChangeOfferingCapacity, Target::Offering(id), &input)
+            .await?;
         let command = OfferingCommand::ChangeCapacity {
             capacity: input.capacity,
         };
@@ -113,7 +128,9 @@ impl UseCases {
     /// Releases every seat.
     pub async fn cancel_offering(&self, ctx: &CommandContext, input: CancelOffering) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        let cmd = self.admit(ctx, UseCase::CancelOffering, Target::Offering(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::CancelOffering, Target::Offering(id), &input)
+            .await?;
         let command = OfferingCommand::Cancel { reason: input.reason };
         self.handler.execute::<Offering>(&cmd, id, command).await
     }
@@ -122,7 +139,9 @@ impl UseCases {
     /// says it is in Latvia; a manager or HR decides.
     pub async fn request_place(&self, ctx: &CommandContext, input: PlaceId) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        let cmd = self.admit(ctx, UseCase::RequestPlace, Target::Offering(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::RequestPlace, place(id, input.employee_id), &input)
+            .await?;
         self.handler
             .execute_with::<Offering, _, _>(&cmd, id, || async {
                 let (employee, _) = self.handler.state::<Employee>(input.employee_id).await?;
@@ -140,7 +159,9 @@ impl UseCases {
     /// Enrols the requester, or waitlists them when the offering is full.
     pub async fn approve_place(&self, ctx: &CommandContext, input: PlaceId) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        let cmd = self.admit(ctx, UseCase::ApprovePlace, Target::Offering(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::ApprovePlace, place(id, input.employee_id), &input)
+            .await?;
         let command = OfferingCommand::Approve {
             employee_id: input.employee_id,
         };
@@ -149,7 +170,9 @@ impl UseCases {
 
     pub async fn reject_place(&self, ctx: &CommandContext, input: PlaceChange) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        let cmd = self.admit(ctx, UseCase::RejectPlace, Target::Offering(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::RejectPlace, place(id, input.employee_id), &input)
+            .await?;
         let command = OfferingCommand::Reject {
             employee_id: input.employee_id,
             reason: input.reason,
@@ -160,7 +183,9 @@ impl UseCases {
     /// Frees the seat; the first on the waitlist is promoted.
     pub async fn cancel_place(&self, ctx: &CommandContext, input: PlaceChange) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        let cmd = self.admit(ctx, UseCase::CancelPlace, Target::Offering(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::CancelPlace, place(id, input.employee_id), &input)
+            .await?;
         let command = OfferingCommand::CancelPlace {
             employee_id: input.employee_id,
             reason: input.reason,
@@ -175,7 +200,12 @@ impl UseCases {
         input: SubstituteParticipant,
     ) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        let cmd = self.admit(ctx, UseCase::SubstituteParticipant, Target::Offering(id), &input)?;
+        let target = Target::Substitution {
+            offering_id: id,
+            employee_id: input.employee_id,
+            substitute_id: input.substitute_id,
+        };
+        let cmd = self.admit(ctx, UseCase::SubstituteParticipant, target, &input).await?;
         self.handler
             .execute_with::<Offering, _, _>(&cmd, id, || async {
                 let (substitute, _) = self.handler.state::<Employee>(input.substitute_id).await?;
@@ -198,7 +228,9 @@ impl UseCases {
         input: RecordAttendance,
     ) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        let cmd = self.admit(ctx, UseCase::RecordAttendance, Target::Offering(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::RecordAttendance, place(id, input.employee_id), &input)
+            .await?;
         let command = OfferingCommand::RecordAttendance {
             employee_id: input.employee_id,
             attendance: input.attendance,
@@ -213,7 +245,9 @@ impl UseCases {
         input: RecordCompletion,
     ) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        let cmd = self.admit(ctx, UseCase::RecordCompletion, Target::Offering(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::RecordCompletion, place(id, input.employee_id), &input)
+            .await?;
         let command = OfferingCommand::RecordCompletion {
             employee_id: input.employee_id,
             result: input.result,
@@ -224,7 +258,9 @@ impl UseCases {
     /// Impact evaluation: each participant who attended gives each kind once.
     pub async fn give_feedback(&self, ctx: &CommandContext, input: GiveFeedback) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        let cmd = self.admit(ctx, UseCase::GiveFeedback, Target::Offering(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::GiveFeedback, place(id, input.employee_id), &input)
+            .await?;
         self.handler
             .execute_with::<Offering, _, _>(&cmd, id, || async {
                 Ok(Feedback::exactly_one(input.immediate, input.follow_up).map(|feedback| {
@@ -240,7 +276,9 @@ impl UseCases {
     /// Corrects a wrong completion; the certificate is marked revoked.
     pub async fn revoke_completion(&self, ctx: &CommandContext, input: PlaceChange) -> Result<Accepted, CommandError> {
         let id = input.offering_id;
-        let cmd = self.admit(ctx, UseCase::RevokeCompletion, Target::Offering(id), &input)?;
+        let cmd = self
+            .admit(ctx, UseCase::RevokeCompletion, place(id, input.employee_id), &input)
+            .await?;
         let command = OfferingCommand::RevokeCompletion {
             employee_id: input.employee_id,
             reason: input.reason,
