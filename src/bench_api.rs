@@ -24,7 +24,7 @@ use tokio::sync::{oneshot, Mutex};
 use uuid::Uuid;
 
 use crate::bench::{appends, BenchConfig};
-use crate::server::{projections, Application};
+use crate::server::{projections, Application, Security, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -89,15 +89,33 @@ pub struct ApiBenchReport {
 struct Client {
     http: reqwest::Client,
     url: String,
+    authorization: String,
 }
+
+/// The bench's own secret: its server lives for one run on a scratch database.
+const BENCH_SECRET: &[u8] = b"prasme bench: a throwaway development secret";
 
 impl Client {
     fn new(addr: std::net::SocketAddr) -> Result<Self, AnyError> {
         // One connection per client, so 64 clients are 64 connections.
         let http = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
+        let request = prasme_api_graphql::identity::TokenRequest {
+            subject: "bench".to_owned(),
+            roles: vec![prasme_commands::Role::System],
+            institution: None,
+            resor: None,
+            ttl: chrono::Duration::hours(4),
+        };
+        let token = prasme_api_graphql::identity::mint_development_token(
+            BENCH_SECRET,
+            DEFAULT_ISSUER,
+            DEFAULT_AUDIENCE,
+            &request,
+        )?;
         Ok(Self {
             http,
             url: format!("http://{addr}/graphql"),
+            authorization: format!("Bearer {token}"),
         })
     }
 
@@ -106,7 +124,7 @@ impl Client {
         let body: Value = self
             .http
             .post(&self.url)
-            .header("x-prasme-actor", "bench")
+            .header("authorization", &self.authorization)
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await?
@@ -212,7 +230,12 @@ async fn positions(pool: &PgPool, client: &Client) -> Result<(i64, i64), AnyErro
 }
 
 pub async fn run(pool: PgPool, config: ApiBenchConfig) -> Result<ApiBenchReport, AnyError> {
-    let app = Application::build(pool.clone(), "127.0.0.1:0".parse()?, Duration::from_secs(5)).await?;
+    // One subject drives every connection: the per-subject rate limit is
+    // lifted so that the bench measures the command path, not the limiter.
+    let mut security = Security::development(BENCH_SECRET);
+    security.limits.requests_per_second = u32::MAX / 2;
+    security.limits.burst = u32::MAX / 2;
+    let app = Application::build(pool.clone(), "127.0.0.1:0".parse()?, Duration::from_secs(5), security).await?;
     let addr = app.local_addr()?;
     let (stop_server, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {

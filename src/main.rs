@@ -9,11 +9,15 @@ use prasme::bench::{self, BenchConfig};
 use prasme::bench_api::{self, ApiBenchConfig};
 use prasme::database::{drop_scratch, open_scratch, with_database, Database};
 use prasme::local_postgres::LocalPostgres;
-use prasme::server::{projections, stop_signal, Application};
+use prasme::server::{projections, stop_signal, Application, KeySource, Security, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
 use prasme::{demo, telemetry};
-use prasme_commands::{CommandHandler, UseCases, Vault};
+use prasme_api_graphql::identity::{mint_development_token, TokenRequest};
+use prasme_api_graphql::{AccessLimits, Identity};
+use prasme_commands::{CommandHandler, Role, UseCases, Vault};
+use prasme_domain::reference::Resor;
 use prasme_eventstore::{pool_share, verify_chain, EventStore, WRITER_CONNECTIONS};
 use prasme_projections::{rebuild, REBUILD_BATCH};
+use uuid::Uuid;
 
 /// Every append crosses threads: callers allocate their requests, the
 /// writer's thread frees them, and the reverse for the answers. glibc's
@@ -55,6 +59,36 @@ enum Command {
         /// the event store writer's own connections taken from the same number.
         #[arg(long, env = "PRASME_DB_CONNECTIONS", default_value_t = 32)]
         db_connections: u32,
+        #[command(flatten)]
+        auth: AuthArgs,
+    },
+    /// Mint a development token (HS256, signed with PRASME_AUTH_SECRET) for
+    /// a server started with the same secret.
+    Token {
+        /// EMPLOYEE, MANAGER, INSTITUTION_HR, RESOR_COORDINATOR, VAS_ADMIN,
+        /// VK_ANALYST, AUDITOR or SYSTEM; repeat for several.
+        #[arg(long = "role", required = true, value_parser = parse_role)]
+        roles: Vec<Role>,
+        #[arg(long)]
+        institution: Option<Uuid>,
+        /// A resor code such as FM or VARAM.
+        #[arg(long, value_parser = parse_resor)]
+        resor: Option<Resor>,
+        /// The employee the token is for (the subject of EMPLOYEE and MANAGER tokens).
+        #[arg(long)]
+        employee: Option<Uuid>,
+        /// The subject when no employee is given, such as a service's name.
+        #[arg(long)]
+        subject: Option<String>,
+        /// How long the token is valid: 90s, 30m, 8h or 2d.
+        #[arg(long, default_value = "8h", value_parser = parse_ttl)]
+        ttl: chrono::Duration,
+        #[arg(long, env = "PRASME_AUTH_SECRET", hide_env_values = true)]
+        secret: String,
+        #[arg(long, env = "PRASME_AUTH_ISSUER", default_value = DEFAULT_ISSUER)]
+        issuer: String,
+        #[arg(long, env = "PRASME_AUTH_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
+        audience: String,
     },
     /// Apply the database migrations.
     Migrate,
@@ -82,6 +116,95 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+}
+
+/// How callers are identified: a JWKS in production, a secret in development.
+#[derive(clap::Args)]
+struct AuthArgs {
+    /// Development mode: accept HS256 tokens signed with this secret (see
+    /// `prasme token`), and serve GraphiQL and introspection.
+    #[arg(long, env = "PRASME_AUTH_SECRET", hide_env_values = true)]
+    auth_secret: Option<String>,
+    /// Production: the JWKS (a file, or an https URL fetched at start and
+    /// every 5 minutes) whose RS256 and ES256 keys sign callers' tokens.
+    #[arg(long, env = "PRASME_AUTH_JWKS")]
+    auth_jwks: Option<String>,
+    #[arg(long, env = "PRASME_AUTH_ISSUER", default_value = DEFAULT_ISSUER)]
+    auth_issuer: String,
+    #[arg(long, env = "PRASME_AUTH_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
+    auth_audience: String,
+    /// Requests per second each subject may sustain (answered 429 beyond).
+    #[arg(long, env = "PRASME_RATE_LIMIT", default_value_t = AccessLimits::default().requests_per_second)]
+    rate_limit: u32,
+    /// Requests a subject may send at once after being idle.
+    #[arg(long, env = "PRASME_RATE_BURST", default_value_t = AccessLimits::default().burst)]
+    rate_burst: u32,
+    /// WebSockets each subject may hold open.
+    #[arg(long, env = "PRASME_SOCKETS_PER_SUBJECT", default_value_t = AccessLimits::default().sockets_per_subject)]
+    sockets_per_subject: usize,
+    /// Subscriptions each WebSocket may hold.
+    #[arg(long, env = "PRASME_SUBSCRIPTIONS_PER_SOCKET", default_value_t = AccessLimits::default().subscriptions_per_socket)]
+    subscriptions_per_socket: usize,
+}
+
+/// Development secrets shorter than this are refused: HS256 needs a
+/// secret at least as long as its 256-bit hash to be worth anything.
+const MIN_SECRET_BYTES: usize = 32;
+
+impl AuthArgs {
+    fn security(&self) -> Result<Security, AnyError> {
+        let identity = match (&self.auth_secret, &self.auth_jwks) {
+            (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
+                return Err(format!("PRASME_AUTH_SECRET must be at least {MIN_SECRET_BYTES} bytes").into())
+            }
+            (Some(secret), _) => Identity::development(&self.auth_issuer, &self.auth_audience, secret.as_bytes()),
+            (None, Some(_)) => Identity::production(&self.auth_issuer, &self.auth_audience),
+            (None, None) => {
+                return Err("say how callers are identified: --auth-jwks FILE|URL (production) or \
+                            --auth-secret SECRET (development; scripts/demo sets one)"
+                    .into())
+            }
+        };
+        Ok(Security {
+            identity,
+            jwks: self.auth_jwks.as_deref().map(KeySource::parse),
+            limits: AccessLimits {
+                requests_per_second: self.rate_limit,
+                burst: self.rate_burst,
+                sockets_per_subject: self.sockets_per_subject,
+                subscriptions_per_socket: self.subscriptions_per_socket,
+            },
+        })
+    }
+}
+
+fn parse_role(name: &str) -> Result<Role, String> {
+    Role::from_claim(&name.to_uppercase()).ok_or_else(|| {
+        let names: Vec<_> = Role::ALL.iter().map(|r| r.claim()).collect();
+        format!("one of {}", names.join(", "))
+    })
+}
+
+fn parse_resor(code: &str) -> Result<Resor, String> {
+    prasme_domain::reference::from_wire_name(&code.to_uppercase()).ok_or_else(|| "a resor code such as FM".to_owned())
+}
+
+fn parse_ttl(text: &str) -> Result<chrono::Duration, String> {
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = number
+        .parse()
+        .map_err(|_| "a number and a unit: 90s, 30m, 8h or 2d".to_owned())?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err("a number and a unit: 90s, 30m, 8h or 2d".to_owned()),
+    };
+    if !(1..=30 * 86_400).contains(&seconds) {
+        return Err("between 1 second and 30 days".to_owned());
+    }
+    Ok(chrono::Duration::seconds(seconds))
 }
 
 #[derive(Subcommand)]
@@ -131,12 +254,43 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             db.close().await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Token {
+            roles,
+            institution,
+            resor,
+            employee,
+            subject,
+            ttl,
+            secret,
+            issuer,
+            audience,
+        } => {
+            let subject = match (employee, subject) {
+                (Some(id), _) => id.to_string(),
+                (None, Some(subject)) => subject,
+                (None, None) => return Err("name who the token is for: --employee ID or --subject NAME".into()),
+            };
+            let request = TokenRequest {
+                subject,
+                roles,
+                institution,
+                resor,
+                ttl,
+            };
+            println!(
+                "{}",
+                mint_development_token(secret.as_bytes(), &issuer, &audience, &request)?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve {
             listen,
             demo,
             read_wait_ms,
             db_connections,
+            auth,
         } => {
+            let security = auth.security()?;
             let pool_size = pool_share(db_connections);
             tracing::info!(
                 total = db_connections,
@@ -164,7 +318,13 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                     "demo dataset loaded"
                 );
             }
-            let app = Application::build(db.pool.clone(), listen, Duration::from_millis(read_wait_ms)).await?;
+            if demo {
+                if let Some(secret) = &auth.auth_secret {
+                    print_demo_tokens(secret.as_bytes(), &auth.auth_issuer, &auth.auth_audience)?;
+                }
+            }
+            let app =
+                Application::build(db.pool.clone(), listen, Duration::from_millis(read_wait_ms), security).await?;
             let addr = app.local_addr()?;
             tracing::info!(%addr, "Prasme is serving GraphQL at http://{addr}/graphql and GraphiQL at http://{addr}/");
             app.run_until(stop_signal()).await?;
@@ -303,6 +463,28 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// One token per role for people of the demo dataset, valid for 8 hours.
+fn print_demo_tokens(secret: &[u8], issuer: &str, audience: &str) -> Result<(), AnyError> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Demo tokens (8 h; send as `Authorization: Bearer <token>`, or paste into GraphiQL):"
+    )?;
+    for p in demo::principals() {
+        let request = TokenRequest {
+            subject: p.subject,
+            roles: vec![p.role],
+            institution: p.institution,
+            resor: p.resor,
+            ttl: chrono::Duration::hours(8),
+        };
+        let token = mint_development_token(secret, issuer, audience, &request)?;
+        writeln!(out, "\n{} ({}):\n{token}", p.role.claim(), p.who)?;
+    }
+    writeln!(out)?;
+    Ok(())
 }
 
 fn spinner(message: &'static str) -> ProgressBar {

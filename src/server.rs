@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use prasme_api_graphql::{router, ApiContext};
+use prasme_api_graphql::identity::KeySetError;
+use prasme_api_graphql::{router, AccessLimits, ApiContext, Identity};
 use prasme_commands::{CommandHandler, UseCases, Vault};
 use prasme_eventstore::EventStore;
 use prasme_projections::{
@@ -32,20 +33,108 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
     ]
 }
 
+/// Who may call, and how much.
+#[derive(Clone)]
+pub struct Security {
+    pub identity: Identity,
+    /// Where the JWKS comes from (production); a URL is fetched again every
+    /// [`JWKS_REFRESH`].
+    pub jwks: Option<KeySource>,
+    pub limits: AccessLimits,
+}
+
+/// The issuer and audience Prasme expects unless told otherwise.
+pub const DEFAULT_ISSUER: &str = "prasme";
+pub const DEFAULT_AUDIENCE: &str = "prasme";
+
+/// How often a JWKS fetched from a URL is fetched again, so that an
+/// identity provider's key rotation reaches the server without a restart.
+pub const JWKS_REFRESH: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    File(std::path::PathBuf),
+    Url(String),
+}
+
+impl KeySource {
+    /// A path, or an `http://` / `https://` URL.
+    pub fn parse(source: &str) -> Self {
+        if source.starts_with("http://") || source.starts_with("https://") {
+            KeySource::Url(source.to_owned())
+        } else {
+            KeySource::File(source.into())
+        }
+    }
+
+    async fn read(&self) -> Result<String, BuildError> {
+        match self {
+            KeySource::File(path) => tokio::fs::read_to_string(path)
+                .await
+                .map_err(|e| BuildError::Keys(format!("cannot read the JWKS {}: {e}", path.display()))),
+            KeySource::Url(url) => {
+                let fetch = async {
+                    reqwest::Client::builder()
+                        .timeout(Duration::from_secs(10))
+                        .build()?
+                        .get(url)
+                        .send()
+                        .await?
+                        .error_for_status()?
+                        .text()
+                        .await
+                };
+                fetch
+                    .await
+                    .map_err(|e| BuildError::Keys(format!("cannot fetch the JWKS {url}: {e}")))
+            }
+        }
+    }
+}
+
+impl Security {
+    /// Development mode: HS256 tokens with `secret` (see `prasme token`),
+    /// GraphiQL and introspection served.
+    pub fn development(secret: &[u8]) -> Self {
+        Self {
+            identity: Identity::development(DEFAULT_ISSUER, DEFAULT_AUDIENCE, secret),
+            jwks: None,
+            limits: AccessLimits::default(),
+        }
+    }
+
+    async fn load_keys(&self) -> Result<(), BuildError> {
+        let Some(source) = &self.jwks else { return Ok(()) };
+        let text = source.read().await?;
+        let count = self
+            .identity
+            .set_keys(&text)
+            .map_err(|e: KeySetError| BuildError::Keys(e.to_string()))?;
+        tracing::info!(keys = count, ?source, "JWKS loaded");
+        Ok(())
+    }
+}
+
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
-    projection_tasks: Vec<JoinHandle<()>>,
+    background_tasks: Vec<JoinHandle<()>>,
     stop: watch::Sender<bool>,
 }
 
 impl Application {
     /// Binds `listen` (port 0 picks a free port) and starts the projections.
-    pub async fn build(pool: PgPool, listen: SocketAddr, read_wait: Duration) -> Result<Self, BuildError> {
+    pub async fn build(
+        pool: PgPool,
+        listen: SocketAddr,
+        read_wait: Duration,
+        security: Security,
+    ) -> Result<Self, BuildError> {
+        security.load_keys().await?;
         let listener = TcpListener::bind(listen).await?;
         let store = EventStore::new(pool.clone());
         let (stop, stopped) = watch::channel(false);
-        let (runner, projection_tasks) = ProjectionRunner::new(store.clone(), projections())
+        let (runner, background_tasks) = ProjectionRunner::new(store.clone(), projections())
             .start(stopped)
             .await?;
         let vault = Vault::new(pool.clone());
@@ -55,11 +144,17 @@ impl Application {
             pool,
             projections: runner,
             read_wait,
+            identity: security.identity.clone(),
+            limits: security.limits,
         };
+        let mut background_tasks = background_tasks;
+        if let Some(KeySource::Url(_)) = &security.jwks {
+            background_tasks.push(tokio::spawn(refresh_keys(security, stop.subscribe())));
+        }
         Ok(Self {
             listener,
             router: router(ctx, stop.subscribe()),
-            projection_tasks,
+            background_tasks,
             stop,
         })
     }
@@ -100,7 +195,7 @@ impl Application {
             served = server => served?,
             _ = deadline => tracing::warn!("connections still open after {GRACE:?}; closing them"),
         }
-        for task in self.projection_tasks {
+        for task in self.background_tasks {
             let _ = task.await;
         }
         tracing::info!("stopped");
@@ -108,8 +203,24 @@ impl Application {
     }
 }
 
+/// Fetches the JWKS again every [`JWKS_REFRESH`] until the server stops; a
+/// failed fetch keeps the keys in use.
+async fn refresh_keys(security: Security, mut stopping: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(JWKS_REFRESH) => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = security.load_keys().await {
+            tracing::warn!(error = %e, "JWKS refresh failed; keeping the keys in use");
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    #[error("{0}")]
+    Keys(String),
     #[error("cannot listen: {0}")]
     Listen(#[from] std::io::Error),
     #[error(transparent)]

@@ -4,8 +4,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::server::{next_json, next_text, start, SecondServer, Server};
+use common::server::{
+    client_with, connection_init, next_json, next_text, start, system_token, token, SecondServer, Server,
+};
 use futures::{SinkExt, StreamExt};
+use prasme_commands::Role;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -491,7 +494,7 @@ async fn budget_subscription_fires_after_the_projection_commits() {
         .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     let send = |v: Value| Message::Text(v.to_string().into());
-    ws.send(send(json!({ "type": "connection_init" }))).await.unwrap();
+    ws.send(send(connection_init(&system_token()))).await.unwrap();
     let ack = next_json(&mut ws).await;
     assert_eq!(ack["type"], "connection_ack");
     ws.send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query":
@@ -634,12 +637,11 @@ async fn concurrent_retries_of_one_command_all_get_its_first_result() {
 }
 
 #[tokio::test]
-async fn the_actor_header_is_recorded_on_the_events_in_utf8() {
+async fn the_actor_of_every_event_is_the_token_subject_whatever_a_header_claims() {
     let s = start().await;
-    let response: Value = s
-        .http
+    let response: Value = client_with(&token("Jānis Bērziņš", &[Role::System], None, None))
         .post(format!("http://{}/graphql", s.addr))
-        .header("x-prasme-actor", "Jānis Bērziņš".as_bytes())
+        .header("x-prasme-actor", "someone else")
         .json(&json!({ "query": REGISTER, "variables": { "input": { "name": "Valsts valodas centrs", "kind": "STATE", "resor": "IZM" } } }))
         .send()
         .await
@@ -687,7 +689,7 @@ async fn subscribers_hear_of_changes_that_another_server_projected() {
         .headers_mut()
         .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    ws.send(Message::Text(json!({ "type": "connection_init" }).to_string().into()))
+    ws.send(Message::Text(connection_init(&system_token()).to_string().into()))
         .await
         .unwrap();
     assert_eq!(next_json(&mut ws).await["type"], "connection_ack");
@@ -922,7 +924,7 @@ async fn open_websockets_are_closed_with_going_away_when_the_server_stops() {
         .headers_mut()
         .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    ws.send(Message::Text(json!({ "type": "connection_init" }).to_string().into()))
+    ws.send(Message::Text(connection_init(&system_token()).to_string().into()))
         .await
         .unwrap();
     assert_eq!(next_json(&mut ws).await["type"], "connection_ack");
@@ -997,15 +999,20 @@ async fn an_unreachable_database_is_reported_as_database_unavailable() {
     let db = common::fresh_db().await;
     let (url, cut) = cuttable_proxy(&db.url).await;
     let pool = prasme_eventstore::connect(&url, 8).await.unwrap();
-    let app = prasme::server::Application::build(pool, "127.0.0.1:0".parse().unwrap(), Duration::from_secs(2))
-        .await
-        .unwrap();
+    let app = prasme::server::Application::build(
+        pool,
+        "127.0.0.1:0".parse().unwrap(),
+        Duration::from_secs(2),
+        common::server::test_security(),
+    )
+    .await
+    .unwrap();
     let addr = app.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
     }));
-    let http = reqwest::Client::new();
+    let http = common::server::client_with(&common::server::system_token());
     let post = |query: &'static str, variables: Value| {
         let http = http.clone();
         async move {
@@ -1044,7 +1051,7 @@ async fn an_unreachable_database_is_reported_as_database_unavailable() {
 async fn every_operation_is_logged_and_counted_and_the_log_has_no_colour_off_a_terminal() {
     let db = common::fresh_db().await;
     let server = common::process::ServerProcess::spawn_logging(&db.url, false);
-    let http = reqwest::Client::new();
+    let http = common::server::client_with(&common::server::system_token());
     let post = |query: &'static str| {
         let (http, addr) = (http.clone(), server.addr);
         async move {
@@ -1377,6 +1384,7 @@ async fn graphiql_loads_the_schema_and_runs_a_query_with_no_network_but_the_serv
         .arg(query)
         .arg(subscription)
         .arg(allocate.to_string())
+        .arg(system_token())
         .current_dir(&browser)
         .output()
         .await

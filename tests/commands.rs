@@ -952,7 +952,7 @@ async fn two_server_processes_on_one_stream_catch_each_other_up() {
     let db = common::fresh_db().await;
     let here = common::process::ServerProcess::spawn(&db.url);
     let there = common::process::ServerProcess::spawn(&db.url);
-    let http = reqwest::Client::new();
+    let http = common::server::client_with(&common::server::system_token());
     let registered = over_http(
         &http,
         here.addr,

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::server::{start, Server};
+use common::server::{connection_init, start, system_token, Server};
 use serde_json::{json, Value};
 
 async fn setup(s: &Server, name: &str) -> (String, String) {
@@ -451,7 +451,7 @@ async fn offering_and_transcript_subscriptions_fire_after_the_projection_commits
         .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     let send = |v: Value| Message::Text(v.to_string().into());
-    ws.send(send(json!({ "type": "connection_init" }))).await.unwrap();
+    ws.send(send(connection_init(&system_token()))).await.unwrap();
     assert_eq!(common::server::next_json(&mut ws).await["type"], "connection_ack");
     ws.send(send(json!({ "id": "o", "type": "subscribe", "payload": { "query":
         format!("subscription {{ offeringUpdated(offeringId: \"{offering}\") {{ position offering {{ roster {{ edges {{ node {{ status }} }} }} }} }} }}") } })))

@@ -3,13 +3,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::Context;
-use prasme_commands::{UseCases, Vault};
-use prasme_projections::Runner;
+use prasme_commands::{read_reach, Principal, ReadOf, UseCases, Vault};
+use prasme_projections::{ReadScope, Runner};
 use sqlx::PgPool;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 
-use crate::errors::{internal, ApiError};
+use crate::errors::{internal, ApiError, Code};
+use crate::identity::Identity;
 use crate::loaders::{loaders, LoadError, Loaders};
+use crate::throttle::AccessLimits;
 
 /// What every resolver can reach.
 #[derive(Clone)]
@@ -22,12 +24,10 @@ pub struct ApiContext {
     pub projections: Runner,
     /// How long a query with `atLeastPosition` waits for the read models.
     pub read_wait: Duration,
+    /// How callers' tokens are verified; also whether this is development mode.
+    pub identity: Identity,
+    pub limits: AccessLimits,
 }
-
-/// Who sent the request; recorded as the actor of every event it causes.
-/// Until sign-in exists it comes from the `X-Prasme-Actor` header.
-#[derive(Clone, Debug)]
-pub struct Actor(pub String);
 
 pub(crate) fn api<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a ApiContext> {
     ctx.data::<ApiContext>()
@@ -39,28 +39,60 @@ pub(crate) fn api<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a ApiContext
 /// aliases takes every connection of the pool and starves everyone else.
 pub const READ_CONNECTIONS_PER_REQUEST: usize = 2;
 
-/// One request's share of the pool and its set-based loaders, added to
-/// every request (HTTP and WebSocket) by `limits`.
+/// One request's share of the pool, its read scopes and its set-based
+/// loaders, added to every request (HTTP and WebSocket) by `limits`. The
+/// scopes are resolved on first use from the request's principal, once per
+/// request (for a subscription: once, when it starts).
 pub(crate) struct ReadBudget {
     permits: Arc<Semaphore>,
-    pub(crate) loaders: Loaders,
+    pool: PgPool,
+    scopes: [OnceCell<ReadScope>; ReadOf::ALL.len()],
+    loaders: OnceCell<Loaders>,
 }
 
 impl ReadBudget {
     pub(crate) fn new(pool: PgPool) -> Self {
-        let permits = Arc::new(Semaphore::new(READ_CONNECTIONS_PER_REQUEST));
         Self {
-            loaders: loaders(pool, permits.clone()),
-            permits,
+            permits: Arc::new(Semaphore::new(READ_CONNECTIONS_PER_REQUEST)),
+            pool,
+            scopes: Default::default(),
+            loaders: OnceCell::new(),
         }
     }
 }
 
-/// The request's loaders.
-pub(crate) fn loader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
+fn budget<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a ReadBudget> {
     ctx.data::<ReadBudget>()
-        .map(|b| &b.loaders)
         .map_err(|_| internal("the request's read budget is missing"))
+}
+
+/// What of `kind` the caller may read, as the policy says for its principal.
+pub(crate) async fn scope<'a>(ctx: &Context<'a>, kind: ReadOf) -> async_graphql::Result<&'a ReadScope> {
+    let principal = principal(ctx)?;
+    let budget = budget(ctx)?;
+    let index = ReadOf::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+    budget.scopes[index]
+        .get_or_try_init(|| async {
+            let _permit = budget
+                .permits
+                .acquire()
+                .await
+                .map_err(|_| internal("the request's read budget is closed"))?;
+            ReadScope::resolve(&budget.pool, &read_reach(principal, kind))
+                .await
+                .map_err(crate::errors::db)
+        })
+        .await
+}
+
+/// The request's loaders, which read budgets within its budget scope.
+pub(crate) async fn loader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
+    let budget = budget(ctx)?;
+    let scope = scope(ctx, ReadOf::Budget).await?.clone();
+    Ok(budget
+        .loaders
+        .get_or_init(|| async { loaders(budget.pool.clone(), budget.permits.clone(), scope) })
+        .await)
 }
 
 /// A loader's failure, as the `INTERNAL` error of each field that waited on it.
@@ -99,13 +131,23 @@ pub(crate) async fn reads<'a>(ctx: &Context<'a>) -> async_graphql::Result<Reads<
     Ok(Reads { pool, _permit: permit })
 }
 
-pub(crate) fn actor(ctx: &Context<'_>) -> String {
-    ctx.data_opt::<Actor>()
-        .map(|a| a.0.clone())
-        .unwrap_or_else(|| "anonymous".to_owned())
+/// Who sent the request, from its verified token: what every command is
+/// authorised for and records as its actor, and what every read is scoped to.
+pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {
+    ctx.data_opt::<Principal>()
+        .ok_or_else(|| Code::Unauthenticated.error("send a token: Authorization: Bearer <JWT>"))
 }
 
 impl ApiContext {
+    /// Waits (bounded) until the read models named have projected every
+    /// event committed so far: for a check that a record just written exists.
+    pub(crate) async fn reach_head(&self, reads: &[&str]) -> async_graphql::Result<()> {
+        let head = prasme_eventstore::head_position(&self.pool)
+            .await
+            .map_err(crate::errors::db)?;
+        self.reach(reads, Some(head)).await
+    }
+
     /// Read-your-writes: waits until the read models named (see
     /// `read_models`) include `position`.
     pub(crate) async fn reach(&self, reads: &[&str], position: Option<i64>) -> async_graphql::Result<()> {

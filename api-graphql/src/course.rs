@@ -213,7 +213,7 @@ impl CourseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The course to catalogue.")] input: CatalogueCourseInput,
     ) -> async_graphql::Result<CoursePayload<names::CatalogueCourse>> {
-        let cc = command(ctx, input.command_id, None);
+        let cc = command(ctx, input.command_id, None)?;
         let catalogue = CatalogueCourse {
             course_id: input.course_id,
             description: describe(input.description),
@@ -230,7 +230,7 @@ impl CourseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The course and its new description.")] input: ReviseCourseInput,
     ) -> async_graphql::Result<CoursePayload<names::ReviseCourse>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let revise = ReviseCourse {
             course_id: input.course_id,
             description: describe(input.description),
@@ -245,7 +245,7 @@ impl CourseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The course to retire and why.")] input: RetireCourseInput,
     ) -> async_graphql::Result<CoursePayload<names::RetireCourse>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let retire = RetireCourse {
             course_id: input.course_id,
             reason: input.reason,

@@ -12,10 +12,11 @@ use prasme_projections::employee::read::{self, EmployeeRow};
 use prasme_projections::offering::read as offering_read;
 use std::marker::PhantomData;
 
+use prasme_commands::ReadOf;
 use uuid::Uuid;
 
 use crate::complexity::page;
-use crate::context::{api, read_models, reads};
+use crate::context::{api, read_models, reads, scope};
 use crate::errors::{bad_input, db, UserError};
 use crate::model::Institution;
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
@@ -146,7 +147,8 @@ impl Employee {
     ) -> async_graphql::Result<Keyed<Place>> {
         let window = window(first, after, last, before, 50)?;
         let statuses: Vec<_> = status.into_iter().flatten().map(Into::into).collect();
-        let page = offering_read::employee_places(&*reads(ctx).await?, self.id, &statuses, &window)
+        let scope = scope(ctx, ReadOf::Personal).await?;
+        let page = offering_read::employee_places(&*reads(ctx).await?, scope, self.id, &statuses, &window)
             .await
             .map_err(db)?;
         Ok(connection(&window, page, Place::from))
@@ -187,15 +189,19 @@ impl From<EmployeeRow> for Employee {
     }
 }
 
+/// The employee, if the caller may read them: one out of scope is
+/// answered exactly as one that does not exist.
 pub(crate) async fn employee_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Employee>> {
-    let row = read::employee_by_id(&*reads(ctx).await?, id).await.map_err(db)?;
+    let scope = scope(ctx, ReadOf::Personal).await?;
+    let row = read::employee_by_id(&*reads(ctx).await?, scope, id).await.map_err(db)?;
     Ok(row.map(Into::into))
 }
 
 /// Refuses a query about an employee who was never hired, rather than
 /// answering it with an empty record.
 pub(crate) async fn require_employee(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<()> {
-    match read::employee_by_id(&*reads(ctx).await?, id).await.map_err(db)? {
+    let scope = scope(ctx, ReadOf::Personal).await?;
+    match read::employee_by_id(&*reads(ctx).await?, scope, id).await.map_err(db)? {
         Some(_) => Ok(()),
         None => Err(crate::errors::not_found("no employee has this id")),
     }
@@ -269,9 +275,16 @@ impl EmployeeQuery {
             }
             None => None,
         };
-        let page = read::employees_of(&*reads(ctx).await?, institution_id, name_tokens.as_deref(), &window)
-            .await
-            .map_err(db)?;
+        let scope = scope(ctx, ReadOf::Personal).await?;
+        let page = read::employees_of(
+            &*reads(ctx).await?,
+            scope,
+            institution_id,
+            name_tokens.as_deref(),
+            &window,
+        )
+        .await
+        .map_err(db)?;
         Ok(connection(&window, page, Employee::from))
     }
 }
@@ -431,7 +444,7 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The person to hire.")] input: HireEmployeeInput,
     ) -> async_graphql::Result<EmployeePayload<names::HireEmployee>> {
-        let cc = command(ctx, input.command_id, None);
+        let cc = command(ctx, input.command_id, None)?;
         let hire = HireEmployee {
             employee_id: input.employee_id,
             institution_id: input.institution_id,
@@ -454,7 +467,7 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The employee and their new role.")] input: ChangeEmployeeRoleInput,
     ) -> async_graphql::Result<EmployeePayload<names::ChangeEmployeeRole>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let change = ChangeEmployeeRole {
             employee_id: input.employee_id,
             job_groups: sorted(&input.job_groups),
@@ -475,7 +488,7 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The employee and where they move.")] input: TransferEmployeeInput,
     ) -> async_graphql::Result<EmployeePayload<names::TransferEmployee>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let transfer = TransferEmployee {
             employee_id: input.employee_id,
             to_institution_id: input.to_institution_id,
@@ -492,7 +505,7 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The employee and their manager.")] input: AssignManagerInput,
     ) -> async_graphql::Result<EmployeePayload<names::AssignManager>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let assign = AssignManager {
             employee_id: input.employee_id,
             manager_id: input.manager_id,
@@ -508,7 +521,7 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The employee and the day they left.")] input: RecordEmployeeLeftInput,
     ) -> async_graphql::Result<EmployeePayload<names::RecordEmployeeLeft>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let left = RecordEmployeeLeft {
             employee_id: input.employee_id,
             left_on: input.left_on.0,
@@ -524,7 +537,7 @@ impl EmployeeMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The employee whose personal data is erased.")] input: EraseEmployeePersonalDataInput,
     ) -> async_graphql::Result<EmployeePayload<names::EraseEmployeePersonalData>> {
-        let cc = command(ctx, input.command_id, None);
+        let cc = command(ctx, input.command_id, None)?;
         let erase = EraseEmployeePersonalData {
             employee_id: input.employee_id,
         };

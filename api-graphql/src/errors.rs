@@ -200,8 +200,15 @@ pub(crate) enum Code {
     OutcomeUnknown,
     /// Other writers kept moving the stream; nothing was written.
     StreamContended,
+    /// No token, or one that does not verify: HTTP 401.
+    Unauthenticated,
     /// The policy does not let the caller run this use case on its target.
     Forbidden,
+    /// The caller's requests per second are over its limit: HTTP 429.
+    RateLimited,
+    /// A WebSocket holds as many subscriptions, or a subject as many
+    /// WebSockets, as it may.
+    TooManySubscriptions,
     /// A query named an id (or number) that nothing has; the field is null.
     NotFound,
     /// PostgreSQL is unreachable or refuses connections; retry later.
@@ -225,14 +232,17 @@ impl Code {
             Code::ReadModelBehind => "READ_MODEL_BEHIND",
             Code::OutcomeUnknown => "OUTCOME_UNKNOWN",
             Code::StreamContended => "STREAM_CONTENDED",
+            Code::Unauthenticated => "UNAUTHENTICATED",
             Code::Forbidden => "FORBIDDEN",
+            Code::RateLimited => "RATE_LIMITED",
+            Code::TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
             Code::NotFound => "NOT_FOUND",
             Code::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             Code::Internal => "INTERNAL",
         }
     }
 
-    fn error(self, message: impl Into<String>) -> async_graphql::Error {
+    pub(crate) fn error(self, message: impl Into<String>) -> async_graphql::Error {
         async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", self.as_str()))
     }
 }

@@ -10,6 +10,7 @@ mod errors;
 mod execution;
 mod field_order;
 mod graphiql;
+pub mod identity;
 mod limits;
 mod loaders;
 mod metrics;
@@ -23,10 +24,15 @@ mod query;
 mod request_log;
 mod router;
 mod scalars;
+mod socket;
 mod subscription;
+mod throttle;
 
-pub use context::{Actor, ApiContext};
+pub use context::ApiContext;
+pub use identity::Identity;
 pub use router::{router, MAX_BODY_BYTES, READY_LAG};
+pub use socket::{CLOSE_TOO_MANY_SOCKETS, CLOSE_UNAUTHENTICATED};
+pub use throttle::AccessLimits;
 
 use async_graphql::{MergedObject, Schema};
 
@@ -67,6 +73,9 @@ pub fn schema(ctx: Option<ApiContext>) -> PrasmeSchema {
     .extension(field_order::FieldOrder)
     .limit_complexity(complexity::MAX_COMPLEXITY);
     match ctx {
+        // Outside development the schema is not served: the committed
+        // `schema.graphql` is the contract.
+        Some(ctx) if !ctx.identity.is_development() => builder.disable_introspection().data(ctx).finish(),
         Some(ctx) => builder.data(ctx).finish(),
         None => builder.finish(),
     }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use prasme_eventstore::database_unavailable;
 use prasme_projections::budget::read::{self, Breakdown, BudgetRow, InstitutionRow};
+use prasme_projections::ReadScope;
 
 use crate::errors::DatabaseFailure;
 
@@ -32,12 +33,14 @@ pub(crate) struct BreakdownKey(pub BudgetKey);
 pub(crate) struct ReadModels {
     pool: PgPool,
     permits: Arc<Semaphore>,
+    /// What of the budgets the request may read.
+    budgets: ReadScope,
 }
 
 pub(crate) type Loaders = DataLoader<ReadModels>;
 
-pub(crate) fn loaders(pool: PgPool, permits: Arc<Semaphore>) -> Loaders {
-    DataLoader::new(ReadModels { pool, permits }, tokio::spawn)
+pub(crate) fn loaders(pool: PgPool, permits: Arc<Semaphore>, budgets: ReadScope) -> Loaders {
+    DataLoader::new(ReadModels { pool, permits, budgets }, tokio::spawn)
 }
 
 /// What a failed batch tells each field that waited on it (cloned to each).
@@ -92,7 +95,9 @@ impl Loader<BudgetKey> for ReadModels {
     type Error = LoadError;
 
     async fn load(&self, keys: &[BudgetKey]) -> Result<HashMap<BudgetKey, BudgetRow>, LoadError> {
-        let rows = self.run(read::budget_rows_for(&self.pool, &pairs(keys))).await?;
+        let rows = self
+            .run(read::budget_rows_for(&self.pool, &self.budgets, &pairs(keys)))
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -112,7 +117,9 @@ impl Loader<BreakdownKey> for ReadModels {
 
     async fn load(&self, keys: &[BreakdownKey]) -> Result<HashMap<BreakdownKey, Breakdown>, LoadError> {
         let lines: Vec<BudgetKey> = keys.iter().map(|k| k.0).collect();
-        let found = self.run(read::breakdowns(&self.pool, &pairs(&lines))).await?;
+        let found = self
+            .run(read::breakdowns(&self.pool, &self.budgets, &pairs(&lines)))
+            .await?;
         Ok(found
             .into_iter()
             .map(|((institution_id, year), b)| (BreakdownKey(BudgetKey { institution_id, year }), b))

@@ -1,12 +1,13 @@
 //! GraphQL object and enum types over the read models.
 
 use async_graphql::{ComplexObject, Context, Enum, SimpleObject, ID};
+use prasme_commands::ReadOf;
 use prasme_domain::budget::{self, BudgetStatus as DomainStatus, ExemptionReason as DomainExemption};
 use prasme_domain::reference as domain;
 use uuid::Uuid;
 
 use crate::complexity::{BUDGET_STATUSES, FUNDING_SOURCES, INSTITUTIONS, PRIORITY_ROWS, RESORS, YEARS};
-use crate::context::{load_failed, loader, reads};
+use crate::context::{load_failed, loader, reads, scope};
 use crate::errors::{db, year_argument};
 use crate::loaders::{BreakdownKey, BudgetKey};
 use crate::scalars::{Cents, DateTime, Position};
@@ -195,7 +196,10 @@ impl Institution {
     /// Every year with a declared payroll, an allocation or a seat cost, ascending.
     #[graphql(complexity = "YEARS * child_complexity")]
     async fn training_budgets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<InstitutionBudget>> {
-        let years = read::budget_years(&*reads(ctx).await?, self.id).await.map_err(db)?;
+        let scope = scope(ctx, ReadOf::Budget).await?;
+        let years = read::budget_years(&*reads(ctx).await?, scope, self.id)
+            .await
+            .map_err(db)?;
         let keys: Vec<BudgetKey> = years
             .into_iter()
             .map(|year| BudgetKey {
@@ -203,7 +207,8 @@ impl Institution {
                 year,
             })
             .collect();
-        let mut found = loader(ctx)?
+        let mut found = loader(ctx)
+            .await?
             .load_many(keys.iter().copied())
             .await
             .map_err(load_failed)?;
@@ -221,13 +226,13 @@ pub(crate) async fn institution_budget(
     year: i32,
 ) -> async_graphql::Result<Option<InstitutionBudget>> {
     let key = BudgetKey { institution_id, year };
-    let row = loader(ctx)?.load_one(key).await.map_err(load_failed)?;
+    let row = loader(ctx).await?.load_one(key).await.map_err(load_failed)?;
     Ok(row.map(InstitutionBudget::from))
 }
 
 /// The institution with this id, loaded with every other one the request asks for.
 pub(crate) async fn institution(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Institution>> {
-    let row = loader(ctx)?.load_one(id).await.map_err(load_failed)?;
+    let row = loader(ctx).await?.load_one(id).await.map_err(load_failed)?;
     Ok(row.map(Institution::from))
 }
 
@@ -333,7 +338,8 @@ impl InstitutionBudget {
             institution_id: self.institution.id,
             year: self.year,
         });
-        Ok(loader(ctx)?
+        Ok(loader(ctx)
+            .await?
             .load_one(key)
             .await
             .map_err(load_failed)?

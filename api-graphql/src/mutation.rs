@@ -5,13 +5,13 @@
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
 use prasme_commands::{
     Accepted, AllocateTrainingBudget, CommandContext, CommandError, CorrectTrainingAllocation,
-    DeclareRemunerationBudget, Principal, RegisterInstitution, UseCases,
+    DeclareRemunerationBudget, RegisterInstitution, UseCases,
 };
 use std::marker::PhantomData;
 
 use uuid::Uuid;
 
-use crate::context::{actor, api, read_models, reads};
+use crate::context::{api, principal, read_models, reads};
 use crate::errors::{db, user_errors, UserError};
 use crate::model::{
     institution_budget, FundingSource, Institution, InstitutionBudget, InstitutionKind, Resor, StrategicPriority,
@@ -56,13 +56,14 @@ impl Outcome {
 
 /// The context of the command this request sends: its id (chosen here when
 /// the client sent none), the principal and the expected version.
-pub(crate) fn command(ctx: &Context<'_>, command_id: Option<Uuid>, expected_version: Option<i64>) -> CommandContext {
-    let mut cc = CommandContext::new(
-        command_id.unwrap_or_else(Uuid::now_v7),
-        Principal::unverified(actor(ctx)),
-    );
+pub(crate) fn command(
+    ctx: &Context<'_>,
+    command_id: Option<Uuid>,
+    expected_version: Option<i64>,
+) -> async_graphql::Result<CommandContext> {
+    let mut cc = CommandContext::new(command_id.unwrap_or_else(Uuid::now_v7), principal(ctx)?.clone());
     cc.expected_version = expected_version;
-    cc
+    Ok(cc)
 }
 
 /// The use cases, for a resolver that calls one.
@@ -261,7 +262,7 @@ impl InstitutionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The institution to register.")] input: RegisterInstitutionInput,
     ) -> async_graphql::Result<RegisterInstitutionPayload> {
-        let cc = command(ctx, input.command_id, None);
+        let cc = command(ctx, input.command_id, None)?;
         let register = RegisterInstitution {
             institution_id: input.institution_id,
             name: input.name,
@@ -285,7 +286,7 @@ impl InstitutionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The budget to declare.")] input: DeclareRemunerationBudgetInput,
     ) -> async_graphql::Result<BudgetCommandPayload<names::DeclareRemunerationBudget>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let declare = DeclareRemunerationBudget {
             institution_id: input.institution_id,
             year: input.year,
@@ -308,7 +309,7 @@ impl InstitutionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The allocation to make.")] input: AllocateTrainingBudgetInput,
     ) -> async_graphql::Result<BudgetCommandPayload<names::AllocateTrainingBudget>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let allocation_id = input.allocation_id.unwrap_or(cc.command_id);
         let allocate = AllocateTrainingBudget {
             institution_id: input.institution_id,
@@ -335,7 +336,7 @@ impl InstitutionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The correction to make.")] input: CorrectTrainingAllocationInput,
     ) -> async_graphql::Result<BudgetCommandPayload<names::CorrectTrainingAllocation>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let correct = CorrectTrainingAllocation {
             institution_id: input.institution_id,
             allocation_id: input.allocation_id,

@@ -10,10 +10,12 @@ use prasme_domain::offering::{Completion, Feedback, Schedule};
 use prasme_projections::offering::read::{self, OfferingFilter as Filter, OfferingRow, PlaceRow};
 use std::marker::PhantomData;
 
+use prasme_commands::ReadOf;
+use prasme_projections::ReadScope;
 use uuid::Uuid;
 
 use crate::complexity::page;
-use crate::context::{api, read_models, reads};
+use crate::context::{api, read_models, reads, scope};
 use crate::course::{course_by_id, Course};
 use crate::employee::{employee_by_id, Employee};
 use crate::errors::{bad_input, db, text_argument};
@@ -200,7 +202,10 @@ impl Offering {
         #[graphql(desc = "A cursor from this connection: read the items before it.")] before: Option<String>,
     ) -> async_graphql::Result<Keyed<Place>> {
         let window = window(first, after, last, before, 100)?;
-        let page = read::roster(&*reads(ctx).await?, self.id, &window).await.map_err(db)?;
+        let scope = scope(ctx, ReadOf::Personal).await?;
+        let page = read::roster(&*reads(ctx).await?, scope, self.id, &window)
+            .await
+            .map_err(db)?;
         Ok(connection(&window, page, Place::from))
     }
 }
@@ -276,17 +281,22 @@ impl Transcript {
         #[graphql(desc = "A cursor from this connection: read the items before it.")] before: Option<String>,
     ) -> async_graphql::Result<Keyed<Place>> {
         let window = window(first, after, last, before, 100)?;
-        let page = read::completions(&*reads(ctx).await?, self.employee_id, &window)
+        let scope = scope(ctx, ReadOf::Personal).await?;
+        let page = read::completions(&*reads(ctx).await?, scope, self.employee_id, &window)
             .await
             .map_err(db)?;
         Ok(connection(&window, page, Place::from))
     }
 }
 
-pub(crate) async fn load_transcript(pool: &sqlx::PgPool, employee_id: Uuid) -> async_graphql::Result<Transcript> {
+pub(crate) async fn load_transcript(
+    pool: &sqlx::PgPool,
+    scope: &ReadScope,
+    employee_id: Uuid,
+) -> async_graphql::Result<Transcript> {
     Ok(Transcript {
         employee_id,
-        total_minutes: read::completed_minutes(pool, employee_id).await.map_err(db)?,
+        total_minutes: read::completed_minutes(pool, scope, employee_id).await.map_err(db)?,
     })
 }
 
@@ -410,7 +420,8 @@ impl OfferingQuery {
         api.reach(read_models::OFFERINGS, at_least_position.map(|p| p.0))
             .await?;
         crate::employee::require_employee(ctx, employee_id).await?;
-        load_transcript(&*reads(ctx).await?, employee_id).await
+        let scope = scope(ctx, ReadOf::Personal).await?;
+        load_transcript(&*reads(ctx).await?, scope, employee_id).await
     }
 
     /// Verifies a certificate number: the completion it stands for, with `revoked` true when it no
@@ -424,7 +435,10 @@ impl OfferingQuery {
         number: String,
     ) -> async_graphql::Result<Option<Place>> {
         let number = text_argument("number", &number)?;
-        let row = read::certificate(&*reads(ctx).await?, &number).await.map_err(db)?;
+        let scope = scope(ctx, ReadOf::Personal).await?;
+        let row = read::certificate(&*reads(ctx).await?, scope, &number)
+            .await
+            .map_err(db)?;
         crate::errors::found(row.map(Into::into), "no certificate has this number")
     }
 }
@@ -653,7 +667,8 @@ impl<M: MutationName> PlacePayload<M> {
             return Ok(None);
         };
         api(ctx)?.reach(read_models::OFFERINGS, Some(position.0)).await?;
-        let row = read::place_of(&*reads(ctx).await?, offering, self.employee_id)
+        let scope = scope(ctx, ReadOf::Personal).await?;
+        let row = read::place_of(&*reads(ctx).await?, scope, offering, self.employee_id)
             .await
             .map_err(db)?;
         Ok(row.map(Into::into))
@@ -721,7 +736,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The offering to schedule.")] input: ScheduleOfferingInput,
     ) -> async_graphql::Result<OfferingPayload<names::ScheduleOffering>> {
-        let cc = command(ctx, input.command_id, None);
+        let cc = command(ctx, input.command_id, None)?;
         let schedule = ScheduleOffering {
             offering_id: input.offering_id,
             schedule: Schedule {
@@ -744,7 +759,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The offering and its new capacity.")] input: ChangeOfferingCapacityInput,
     ) -> async_graphql::Result<OfferingPayload<names::ChangeOfferingCapacity>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let change = ChangeOfferingCapacity {
             offering_id: input.offering_id,
             capacity: input.capacity,
@@ -761,7 +776,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The offering and why it is called off.")] input: CancelOfferingInput,
     ) -> async_graphql::Result<OfferingPayload<names::CancelOffering>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let cancel = CancelOffering {
             offering_id: input.offering_id,
             reason: input.reason,
@@ -776,7 +791,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The offering and the employee asking for a place.")] input: PlaceInput,
     ) -> async_graphql::Result<PlacePayload<names::RequestPlace>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let employee_id = input.employee_id;
         Ok(place_payload(
             employee_id,
@@ -790,7 +805,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The requested place to approve.")] input: PlaceInput,
     ) -> async_graphql::Result<PlacePayload<names::ApprovePlace>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let employee_id = input.employee_id;
         Ok(place_payload(
             employee_id,
@@ -804,7 +819,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The requested place to turn down, and why.")] input: PlaceInput,
     ) -> async_graphql::Result<PlacePayload<names::RejectPlace>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let employee_id = input.employee_id;
         Ok(place_payload(
             employee_id,
@@ -819,7 +834,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The place to give up, and why.")] input: PlaceInput,
     ) -> async_graphql::Result<PlacePayload<names::CancelPlace>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let employee_id = input.employee_id;
         Ok(place_payload(
             employee_id,
@@ -834,7 +849,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The seat, its participant and the substitute.")] input: SubstituteParticipantInput,
     ) -> async_graphql::Result<PlacePayload<names::SubstituteParticipant>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let employee_id = input.employee_id;
         let substitute = SubstituteParticipant {
             offering_id: input.offering_id,
@@ -854,7 +869,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The participant and their attendance.")] input: RecordAttendanceInput,
     ) -> async_graphql::Result<PlacePayload<names::RecordAttendance>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let employee_id = input.employee_id;
         let attendance = RecordAttendance {
             offering_id: input.offering_id,
@@ -874,7 +889,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The participant and their result.")] input: RecordCompletionInput,
     ) -> async_graphql::Result<PlacePayload<names::RecordCompletion>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let employee_id = input.employee_id;
         let completion = RecordCompletion {
             offering_id: input.offering_id,
@@ -899,7 +914,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The participant and their feedback.")] input: GiveFeedbackInput,
     ) -> async_graphql::Result<PlacePayload<names::GiveFeedback>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let employee_id = input.employee_id;
         let feedback = GiveFeedback {
             offering_id: input.offering_id,
@@ -929,7 +944,7 @@ impl OfferingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The completed place, and why it is revoked.")] input: PlaceInput,
     ) -> async_graphql::Result<PlacePayload<names::RevokeCompletion>> {
-        let cc = command(ctx, input.command_id, input.expected_version);
+        let cc = command(ctx, input.command_id, input.expected_version)?;
         let employee_id = input.employee_id;
         Ok(place_payload(
             employee_id,

@@ -1,9 +1,10 @@
 use async_graphql::{Context, Object};
+use prasme_commands::ReadOf;
 use prasme_domain::reference as domain;
 use uuid::Uuid;
 
 use crate::complexity::page;
-use crate::context::{api, read_models, reads};
+use crate::context::{api, read_models, reads, scope};
 use crate::errors::{db, found, not_found, year_argument};
 use crate::model::{
     BudgetSummary, Institution, InstitutionBudget, InstitutionKind, ProjectionStatus, Resor, ResorBudget, ResorInfo,
@@ -115,9 +116,15 @@ impl InstitutionQuery {
             resor: resor.map(Into::into),
             id: institution_id,
         };
-        let rows = read::budget_rows(&*reads(ctx).await?, year, &filter)
+        let scope = scope(ctx, ReadOf::Budget).await?;
+        let rows = read::budget_rows(&*reads(ctx).await?, scope, year, &filter)
             .await
             .map_err(db)?;
+        // An institution whose budget the caller may not read is answered
+        // as one that does not exist.
+        if institution_id.is_some() && rows.is_empty() {
+            return Err(not_found("no institution has this id"));
+        }
         let by_resor = domain::Resor::ALL
             .into_iter()
             .filter_map(|r| {

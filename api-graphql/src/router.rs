@@ -1,43 +1,64 @@
+use std::sync::Arc;
+
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse};
 use axum::body::{Body, Bytes};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures::{SinkExt, StreamExt};
-use prasme_domain::validate;
 use tokio::sync::watch;
 
 use crate::errors::Code;
 use crate::execution;
-use crate::{schema, Actor, ApiContext, PrasmeSchema};
+use crate::identity::{bearer, Unauthenticated};
+use crate::socket::serve_socket;
+use crate::throttle::{RateLimiter, SocketSlots};
+use crate::{schema, ApiContext, PrasmeSchema};
 
 /// Largest POST body, and largest WebSocket message. Prasme's inputs are
 /// small: a whole course with its description is a few kilobytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone)]
-struct AppState {
-    schema: PrasmeSchema,
-    ctx: ApiContext,
+pub(crate) struct AppState {
+    pub(crate) schema: PrasmeSchema,
+    pub(crate) ctx: ApiContext,
     /// Turns true when the server is asked to stop.
-    stopping: watch::Receiver<bool>,
+    pub(crate) stopping: watch::Receiver<bool>,
+    limiter: Arc<RateLimiter>,
+    pub(crate) sockets: SocketSlots,
 }
 
 /// `/graphql` (POST queries and mutations, GET graphql-ws subscriptions),
-/// GraphiQL at `/`, `/healthz` (process up) and `/readyz` (migrated, and
-/// the read models caught up). When `stopping` turns true, every open
-/// WebSocket is closed with 1001 (going away), so clients reconnect to
+/// `/healthz` (process up), `/readyz` (migrated, and the read models caught
+/// up) and, in development mode only, GraphiQL at `/`. Every operation needs
+/// a verified token (see `identity`); development mode also serves the
+/// schema's introspection without one. When `stopping` turns true, every
+/// open WebSocket is closed with 1001 (going away), so clients reconnect to
 /// another server rather than see the connection drop.
 pub fn router(ctx: ApiContext, stopping: watch::Receiver<bool>) -> Router {
     let schema = schema(Some(ctx.clone()));
-    Router::new()
-        .route("/", get(crate::graphiql::page))
-        .route("/graphiql/{name}", get(crate::graphiql::asset))
+    let development = ctx.identity.is_development();
+    let state = AppState {
+        schema,
+        limiter: Arc::new(RateLimiter::new(&ctx.limits)),
+        sockets: SocketSlots::new(&ctx.limits),
+        ctx,
+        stopping,
+    };
+    let routes = Router::new();
+    let routes = if development {
+        routes
+            .route("/", get(crate::graphiql::page))
+            .route("/graphiql/{name}", get(crate::graphiql::asset))
+    } else {
+        routes
+    };
+    routes
         .route(
             "/graphql",
             post(graphql).get(subscriptions).fallback(|| async {
@@ -51,11 +72,11 @@ pub fn router(ctx: ApiContext, stopping: watch::Receiver<bool>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .with_state(AppState { schema, ctx, stopping })
+        .with_state(state)
 }
 
 /// A refusal of the HTTP request itself, as a GraphQL error body.
-fn refuse(status: StatusCode, code: Code, message: impl Into<String>) -> Response {
+pub(crate) fn refuse(status: StatusCode, code: Code, message: impl Into<String>) -> Response {
     let body = serde_json::json!({
         "errors": [{ "message": message.into(), "extensions": { "code": code.as_str() } }]
     });
@@ -73,21 +94,57 @@ fn is_json(headers: &HeaderMap) -> bool {
         || essence.eq_ignore_ascii_case("application/graphql-response+json")
 }
 
-/// Who is acting, from `X-Prasme-Actor` until sign-in exists. It is stored
-/// in every event the request writes, so it is held to a name's rules.
-/// The error is the message of a 400 answer.
-fn actor(headers: &HeaderMap) -> Result<Actor, String> {
-    let Some(value) = headers.get("x-prasme-actor") else {
-        return Ok(Actor("anonymous".to_owned()));
+/// A request without a verified token: 401, with the reason.
+fn unauthenticated(reason: &Unauthenticated, token_given: bool) -> Response {
+    let mut response = refuse(StatusCode::UNAUTHORIZED, Code::Unauthenticated, reason.to_string());
+    let challenge = if token_given {
+        "Bearer realm=\"prasme\", error=\"invalid_token\""
+    } else {
+        "Bearer realm=\"prasme\""
     };
-    // UTF-8, not just ASCII: actors are people with Latvian names.
-    let text = std::str::from_utf8(value.as_bytes()).map_err(|_| "X-Prasme-Actor must be UTF-8".to_owned())?;
-    if text.trim().is_empty() {
-        return Ok(Actor("anonymous".to_owned()));
-    }
-    validate::text("X-Prasme-Actor", text, validate::MAX_NAME_CHARS)
-        .map(Actor)
-        .map_err(|e| e.message)
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static(challenge));
+    response
+}
+
+fn no_token() -> Unauthenticated {
+    Unauthenticated("send a token: Authorization: Bearer <JWT>".to_owned())
+}
+
+/// The bearer token of a request, if it sent one.
+pub(crate) fn token_of(headers: &HeaderMap) -> Option<Result<&str, Unauthenticated>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    Some(
+        value
+            .to_str()
+            .ok()
+            .and_then(bearer)
+            .ok_or_else(|| Unauthenticated("the Authorization header must be `Bearer <JWT>`".to_owned())),
+    )
+}
+
+/// Whether every operation of `query` reads only the schema (`__schema`,
+/// `__type`, `__typename`): what development mode serves without a token,
+/// so that GraphiQL shows the documentation before a token is pasted.
+fn reads_only_the_schema(query: &str) -> bool {
+    use async_graphql::parser::types::{OperationType, Selection};
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    document.operations.iter().all(|(_, operation)| {
+        operation.node.ty == OperationType::Query
+            && operation
+                .node
+                .selection_set
+                .node
+                .items
+                .iter()
+                .all(|item| match &item.node {
+                    Selection::Field(field) => field.node.name.node.starts_with("__"),
+                    _ => false,
+                })
+    })
 }
 
 async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
@@ -98,10 +155,32 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Body) 
             "POST /graphql takes a body of Content-Type application/json",
         );
     }
-    let actor = match actor(&headers) {
-        Ok(actor) => actor,
-        Err(message) => return refuse(StatusCode::BAD_REQUEST, Code::BadRequest, message),
+    let verified = match token_of(&headers) {
+        Some(Ok(token)) => match state.ctx.identity.verify(token) {
+            Ok(verified) => Some(verified),
+            Err(reason) => return unauthenticated(&reason, true),
+        },
+        Some(Err(reason)) => return unauthenticated(&reason, true),
+        None if state.ctx.identity.is_development() => None,
+        None => return unauthenticated(&no_token(), false),
     };
+    if let Some(verified) = &verified {
+        if let Err(wait) = state.limiter.take(&verified.principal.subject) {
+            let mut response = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                Code::RateLimited,
+                format!(
+                    "over {} requests a second for this subject; retry after the Retry-After seconds",
+                    state.ctx.limits.requests_per_second
+                ),
+            );
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            if let Ok(value) = header::HeaderValue::from_str(&seconds.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
+    }
     let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -129,8 +208,13 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Body) 
             )
         }
     };
+    let request = match verified {
+        Some(verified) => request.data(verified.principal),
+        None if reads_only_the_schema(&request.query) => request,
+        None => return unauthenticated(&no_token(), false),
+    };
     let schema = state.schema.clone();
-    match execution::run(async move { schema.execute(request.data(actor)).await }).await {
+    match execution::run(async move { schema.execute(request).await }).await {
         Ok(response) => GraphQLResponse::from(response).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "a GraphQL operation panicked");
@@ -150,9 +234,12 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Body) 
 /// queries over GET would let any page run them cross-site.
 async fn subscriptions(
     State(state): State<AppState>,
+    headers: HeaderMap,
     protocol: Result<GraphQLProtocol, <GraphQLProtocol as FromRequestParts<AppState>>::Rejection>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    // A token on the upgrade request is used when `connection_init` has none.
+    let header_token = token_of(&headers).and_then(Result::ok).map(str::to_owned);
     let (Ok(protocol), Ok(upgrade)) = (protocol, upgrade) else {
         return refuse(
             StatusCode::BAD_REQUEST,
@@ -164,42 +251,27 @@ async fn subscriptions(
         .max_message_size(MAX_BODY_BYTES)
         .max_frame_size(MAX_BODY_BYTES)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve_socket(socket, state, protocol))
-}
-
-/// Serves graphql-ws on `socket` until the client leaves or the server stops.
-async fn serve_socket(socket: WebSocket, state: AppState, protocol: GraphQLProtocol) {
-    let (mut sink, stream) = socket.split();
-    // async-graphql writes into a channel rather than the socket, so that the
-    // socket is still here to close when the server stops.
-    let (outgoing, mut replies) = futures::channel::mpsc::channel::<Message>(16);
-    let graphql = GraphQLWebSocket::new_with_pair(outgoing, stream, state.schema, protocol).serve();
-    let mut stopping = state.stopping;
-    let left = {
-        let forward = async {
-            while let Some(message) = replies.next().await {
-                if sink.send(message).await.is_err() {
-                    break;
-                }
-            }
-        };
-        tokio::select! {
-            _ = futures::future::join(graphql, forward) => true,
-            _ = stopping.wait_for(|s| *s) => false,
-        }
-    };
-    if !left {
-        let close = CloseFrame {
-            code: close_code::AWAY,
-            reason: "the server is shutting down".into(),
-        };
-        let _ = sink.send(Message::Close(Some(close))).await;
-        let _ = sink.close().await;
-    }
+        .on_upgrade(move |socket| serve_socket(socket, state, protocol, header_token))
 }
 
 /// Prometheus metrics in the text exposition format.
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Operators only: a scraper sends a SYSTEM token like any other caller.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let principal = match token_of(&headers) {
+        Some(Ok(token)) => match state.ctx.identity.verify(token) {
+            Ok(verified) => verified.principal,
+            Err(reason) => return unauthenticated(&reason, true),
+        },
+        Some(Err(reason)) => return unauthenticated(&reason, true),
+        None => return unauthenticated(&no_token(), false),
+    };
+    if !prasme_commands::may_read(&principal, prasme_commands::ReadOf::Operations) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            Code::Forbidden,
+            "the metrics are for operators (SYSTEM)",
+        );
+    }
     let text = crate::metrics::render(&state.ctx).await;
     ([(header::CONTENT_TYPE, prometheus::TEXT_FORMAT)], text).into_response()
 }

@@ -7,12 +7,14 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 use uuid::Uuid;
 
-use crate::context::{api, ApiContext};
-use crate::errors::{db, internal};
+use crate::context::{api, read_models, scope, ApiContext};
+use crate::errors::{db, internal, not_found};
 use crate::model::InstitutionBudget;
 use crate::offering::{load_offering, load_transcript, Offering, Transcript};
 use crate::scalars::Position;
+use prasme_commands::ReadOf;
 use prasme_projections::budget::read::{self, InstitutionFilter};
+use prasme_projections::ReadScope;
 
 pub struct SubscriptionRoot;
 
@@ -30,6 +32,8 @@ struct Feed {
     changes: Receiver<ChangeNotice>,
     api: ApiContext,
     institution_id: Uuid,
+    /// The subscriber's budget scope, as it was when it subscribed.
+    scope: ReadScope,
     /// Years to send before reading further changes.
     pending: VecDeque<(i64, i32)>,
 }
@@ -90,6 +94,13 @@ impl SubscriptionRoot {
         #[graphql(desc = "The offering to watch.")] offering_id: Uuid,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<OfferingUpdate>>> {
         let api = api(ctx)?.clone();
+        // An offering scheduled a moment ago may not be projected yet.
+        if load_offering(&api.pool, offering_id).await?.is_none() {
+            api.reach_head(read_models::OFFERINGS).await?;
+            if load_offering(&api.pool, offering_id).await?.is_none() {
+                return Err(not_found("no offering has this id"));
+            }
+        }
         let watch = Watch {
             changes: api.projections.subscribe(),
             api,
@@ -116,20 +127,28 @@ impl SubscriptionRoot {
         #[graphql(desc = "The employee whose transcript to watch.")] employee_id: Uuid,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TranscriptUpdate>>> {
         let api = api(ctx)?.clone();
+        // One the caller may not read is refused as one that does not exist;
+        // one hired a moment ago may not be projected yet.
+        api.reach_head(read_models::EMPLOYEES).await?;
+        crate::employee::require_employee(ctx, employee_id).await?;
+        let scope = scope(ctx, ReadOf::Personal).await?.clone();
         let watch = Watch {
             changes: api.projections.subscribe(),
             api,
             wants: Change::Transcript { employee_id },
         };
-        Ok(futures::stream::unfold(watch, move |mut w| async move {
-            let position = w.next().await?;
-            let item = load_transcript(&w.api.pool, employee_id)
-                .await
-                .map(|transcript| TranscriptUpdate {
-                    position: Position(position),
-                    transcript,
-                });
-            Some((item, w))
+        Ok(futures::stream::unfold(watch, move |mut w| {
+            let scope = scope.clone();
+            async move {
+                let position = w.next().await?;
+                let item = load_transcript(&w.api.pool, &scope, employee_id)
+                    .await
+                    .map(|transcript| TranscriptUpdate {
+                        position: Position(position),
+                        transcript,
+                    });
+                Some((item, w))
+            }
         }))
     }
 
@@ -142,10 +161,17 @@ impl SubscriptionRoot {
         #[graphql(desc = "The institution whose budgets to watch.")] institution_id: Uuid,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TrainingBudgetUpdate>>> {
         let api = api(ctx)?.clone();
+        api.reach_head(read_models::INSTITUTIONS).await?;
+        crate::query::require_institution(ctx, institution_id).await?;
+        let scope = scope(ctx, ReadOf::Budget).await?.clone();
+        if !scope.covers_institution(institution_id) {
+            return Err(not_found("no institution has this id"));
+        }
         let feed = Feed {
             changes: api.projections.subscribe(),
             api,
             institution_id,
+            scope,
             pending: VecDeque::new(),
         };
         Ok(futures::stream::unfold(feed, |mut feed| async move {
@@ -179,7 +205,7 @@ impl Feed {
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "budget subscriber fell behind; resending current budgets");
                     let position = self.api.projections.position();
-                    match read::budget_years(&self.api.pool, self.institution_id).await {
+                    match read::budget_years(&self.api.pool, &self.scope, self.institution_id).await {
                         Ok(years) => self.pending.extend(years.into_iter().map(|y| (position, y))),
                         Err(e) => return Some(Err(db(e))),
                     }
@@ -194,7 +220,9 @@ impl Feed {
             id: Some(self.institution_id),
             ..Default::default()
         };
-        let rows = read::budget_rows(&self.api.pool, year, &filter).await.map_err(db)?;
+        let rows = read::budget_rows(&self.api.pool, &self.scope, year, &filter)
+            .await
+            .map_err(db)?;
         Ok(rows.into_iter().next().map(Into::into))
     }
 }

@@ -1,10 +1,12 @@
 //! Prasme's pure domain model: events, commands, deciders, reference data and
 //! the rules of the Learning and Development Plan 2021–2027. No IO, no async.
 
+pub mod access;
 pub mod budget;
 pub mod calendar;
 pub mod course;
 pub mod decider;
+pub mod disclosure;
 pub mod employee;
 pub mod error;
 pub mod event;

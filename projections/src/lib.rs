@@ -10,6 +10,7 @@ pub mod page;
 mod rebuild;
 pub mod record;
 mod runner;
+pub mod scope;
 mod staged;
 
 pub use budget::TrainingBudgetProjection;
@@ -18,6 +19,7 @@ pub use employee::EmployeeProjection;
 pub use offering::OfferingProjection;
 pub use rebuild::{rebuild, REBUILD_BATCH};
 pub use runner::{Lagging, ProjectionLag, ProjectionRunner, Runner};
+pub use scope::ReadScope;
 
 use futures::future::BoxFuture;
 use prasme_domain::DomainEvent;

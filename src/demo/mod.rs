@@ -8,7 +8,8 @@ mod catalogue;
 mod offerings;
 mod people;
 
-use prasme_commands::{Accepted, CommandContext, CommandError, Principal, UseCases};
+use prasme_commands::{Accepted, CommandContext, CommandError, Principal, Role, UseCases};
+use prasme_domain::reference::Resor;
 use uuid::Uuid;
 
 /// The system principal the demo's commands are run for.
@@ -58,4 +59,90 @@ pub async fn load(use_cases: &UseCases) -> Result<Loaded, DemoError> {
     let staff = people::load(use_cases, &mut loaded).await?;
     offerings::load(use_cases, &courses, &staff, &mut loaded).await?;
     Ok(loaded)
+}
+
+/// Who a demo token is for: a person of the dataset in each role.
+#[derive(Debug, Clone)]
+pub struct DemoPrincipal {
+    pub role: Role,
+    pub subject: String,
+    pub institution: Option<Uuid>,
+    pub resor: Option<Resor>,
+    /// Who that is, in words.
+    pub who: String,
+}
+
+/// One demo person per role, all of the dataset: the State Chancellery's
+/// head (a MANAGER with direct reports), one of those reports (EMPLOYEE),
+/// a colleague in HR, the head of the Ministry of Finance as resor
+/// coordinator, VAS and VK staff, and an auditor.
+pub fn principals() -> Vec<DemoPrincipal> {
+    let by_name = |name: &str| {
+        budget::institutions()
+            .into_iter()
+            .find(|d| d.name == name)
+            .map(|d| budget::institution_id(&d))
+            .unwrap_or_default()
+    };
+    let vk = by_name("Valsts kanceleja");
+    let vas = by_name("Valsts administrācijas skola");
+    let fm = by_name("Finanšu ministrija");
+    let person = |role, institution: Uuid, n: usize, resor: Option<Resor>, who: &str| DemoPrincipal {
+        role,
+        subject: people::employee_id(institution, n).to_string(),
+        institution: Some(institution),
+        resor,
+        who: who.to_owned(),
+    };
+    vec![
+        person(
+            Role::Employee,
+            vk,
+            1,
+            None,
+            "a State Chancellery employee reporting to its head",
+        ),
+        person(
+            Role::Manager,
+            vk,
+            0,
+            None,
+            "the head of the State Chancellery, with direct reports",
+        ),
+        person(
+            Role::InstitutionHr,
+            vk,
+            people::DIRECT_REPORTS + 1,
+            None,
+            "HR of the State Chancellery",
+        ),
+        person(
+            Role::ResorCoordinator,
+            fm,
+            0,
+            Some(Resor::Fm),
+            "the Ministry of Finance, for its resor",
+        ),
+        person(
+            Role::VasAdmin,
+            vas,
+            0,
+            None,
+            "the School of Public Administration (VAS)",
+        ),
+        person(
+            Role::VkAnalyst,
+            vk,
+            people::DIRECT_REPORTS + 2,
+            None,
+            "a State Chancellery analyst",
+        ),
+        person(
+            Role::Auditor,
+            vk,
+            people::DIRECT_REPORTS + 3,
+            None,
+            "an internal auditor",
+        ),
+    ]
 }

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use futures::{stream, StreamExt, TryStreamExt};
-use prasme_commands::{CommandError, HireEmployee, UseCases};
+use prasme_commands::{AssignManager, CommandError, HireEmployee, UseCases};
 use prasme_domain::employee::{EmployeeFunction, JobGroup};
 use prasme_domain::reference::InstitutionKind;
 use rand::rngs::SmallRng;
@@ -132,7 +132,7 @@ fn person(rng: &mut SmallRng, institution: Uuid, kind: InstitutionKind, n: usize
             functions.push(function);
         }
     }
-    let employee_id = Uuid::new_v5(&NAMESPACE, format!("employee:{institution}:{n}").as_bytes());
+    let employee_id = employee_id(institution, n);
     let hired_on = NaiveDate::from_ymd_opt(rng.gen_range(2000..2026), rng.gen_range(1..=12), 1).unwrap_or_default();
     let hire = HireEmployee {
         employee_id: None,
@@ -168,5 +168,36 @@ pub(super) async fn load(use_cases: &UseCases, loaded: &mut Loaded) -> Result<Ve
         loaded.count(accepted);
     }
     loaded.employees += results.len();
+    // In each institution the first few staff report to its head, so that
+    // a MANAGER has direct reports to approve.
+    let reports: Vec<AssignManager> = institutions()
+        .iter()
+        .flat_map(|demo| {
+            let institution = institution_id(demo);
+            (1..=DIRECT_REPORTS).map(move |n| AssignManager {
+                employee_id: employee_id(institution, n),
+                manager_id: employee_id(institution, 0),
+            })
+        })
+        .collect();
+    let assigned: Vec<_> = stream::iter(reports)
+        .map(|assign| async move {
+            let command_id = Uuid::new_v5(&assign.employee_id, b"manager");
+            use_cases.assign_manager(&context(command_id), assign).await
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    for accepted in &assigned {
+        loaded.count(accepted);
+    }
     Ok(staff)
+}
+
+/// How many of each institution's first employees report to its head.
+pub(super) const DIRECT_REPORTS: usize = 4;
+
+/// The id of the `n`th demo employee of `institution`: 0 heads it.
+pub(super) fn employee_id(institution: Uuid, n: usize) -> Uuid {
+    Uuid::new_v5(&NAMESPACE, format!("employee:{institution}:{n}").as_bytes())
 }

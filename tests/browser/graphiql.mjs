@@ -1,14 +1,16 @@
 // Opens GraphiQL at the server given as argv[2] in headless Chromium, with
-// every request to anything but 127.0.0.1 refused, runs the query argv[3]
-// from its editor, then the subscription argv[4] (over graphql-ws), posts
-// the mutation body argv[5] while it is open, and prints, as one JSON line,
-// what the page showed and tried.
+// every request to anything but 127.0.0.1 refused, pastes the token argv[6]
+// into its Headers, runs the query argv[3] from its editor, then the
+// subscription argv[4] (over graphql-ws), posts the mutation body argv[5]
+// while it is open, and prints, as one JSON line, what the page showed and
+// tried.
 import { chromium } from 'playwright-core';
 
 const server = process.argv[2];
 const query = process.argv[3];
 const subscription = process.argv[4];
 const mutation = process.argv[5];
+const token = process.argv[6];
 const outside = [];
 const failures = [];
 const browser = await chromium.launch({
@@ -31,7 +33,16 @@ try {
     { timeout: 60000 },
   );
   await page.goto(`${server}/`);
+  // The schema loads without a token (development mode); then the token
+  // goes in as a user pastes it, into the Headers tab.
   const schema = await (await introspected).json();
+  await page.click('button:has-text("Headers")');
+  const headersEditor = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror';
+  await page.waitForSelector(headersEditor, { timeout: 60000 });
+  await page.evaluate(
+    ([selector, text]) => document.querySelector(selector).CodeMirror.setValue(text),
+    [headersEditor, JSON.stringify({ Authorization: `Bearer ${token}` })],
+  );
   const editor = '.graphiql-query-editor .CodeMirror';
   await page.waitForSelector(editor, { timeout: 60000 });
   await page.evaluate(
@@ -76,10 +87,14 @@ try {
   // again until an event shows (each post allocates once more).
   let posted = 0;
   for (let attempt = 0; attempt < 20; attempt += 1) {
-    posted = await page.evaluate(async (body) => {
-      const r = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    posted = await page.evaluate(async ([body]) => {
+      const r = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body,
+      });
       return r.status;
-    }, mutation);
+    }, [mutation]);
     const shownEvent = await page
       .waitForFunction(
         (selector) => (document.querySelector(selector)?.CodeMirror.getValue() || '').includes('"position"'),

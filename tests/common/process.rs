@@ -30,6 +30,10 @@ impl ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_prasme"))
             .args(args)
             .env("DATABASE_URL", database_url)
+            .env(
+                "PRASME_AUTH_SECRET",
+                std::str::from_utf8(super::server::TEST_SECRET).expect("the test secret is text"),
+            )
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -4,15 +4,67 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::StreamExt;
-use prasme::server::Application;
+use prasme::server::{Application, KeySource, Security, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+use prasme_api_graphql::identity::{mint_development_token, TokenRequest};
+use prasme_commands::Role;
+use prasme_domain::reference::Resor;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{fresh_db, TestDb};
 
+/// The test servers' development secret.
+pub const TEST_SECRET: &[u8] = b"prasme tests: a development secret, nothing else";
+
+/// The test servers' JWKS (public halves of `tests/fixtures/jwt/*.pem`).
+pub const TEST_JWKS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jwt/jwks.json");
+
+/// Development mode with the test secret and the test JWKS, and limits no
+/// test reaches unless it means to.
+pub fn test_security() -> Security {
+    let mut security = Security::development(TEST_SECRET);
+    security.jwks = Some(KeySource::File(TEST_JWKS.into()));
+    security.limits.requests_per_second = 100_000;
+    security.limits.burst = 100_000;
+    security
+}
+
+/// A development token for `roles`, for an hour.
+pub fn token(subject: &str, roles: &[Role], institution: Option<uuid::Uuid>, resor: Option<Resor>) -> String {
+    let request = TokenRequest {
+        subject: subject.to_owned(),
+        roles: roles.to_vec(),
+        institution,
+        resor,
+        ttl: chrono::Duration::hours(1),
+    };
+    mint_development_token(TEST_SECRET, DEFAULT_ISSUER, DEFAULT_AUDIENCE, &request).unwrap()
+}
+
+/// The token the tests act with unless they test the policy: Prasme's own.
+pub fn system_token() -> String {
+    token("tests", &[Role::System], None, None)
+}
+
+/// A graphql-ws `connection_init` carrying `token`.
+pub fn connection_init(token: &str) -> Value {
+    json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })
+}
+
+/// A client that sends `token` with every request.
+pub fn client_with(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
+}
+
 pub struct Server {
     pub addr: SocketAddr,
+    /// Sends the SYSTEM token with every request.
     pub http: reqwest::Client,
     stop: oneshot::Sender<()>,
     running: Running,
@@ -22,10 +74,15 @@ pub struct Server {
 type Running = tokio::task::JoinHandle<std::io::Result<()>>;
 
 /// A server on `pool` on a free port, running until `stop` is sent.
-async fn serve(pool: &sqlx::PgPool) -> (SocketAddr, oneshot::Sender<()>, Running) {
-    let app = Application::build(pool.clone(), "127.0.0.1:0".parse().unwrap(), Duration::from_secs(5))
-        .await
-        .unwrap();
+async fn serve(pool: &sqlx::PgPool, security: Security) -> (SocketAddr, oneshot::Sender<()>, Running) {
+    let app = Application::build(
+        pool.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        Duration::from_secs(5),
+        security,
+    )
+    .await
+    .unwrap();
     let addr = app.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let running = tokio::spawn(app.run_until(async move {
@@ -35,11 +92,15 @@ async fn serve(pool: &sqlx::PgPool) -> (SocketAddr, oneshot::Sender<()>, Running
 }
 
 pub async fn start() -> Server {
+    start_with(test_security()).await
+}
+
+pub async fn start_with(security: Security) -> Server {
     let db = fresh_db().await;
-    let (addr, stop, running) = serve(&db.pool).await;
+    let (addr, stop, running) = serve(&db.pool, security).await;
     Server {
         addr,
-        http: reqwest::Client::new(),
+        http: client_with(&system_token()),
         stop,
         running,
         db,
@@ -51,13 +112,25 @@ impl Server {
         let response = self
             .http
             .post(format!("http://{}/graphql", self.addr))
-            .header("x-prasme-actor", "hr@example.lv")
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
         response.json().await.unwrap()
+    }
+
+    /// Runs `query` with `token` instead of the SYSTEM one: the status, and the body.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("http://{}/graphql", self.addr))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
     }
 
     /// Runs a mutation and returns its payload, failing on GraphQL errors.
@@ -105,7 +178,7 @@ pub struct SecondServer {
 
 impl SecondServer {
     pub async fn start(first: &Server) -> Self {
-        let (addr, stop, running) = serve(&first.db.pool).await;
+        let (addr, stop, running) = serve(&first.db.pool, test_security()).await;
         Self { addr, stop, running }
     }
 

@@ -12,6 +12,8 @@ use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::scope::ReadScope;
+
 use crate::page::{Page, Window};
 
 #[derive(Debug, Clone)]
@@ -159,7 +161,13 @@ pub async fn institutions_page(
 
 /// Every matching institution's budget line for `year`, including those
 /// that declared nothing for it (they report NO_PAYROLL_DECLARED or EXEMPT).
-pub async fn budget_rows(pool: &PgPool, year: i32, filter: &InstitutionFilter) -> Result<Vec<BudgetRow>, sqlx::Error> {
+/// Institutions out of `scope` are left out, as if they did not exist.
+pub async fn budget_rows(
+    pool: &PgPool,
+    scope: &ReadScope,
+    year: i32,
+    filter: &InstitutionFilter,
+) -> Result<Vec<BudgetRow>, sqlx::Error> {
     let rows: Vec<BudgetRecord> = sqlx::query_as(&format!(
         "SELECT {INSTITUTION_COLUMNS}, b.remuneration_cents, b.allocated_cents, b.committed_cents, b.spent_cents
                FROM rm_institution i
@@ -167,7 +175,9 @@ pub async fn budget_rows(pool: &PgPool, year: i32, filter: &InstitutionFilter) -
               WHERE ($2::text IS NULL OR i.kind = $2)
                 AND ($3::text IS NULL OR i.resor = $3)
                 AND ($4::uuid IS NULL OR i.id = $4)
-              ORDER BY i.name, i.id"
+                AND {}
+              ORDER BY i.name, i.id",
+        scope.condition("i.id", None, None)
     ))
     .bind(year)
     .bind(filter.kind.as_ref().map(wire))
@@ -190,7 +200,10 @@ fn budget_row(year: i32, r: BudgetRecord) -> Result<BudgetRow, sqlx::Error> {
 }
 
 /// The years for which an institution has declared or allocated anything.
-pub async fn budget_years(pool: &PgPool, institution_id: Uuid) -> Result<Vec<i32>, sqlx::Error> {
+pub async fn budget_years(pool: &PgPool, scope: &ReadScope, institution_id: Uuid) -> Result<Vec<i32>, sqlx::Error> {
+    if !scope.covers_institution(institution_id) {
+        return Ok(vec![]);
+    }
     sqlx::query_scalar("SELECT year FROM rm_training_budget WHERE institution_id = $1 ORDER BY year")
         .bind(institution_id)
         .fetch_all(pool)
@@ -207,8 +220,12 @@ pub struct Breakdown {
 }
 
 /// The budget lines of many (institution, year) pairs in one statement;
-/// pairs whose institution is unknown are absent.
-pub async fn budget_rows_for(pool: &PgPool, keys: &[(Uuid, i32)]) -> Result<Vec<BudgetRow>, sqlx::Error> {
+/// pairs whose institution is unknown or out of `scope` are absent.
+pub async fn budget_rows_for(
+    pool: &PgPool,
+    scope: &ReadScope,
+    keys: &[(Uuid, i32)],
+) -> Result<Vec<BudgetRow>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Keyed {
         key_year: i32,
@@ -221,7 +238,9 @@ pub async fn budget_rows_for(pool: &PgPool, keys: &[(Uuid, i32)]) -> Result<Vec<
                 b.remuneration_cents, b.allocated_cents, b.committed_cents, b.spent_cents
            FROM unnest($1::uuid[], $2::int[]) AS k(institution_id, year)
            JOIN rm_institution i ON i.id = k.institution_id
-           LEFT JOIN rm_training_budget b ON b.institution_id = i.id AND b.year = k.year"
+           LEFT JOIN rm_training_budget b ON b.institution_id = i.id AND b.year = k.year
+          WHERE {}",
+        scope.condition("i.id", None, None)
     ))
     .bind(ids)
     .bind(years)
@@ -231,9 +250,17 @@ pub async fn budget_rows_for(pool: &PgPool, keys: &[(Uuid, i32)]) -> Result<Vec<
 }
 
 /// The breakdowns of many (institution, year) pairs in one statement; a pair
-/// without allocations has empty ones.
-pub async fn breakdowns(pool: &PgPool, keys: &[(Uuid, i32)]) -> Result<HashMap<(Uuid, i32), Breakdown>, sqlx::Error> {
-    let (ids, years): (Vec<Uuid>, Vec<i32>) = keys.iter().copied().unzip();
+/// without allocations (or out of `scope`) has empty ones.
+pub async fn breakdowns(
+    pool: &PgPool,
+    scope: &ReadScope,
+    keys: &[(Uuid, i32)],
+) -> Result<HashMap<(Uuid, i32), Breakdown>, sqlx::Error> {
+    let (ids, years): (Vec<Uuid>, Vec<i32>) = keys
+        .iter()
+        .copied()
+        .filter(|(id, _)| scope.covers_institution(*id))
+        .unzip();
     let rows: Vec<(Uuid, i32, String, Option<i32>, i64)> = sqlx::query_as(
         "SELECT a.institution_id, a.year, a.funding_source, a.priority, sum(a.amount_cents)::bigint
            FROM rm_training_allocation a

@@ -8,6 +8,8 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use crate::scope::ReadScope;
+
 use crate::page::{Page, Window};
 use crate::ReadError;
 
@@ -57,11 +59,15 @@ fn employee(r: &PgRow) -> Result<EmployeeRow, ReadError> {
     })
 }
 
-pub async fn employee_by_id(pool: &PgPool, id: Uuid) -> Result<Option<EmployeeRow>, ReadError> {
-    let row = sqlx::query(&format!("SELECT {EMPLOYEE_COLUMNS} FROM rm_employee WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
+/// One employee, if they are in `scope` (one out of scope reads as missing).
+pub async fn employee_by_id(pool: &PgPool, scope: &ReadScope, id: Uuid) -> Result<Option<EmployeeRow>, ReadError> {
+    let row = sqlx::query(&format!(
+        "SELECT {EMPLOYEE_COLUMNS} FROM rm_employee WHERE id = $1 AND {}",
+        scope.condition("institution_id", Some("id"), None)
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
     row.as_ref().map(employee).transpose()
 }
 
@@ -70,16 +76,20 @@ pub async fn employee_by_id(pool: &PgPool, id: Uuid) -> Result<Option<EmployeeRo
 /// name index holds every one of them.
 pub async fn employees_of(
     pool: &PgPool,
+    scope: &ReadScope,
     institution: Uuid,
     name_tokens: Option<&[Vec<u8>]>,
     window: &Window<Uuid>,
 ) -> Result<Page<Uuid, EmployeeRow>, ReadError> {
-    const MATCHING: &str = "institution_id = $1
+    let matching = format!(
+        "institution_id = $1 AND {}
         AND ($2::bytea[] IS NULL OR id IN (SELECT subject_id FROM personal_name_index WHERE token = ANY ($2)
-                                            GROUP BY subject_id HAVING count(*) = cardinality($2)))";
+                                            GROUP BY subject_id HAVING count(*) = cardinality($2)))",
+        scope.condition("institution_id", Some("id"), None)
+    );
     let rows = sqlx::query(&format!(
         "SELECT {EMPLOYEE_COLUMNS} FROM rm_employee
-          WHERE {MATCHING} AND ($3::uuid IS NULL OR id > $3) AND ($4::uuid IS NULL OR id < $4)
+          WHERE {matching} AND ($3::uuid IS NULL OR id > $3) AND ($4::uuid IS NULL OR id < $4)
           ORDER BY id {d} LIMIT $5",
         d = window.direction()
     ))
@@ -90,7 +100,7 @@ pub async fn employees_of(
     .bind(window.limit)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar(&format!("SELECT count(*) FROM rm_employee WHERE {MATCHING}"))
+    let total = sqlx::query_scalar(&format!("SELECT count(*) FROM rm_employee WHERE {matching}"))
         .bind(institution)
         .bind(name_tokens)
         .fetch_one(pool)

@@ -3,50 +3,119 @@
 //! (`prasme_domain::learning_time`), and what an institution's employees did
 //! in a year's offerings.
 
+use prasme_domain::disclosure::{small, suppress};
 use prasme_domain::learning_time::MONTHLY_MINUTES;
 use prasme_domain::offering::{Attendance, PlaceStatus};
 use prasme_domain::reference::wire_name;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::scope::ReadScope;
+
+/// A month's learning. For a caller who may not read the people counted,
+/// the learning of fewer than 5 employees is suppressed (None).
 #[derive(sqlx::FromRow)]
 pub struct MonthlyLearningRow {
     /// 1–12.
     pub month: i32,
     /// Minutes of completed learning (revoked completions excluded), by completion date.
-    pub minutes: i64,
+    pub minutes: Option<i64>,
     /// Employees of the institution during the month (for an employee: 1).
     pub employees: i64,
     /// minutes / employees, two decimals; null without employees.
     pub minutes_per_employee: Option<String>,
     /// At least the monthly minutes per employee.
-    pub meets_two_hours: bool,
+    pub meets_two_hours: Option<bool>,
 }
 
+impl MonthlyLearningRow {
+    fn suppress_small(&mut self) {
+        if small(self.employees) {
+            self.minutes = None;
+            self.minutes_per_employee = None;
+            self.meets_two_hours = None;
+        }
+    }
+}
+
+/// A year's training activity; each count is None when suppressed by the
+/// small-cell rule (`prasme_domain::disclosure`).
 #[derive(sqlx::FromRow)]
 pub struct TrainingActivityRow {
     pub year: i32,
-    pub requests: i64,
-    pub enrolments: i64,
-    pub waitlisted: i64,
-    pub cancellations: i64,
-    pub no_shows_justified: i64,
-    pub no_shows_unjustified: i64,
-    pub completions: i64,
-    pub passed: i64,
-    pub learners: i64,
-    pub minutes: i64,
+    pub requests: Option<i64>,
+    pub enrolments: Option<i64>,
+    pub waitlisted: Option<i64>,
+    pub cancellations: Option<i64>,
+    pub no_shows_justified: Option<i64>,
+    pub no_shows_unjustified: Option<i64>,
+    pub completions: Option<i64>,
+    pub passed: Option<i64>,
+    pub learners: Option<i64>,
+    pub minutes: Option<i64>,
+}
+
+impl TrainingActivityRow {
+    /// The small-cell rule over the row's groups: the places by status
+    /// within the requests, the no-shows within the enrolments, the passed
+    /// within the completions. Each count is of places, one per person.
+    fn suppress_small(&mut self) {
+        let n = |c: Option<i64>| c.unwrap_or(0);
+        let group = |cells: &mut [&mut Option<i64>], total: &mut Option<i64>| {
+            let counts: Vec<i64> = cells.iter().map(|c| n(**c)).collect();
+            let (hidden, hide_total) = suppress(&counts, n(*total));
+            for (cell, hide) in cells.iter_mut().zip(hidden) {
+                if hide {
+                    **cell = None;
+                }
+            }
+            if hide_total || small(n(*total)) {
+                *total = None;
+            }
+        };
+        let (requests, enrolments, completions) = (self.requests, self.enrolments, self.completions);
+        let mut total = requests;
+        group(
+            &mut [&mut self.enrolments, &mut self.waitlisted, &mut self.cancellations],
+            &mut total,
+        );
+        self.requests = total;
+        let mut total = enrolments;
+        group(
+            &mut [&mut self.no_shows_justified, &mut self.no_shows_unjustified],
+            &mut total,
+        );
+        if total.is_none() {
+            self.enrolments = None;
+        }
+        let mut total = completions;
+        group(&mut [&mut self.passed], &mut total);
+        if total.is_none() {
+            self.completions = None;
+        }
+        if small(n(self.learners)) {
+            self.learners = None;
+            self.minutes = None;
+        }
+    }
 }
 
 /// An institution's learning minutes per month of `year`: headcount from the
 /// employment periods overlapping the month, minutes from the completions of
 /// places booked through the institution.
+/// None when the institution is out of `scope`; small cells suppressed
+/// unless `people` covers the institution.
 pub async fn institution_months(
     pool: &PgPool,
+    scope: &ReadScope,
+    people: &ReadScope,
     institution_id: Uuid,
     year: i32,
-) -> Result<Vec<MonthlyLearningRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Option<Vec<MonthlyLearningRow>>, sqlx::Error> {
+    if !scope.covers_institution(institution_id) {
+        return Ok(None);
+    }
+    let mut rows: Vec<MonthlyLearningRow> = sqlx::query_as(
         "WITH months AS (
              SELECT m, make_date($2, m, 1) AS first_day, (make_date($2, m, 1) + interval '1 month')::date AS next_first
                FROM generate_series(1, 12) AS m),
@@ -75,16 +144,22 @@ pub async fn institution_months(
     .bind(year)
     .bind(MONTHLY_MINUTES)
     .fetch_all(pool)
-    .await
+    .await?;
+    if !people.covers_institution(institution_id) {
+        rows.iter_mut().for_each(MonthlyLearningRow::suppress_small);
+    }
+    Ok(Some(rows))
 }
 
-/// One employee's learning minutes per month of `year`.
+/// One employee's learning minutes per month of `year`, from their places
+/// in `scope`.
 pub async fn employee_months(
     pool: &PgPool,
+    scope: &ReadScope,
     employee_id: Uuid,
     year: i32,
 ) -> Result<Vec<MonthlyLearningRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT m AS month, COALESCE(sum(p.minutes), 0)::bigint AS minutes, 1::bigint AS employees,
                 round(COALESCE(sum(p.minutes), 0)::numeric, 2)::text AS minutes_per_employee,
                 COALESCE(sum(p.minutes), 0) >= $3 AS meets_two_hours
@@ -92,8 +167,10 @@ pub async fn employee_months(
            LEFT JOIN rm_place p
              ON p.employee_id = $1 AND p.completed_on IS NOT NULL AND NOT p.revoked
             AND extract(year FROM p.completed_on) = $2 AND extract(month FROM p.completed_on) = m
+            AND {}
           GROUP BY m ORDER BY m",
-    )
+        scope.condition("p.institution_id", Some("p.employee_id"), Some("p.offering_id"))
+    ))
     .bind(employee_id)
     .bind(year)
     .bind(MONTHLY_MINUTES)
@@ -101,13 +178,20 @@ pub async fn employee_months(
     .await
 }
 
-/// What an institution's employees did in offerings starting in `year`.
+/// What an institution's employees did in offerings starting in `year`;
+/// None when the institution is out of `scope`; small cells suppressed
+/// unless `people` covers the institution.
 pub async fn training_activity(
     pool: &PgPool,
+    scope: &ReadScope,
+    people: &ReadScope,
     institution_id: Uuid,
     year: i32,
-) -> Result<TrainingActivityRow, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Option<TrainingActivityRow>, sqlx::Error> {
+    if !scope.covers_institution(institution_id) {
+        return Ok(None);
+    }
+    let mut row: TrainingActivityRow = sqlx::query_as(
         "SELECT $2::int AS year,
                 count(*) AS requests,
                 count(*) FILTER (WHERE p.status = $3) AS enrolments,
@@ -131,5 +215,9 @@ pub async fn training_activity(
     .bind(wire_name(&Attendance::NoShowJustified))
     .bind(wire_name(&Attendance::NoShowUnjustified))
     .fetch_one(pool)
-    .await
+    .await?;
+    if !people.covers_institution(institution_id) {
+        row.suppress_small();
+    }
+    Ok(Some(row))
 }

@@ -8,6 +8,8 @@ use prasme_domain::Cents;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use crate::scope::ReadScope;
+
 use crate::page::{bind_pair, Page, Window};
 use crate::ReadError;
 
@@ -197,6 +199,17 @@ pub async fn feedback_summary(pool: &PgPool, offering: Uuid) -> Result<FeedbackS
     .await?)
 }
 
+/// The scope's condition on places (columns prefixed by `table`): the
+/// person's own, their institution's at the time of the request, or VAS's
+/// catalogue's.
+fn visible(scope: &ReadScope, table: &str) -> String {
+    scope.condition(
+        &format!("{table}institution_id"),
+        Some(&format!("{table}employee_id")),
+        Some(&format!("{table}offering_id")),
+    )
+}
+
 /// A roster lists enrolled places first, then the waitlist in its order,
 /// then requests, then the rest, each by employee id.
 pub type RosterKey = (i32, i64, Uuid);
@@ -204,6 +217,7 @@ pub type RosterKey = (i32, i64, Uuid);
 /// A window of an offering's roster.
 pub async fn roster(
     pool: &PgPool,
+    scope: &ReadScope,
     offering: Uuid,
     window: &Window<RosterKey>,
 ) -> Result<Page<RosterKey, PlaceRow>, ReadError> {
@@ -211,11 +225,12 @@ pub async fn roster(
         .iter()
         .map(wire_name)
         .collect();
+    let visible = visible(scope, "");
     // A place without a waitlist position sorts after every waitlisted one.
     let rows = sqlx::query(&format!(
         "SELECT * FROM (SELECT {PLACE_COLUMNS}, coalesce(array_position($2::text[], status), 4) AS rank,
                                coalesce(waitlisted_at, 9223372036854775807) AS queued
-                          FROM rm_place WHERE offering_id = $1) p
+                          FROM rm_place WHERE offering_id = $1 AND {visible}) p
           WHERE ($3::int IS NULL OR (rank, queued, employee_id) > ($3, $4, $5))
             AND ($6::int IS NULL OR (rank, queued, employee_id) < ($6, $7, $8))
           ORDER BY rank {d}, queued {d}, employee_id {d} LIMIT $9",
@@ -232,10 +247,12 @@ pub async fn roster(
     .bind(window.limit)
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar("SELECT count(*) FROM rm_place WHERE offering_id = $1")
-        .bind(offering)
-        .fetch_one(pool)
-        .await?;
+    let total = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM rm_place WHERE offering_id = $1 AND {visible}"
+    ))
+    .bind(offering)
+    .fetch_one(pool)
+    .await?;
     let rows = rows
         .iter()
         .map(|r| {
@@ -256,12 +273,15 @@ pub type CompletionKey = (i32, Uuid);
 /// excluded, newest first.
 pub async fn completions(
     pool: &PgPool,
+    scope: &ReadScope,
     employee: Uuid,
     window: &Window<CompletionKey>,
 ) -> Result<Page<CompletionKey, PlaceRow>, ReadError> {
+    let visible = visible(scope, "");
     let sql = format!(
         "SELECT * FROM (SELECT {PLACE_COLUMNS}, DATE '2000-01-01' - completed_on AS age
-                          FROM rm_place WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked) p
+                          FROM rm_place WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked
+                                          AND {visible}) p
           WHERE ($2::int IS NULL OR (age, offering_id) > ($2, $3))
             AND ($4::int IS NULL OR (age, offering_id) < ($4, $5))
           ORDER BY age {d}, offering_id {d} LIMIT $6",
@@ -270,9 +290,10 @@ pub async fn completions(
     let rows = bind_pair(sqlx::query(&sql).bind(employee), window)
         .fetch_all(pool)
         .await?;
-    let total = sqlx::query_scalar(
-        "SELECT count(*) FROM rm_place WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked",
-    )
+    let total = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM rm_place WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked
+            AND {visible}"
+    ))
     .bind(employee)
     .fetch_one(pool)
     .await?;
@@ -285,11 +306,12 @@ pub async fn completions(
 
 /// The learning time of all the employee's completions, passed or failed,
 /// revoked ones excluded.
-pub async fn completed_minutes(pool: &PgPool, employee: Uuid) -> Result<i64, ReadError> {
-    let minutes: Option<i64> = sqlx::query_scalar(
+pub async fn completed_minutes(pool: &PgPool, scope: &ReadScope, employee: Uuid) -> Result<i64, ReadError> {
+    let minutes: Option<i64> = sqlx::query_scalar(&format!(
         "SELECT sum(minutes)::bigint FROM rm_place
-          WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked",
-    )
+          WHERE employee_id = $1 AND completed_on IS NOT NULL AND NOT revoked AND {}",
+        visible(scope, "")
+    ))
     .bind(employee)
     .fetch_one(pool)
     .await?;
@@ -303,6 +325,7 @@ pub type EmployeePlaceKey = (NaiveDate, Uuid);
 /// is given), by the offering's start date.
 pub async fn employee_places(
     pool: &PgPool,
+    scope: &ReadScope,
     employee: Uuid,
     statuses: &[PlaceStatus],
     window: &Window<EmployeePlaceKey>,
@@ -310,7 +333,7 @@ pub async fn employee_places(
     let statuses: Option<Vec<String>> = (!statuses.is_empty()).then(|| statuses.iter().map(wire_name).collect());
     let sql = format!(
         "SELECT {columns}, o.starts_on FROM rm_place p JOIN rm_offering o ON o.id = p.offering_id
-          WHERE p.employee_id = $1 AND ($2::text[] IS NULL OR p.status = ANY ($2))
+          WHERE p.employee_id = $1 AND ($2::text[] IS NULL OR p.status = ANY ($2)) AND {visible}
             AND ($3::date IS NULL OR (o.starts_on, p.offering_id) > ($3, $4))
             AND ($5::date IS NULL OR (o.starts_on, p.offering_id) < ($5, $6))
           ORDER BY o.starts_on {d}, p.offering_id {d} LIMIT $7",
@@ -319,14 +342,17 @@ pub async fn employee_places(
             .map(|c| format!("p.{c}"))
             .collect::<Vec<_>>()
             .join(", "),
+        visible = visible(scope, "p."),
         d = window.direction()
     );
     let rows = bind_pair(sqlx::query(&sql).bind(employee).bind(&statuses), window)
         .fetch_all(pool)
         .await?;
-    let total = sqlx::query_scalar(
-        "SELECT count(*) FROM rm_place WHERE employee_id = $1 AND ($2::text[] IS NULL OR status = ANY ($2))",
-    )
+    let total = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM rm_place WHERE employee_id = $1 AND ($2::text[] IS NULL OR status = ANY ($2))
+            AND {}",
+        visible(scope, "")
+    ))
     .bind(employee)
     .bind(&statuses)
     .fetch_one(pool)
@@ -339,9 +365,15 @@ pub async fn employee_places(
 }
 
 /// One employee's place in one offering.
-pub async fn place_of(pool: &PgPool, offering: Uuid, employee: Uuid) -> Result<Option<PlaceRow>, ReadError> {
+pub async fn place_of(
+    pool: &PgPool,
+    scope: &ReadScope,
+    offering: Uuid,
+    employee: Uuid,
+) -> Result<Option<PlaceRow>, ReadError> {
     let row = sqlx::query(&format!(
-        "SELECT {PLACE_COLUMNS} FROM rm_place WHERE offering_id = $1 AND employee_id = $2"
+        "SELECT {PLACE_COLUMNS} FROM rm_place WHERE offering_id = $1 AND employee_id = $2 AND {}",
+        visible(scope, "")
     ))
     .bind(offering)
     .bind(employee)
@@ -351,9 +383,10 @@ pub async fn place_of(pool: &PgPool, offering: Uuid, employee: Uuid) -> Result<O
 }
 
 /// The completion a certificate number stands for (numbers are upper case).
-pub async fn certificate(pool: &PgPool, number: &str) -> Result<Option<PlaceRow>, ReadError> {
+pub async fn certificate(pool: &PgPool, scope: &ReadScope, number: &str) -> Result<Option<PlaceRow>, ReadError> {
     let row = sqlx::query(&format!(
-        "SELECT {PLACE_COLUMNS} FROM rm_place WHERE certificate_number = $1"
+        "SELECT {PLACE_COLUMNS} FROM rm_place WHERE certificate_number = $1 AND {}",
+        visible(scope, "")
     ))
     .bind(number.to_uppercase())
     .fetch_optional(pool)
