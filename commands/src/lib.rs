@@ -8,7 +8,6 @@ mod fingerprint;
 mod personal_data;
 mod policy;
 mod principal;
-mod read_policy;
 mod use_cases;
 
 use cache::{AggregateCache, CACHED_STREAMS};
@@ -16,7 +15,7 @@ use fingerprint::InputFingerprint;
 pub use personal_data::{Vault, VaultError};
 pub use policy::{Denied, UseCase};
 pub use principal::{Clock, Principal, Role};
-pub use read_policy::{may_read, read_reach, ReadOf};
+pub use policy::reads::{may_read, read_reach, ReadOf};
 pub use use_cases::*;
 
 use std::future::Future;

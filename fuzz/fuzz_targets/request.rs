@@ -15,7 +15,9 @@ use axum::body::Body;
 use axum::http::Request;
 use libfuzzer_sys::fuzz_target;
 use prasme::database::{ensure_database, with_database};
-use prasme::server::Application;
+use prasme::server::{Application, Security, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+use prasme_api_graphql::identity::{mint_development_token, TokenRequest};
+use prasme_commands::Role;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -23,6 +25,24 @@ struct Harness {
     runtime: tokio::runtime::Runtime,
     router: axum::Router,
     vocabulary: Vec<String>,
+}
+
+const FUZZ_SECRET: &[u8] = b"prasme fuzz: a development secret of its own";
+
+/// A SYSTEM token, minted once.
+fn authorization() -> &'static str {
+    static TOKEN: OnceLock<String> = OnceLock::new();
+    TOKEN.get_or_init(|| {
+        let request = TokenRequest {
+            subject: "fuzz".to_owned(),
+            roles: vec![Role::System],
+            institution: None,
+            resor: None,
+            ttl: chrono::Duration::days(30),
+        };
+        let token = mint_development_token(FUZZ_SECRET, DEFAULT_ISSUER, DEFAULT_AUDIENCE, &request).unwrap();
+        format!("Bearer {token}")
+    })
 }
 
 fn harness() -> &'static Harness {
@@ -34,7 +54,12 @@ fn harness() -> &'static Harness {
             ensure_database(&admin, "prasme_fuzz").await.expect("fuzz database");
             let pool = prasme_eventstore::connect(&with_database(&admin, "prasme_fuzz"), 8).await.unwrap();
             prasme_eventstore::migrate(&pool).await.unwrap();
-            let app = Application::build(pool, "127.0.0.1:0".parse().unwrap(), Duration::from_millis(200))
+            // Development mode with the rate limit lifted: every input is a
+            // request of one SYSTEM caller, so that it reaches execution.
+            let mut security = Security::development(FUZZ_SECRET);
+            security.limits.requests_per_second = u32::MAX / 2;
+            security.limits.burst = u32::MAX / 2;
+            let app = Application::build(pool, "127.0.0.1:0".parse().unwrap(), Duration::from_millis(200), security)
                 .await
                 .unwrap();
             app.router()
@@ -181,6 +206,7 @@ fuzz_target!(|data: &[u8]| {
     let h = harness();
     let Ok((content_type, body)) = body(data, &h.vocabulary) else { return };
     let request = Request::post("/graphql")
+        .header("authorization", authorization())
         .header("content-type", content_type)
         .body(Body::from(body))
         .unwrap();

@@ -87,14 +87,14 @@ try {
   // again until an event shows (each post allocates once more).
   let posted = 0;
   for (let attempt = 0; attempt < 20; attempt += 1) {
-    posted = await page.evaluate(async ([body]) => {
+    posted = await page.evaluate(async ([body, token]) => {
       const r = await fetch('/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body,
       });
       return r.status;
-    }, [mutation]);
+    }, [mutation, token]);
     const shownEvent = await page
       .waitForFunction(
         (selector) => (document.querySelector(selector)?.CodeMirror.getValue() || '').includes('"position"'),

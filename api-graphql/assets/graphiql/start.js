@@ -10,7 +10,9 @@
   var url = new URL('/graphql', window.location.href);
   var socket = new URL(url.href);
   socket.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  var DEFAULT_HEADERS = '{\n  "Authorization": "Bearer paste-a-token-here"\n}';
+  // Paste "Bearer <token>" here; while it is empty nothing is sent, and
+  // development mode serves the schema for the documentation anyway.
+  var DEFAULT_HEADERS = '{\n  "Authorization": ""\n}';
   function authorization() {
     try {
       var headers = JSON.parse(window.localStorage.getItem('graphiql:headers') || '{}');
@@ -19,8 +21,14 @@
       return '';
     }
   }
+  function withoutEmptyHeaders(input, init) {
+    var headers = new Headers((init && init.headers) || {});
+    if (!headers.get('authorization')) headers.delete('authorization');
+    return window.fetch(input, Object.assign({}, init, { headers: headers }));
+  }
   var fetcher = GraphiQL.createFetcher({
     url: url.href,
+    fetch: withoutEmptyHeaders,
     wsClient: graphqlWs.createClient({
       url: socket.href,
       lazy: true,

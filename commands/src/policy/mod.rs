@@ -1,5 +1,7 @@
-//! Who may run which command: one table, (role, use case) → the reaches in
-//! which the role may run it, and the check of a target's facts against it.
+//! The security policy: who may run which command (here: one table, (role,
+//! use case) → the reaches in which the role may run it, and the check of a
+//! target's facts against it) and who may read what (`reads`: one table,
+//! (role, kind of read) → reach, applied by the readers in SQL).
 //! Pure: the facts are read by `use_cases/admission.rs`, which asks here
 //! first what it needs to read.
 //!
@@ -8,6 +10,8 @@
 //! principal with several roles is allowed when any one role allows it, and
 //! a role allows only when its reaches cover every fact set the target gives
 //! (a substitution gives two people, a revision the old and the new owner).
+
+pub mod reads;
 
 use prasme_domain::course::CourseOwner;
 use prasme_domain::reference::Resor;
