@@ -215,20 +215,22 @@ impl Offering {
 pub struct FeedbackSummary {
     /// How many participants gave immediate ratings.
     pub immediate_responses: i64,
-    /// Average organisation rating (1–5), with two decimals, e.g. "4.25"; null without immediate responses.
+    /// Average organisation rating (1–5), with two decimals, e.g. "4.25"; null with fewer than 5
+    /// immediate responses (no one's own rating can be read off an average; docs/security.md).
     pub organisation: Option<String>,
-    /// Average content rating (1–5), with two decimals; null without immediate responses.
+    /// Average content rating (1–5), with two decimals; null with fewer than 5 immediate responses.
     pub content: Option<String>,
-    /// Average trainer rating (1–5), with two decimals; null without immediate responses.
+    /// Average trainer rating (1–5), with two decimals; null with fewer than 5 immediate responses.
     pub trainer: Option<String>,
-    /// Average usefulness rating (1–5), with two decimals; null without immediate responses.
+    /// Average usefulness rating (1–5), with two decimals; null with fewer than 5 immediate responses.
     pub usefulness: Option<String>,
-    /// Average rating (1–5) of the teaching methods, with two decimals; null without immediate responses.
+    /// Average rating (1–5) of the teaching methods, with two decimals; null with fewer than 5 immediate responses.
     pub methods: Option<String>,
     /// How many participants gave the follow-up.
     pub follow_up_responses: i64,
-    /// How many follow-ups say the learning is used at work.
-    pub applied_at_work: i64,
+    /// How many follow-ups say the learning is used at work; null when fewer than 5 people said yes,
+    /// or fewer than 5 said no (either would tell what someone answered).
+    pub applied_at_work: Option<i64>,
 }
 
 pub(crate) async fn offering_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Offering>> {

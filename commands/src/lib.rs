@@ -13,9 +13,9 @@ mod use_cases;
 use cache::{AggregateCache, CACHED_STREAMS};
 use fingerprint::InputFingerprint;
 pub use personal_data::{Vault, VaultError};
+pub use policy::reads::{may_read, read_reach, ReadOf};
 pub use policy::{Denied, UseCase};
 pub use principal::{Clock, Principal, Role};
-pub use policy::reads::{may_read, read_reach, ReadOf};
 pub use use_cases::*;
 
 use std::future::Future;

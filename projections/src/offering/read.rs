@@ -9,6 +9,7 @@ use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use crate::scope::ReadScope;
+use prasme_domain::disclosure::{small, suppress};
 
 use crate::page::{bind_pair, Page, Window};
 use crate::ReadError;
@@ -52,7 +53,7 @@ pub struct FeedbackSummaryRow {
     pub usefulness: Option<String>,
     pub methods: Option<String>,
     pub follow_up_responses: i64,
-    pub applied_at_work: i64,
+    pub applied_at_work: Option<i64>,
 }
 
 const PLACE_COLUMNS: &str = "offering_id, employee_id, status, attendance, certificate_number, passed, score, \
@@ -182,8 +183,13 @@ pub async fn enrolled_count(pool: &PgPool, offering: Uuid) -> Result<i64, ReadEr
     )
 }
 
+/// What participants said, with the small-cell rule applied for everyone:
+/// no one may read a participant's own feedback, so averages of fewer than
+/// 5 responses are None, and so is a count of follow-ups that says what
+/// fewer than 5 people answered. The numbers of responses are shown: they
+/// are the offering's, like its enrolled count, and say why.
 pub async fn feedback_summary(pool: &PgPool, offering: Uuid) -> Result<FeedbackSummaryRow, ReadError> {
-    Ok(sqlx::query_as(
+    let mut row: FeedbackSummaryRow = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE kind = $2) AS immediate_responses,
                 round(avg(organisation), 2)::text AS organisation, round(avg(content), 2)::text AS content,
                 round(avg(trainer), 2)::text AS trainer, round(avg(usefulness), 2)::text AS usefulness,
@@ -196,7 +202,20 @@ pub async fn feedback_summary(pool: &PgPool, offering: Uuid) -> Result<FeedbackS
     .bind(wire_name(&FeedbackKind::Immediate))
     .bind(wire_name(&FeedbackKind::FollowUp))
     .fetch_one(pool)
-    .await?)
+    .await?;
+    if small(row.immediate_responses) {
+        row.organisation = None;
+        row.content = None;
+        row.trainer = None;
+        row.usefulness = None;
+        row.methods = None;
+    }
+    let applied = row.applied_at_work.unwrap_or(0);
+    let (hidden, _) = suppress(&[applied], row.follow_up_responses);
+    if hidden[0] || small(row.follow_up_responses) {
+        row.applied_at_work = None;
+    }
+    Ok(row)
 }
 
 /// The scope's condition on places (columns prefixed by `table`): the
