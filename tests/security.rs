@@ -784,3 +784,60 @@ async fn aggregates_over_fewer_than_five_people_are_suppressed_for_those_who_may
     assert_eq!(shown_to_hr["data"]["trainingActivity"]["requests"], 2, "{shown_to_hr}");
     s.shut_down().await;
 }
+
+/// `prasme token` mints what a development server (`prasme serve` with the
+/// same secret, as `scripts/demo` starts it) takes, and says what is missing.
+#[tokio::test]
+async fn prasme_token_mints_a_token_the_served_binary_takes() {
+    let db = common::fresh_db().await;
+    let server = common::process::ServerProcess::spawn(&db.url);
+    let secret = std::str::from_utf8(common::server::TEST_SECRET).unwrap();
+    let mint = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_prasme"))
+            .arg("token")
+            .args(args)
+            .env("PRASME_AUTH_SECRET", secret)
+            .output()
+            .unwrap()
+    };
+    let minted = mint(&["--role", "auditor", "--subject", "auditor@vk.gov.lv", "--ttl", "10m"]);
+    assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+    let body: Value = common::server::client_with(&token)
+        .post(format!("http://{}/graphql", server.addr))
+        .json(&json!({ "query": "{ resors { code } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body.get("errors").is_none(), "{body}");
+    let nobody = mint(&["--role", "auditor"]);
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("--subject"));
+    let bad_ttl = mint(&["--role", "auditor", "--subject", "a", "--ttl", "forever"]);
+    assert!(!bad_ttl.status.success());
+    drop(server);
+    db.drop_db().await;
+}
+
+/// A JWKS at a URL is fetched when the server starts.
+#[tokio::test]
+async fn a_jwks_url_is_fetched_at_start() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_addr = listener.local_addr().unwrap();
+    let jwks = std::fs::read_to_string(TEST_JWKS).unwrap();
+    let app = axum::Router::new().route("/jwks.json", axum::routing::get(move || async move { jwks }));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let security = Security {
+        identity: Identity::production("prasme", "prasme"),
+        jwks: Some(KeySource::Url(format!("http://{jwks_addr}/jwks.json"))),
+        limits: test_security().limits,
+    };
+    let s = start_with(security).await;
+    let token = signed(Algorithm::ES256, "test-es256", &claims(&["SYSTEM"], 600));
+    let (status, body) = s.gql_as(&token, "{ resors { code } }", json!({})).await;
+    assert_eq!((status, body.get("errors")), (200, None), "{body}");
+    s.shut_down().await;
+}
