@@ -572,6 +572,9 @@ async fn every_role_is_allowed_and_denied_a_query_a_mutation_and_a_subscription(
         query(vas.clone(), roster(&w.public_offering)).await["data"]["offering"]["roster"]["totalCount"],
         2
     );
+    // VAS sees who holds a place in its catalogue, and no one else.
+    allowed(&query(vas.clone(), employee_q(&w.b_employee)).await);
+    hidden(&query(vas.clone(), employee_q(&w.a_manager)).await);
     assert_eq!(
         query(vas.clone(), roster(&w.a_offering)).await["data"]["offering"]["roster"]["totalCount"],
         0
@@ -655,7 +658,8 @@ async fn every_role_is_allowed_and_denied_a_query_a_mutation_and_a_subscription(
     assert_eq!(subscribe(&s, &hr, &budget_s(&w.b)).await, hidden_s);
     assert_eq!(subscribe(&s, &coordinator, &budget_s(&w.a)).await, Ok(()));
     assert_eq!(subscribe(&s, &coordinator, &budget_s(&w.b)).await, hidden_s);
-    assert_eq!(subscribe(&s, &vas, &transcript_s(&w.a_employee)).await, hidden_s);
+    assert_eq!(subscribe(&s, &vas, &transcript_s(&w.a_employee)).await, Ok(()));
+    assert_eq!(subscribe(&s, &vas, &transcript_s(&w.a_manager)).await, hidden_s);
     assert_eq!(subscribe(&s, &analyst, &budget_s(&w.b)).await, Ok(()));
     assert_eq!(subscribe(&s, &analyst, &transcript_s(&w.a_employee)).await, hidden_s);
     assert_eq!(subscribe(&s, &auditor, &transcript_s(&w.b_employee)).await, Ok(()));

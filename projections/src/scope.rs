@@ -85,16 +85,24 @@ impl ReadScope {
         if let (Some(employee), false) = (employee, self.employees.is_empty()) {
             any.push(format!("{employee} = ANY ({})", uuid_array(&self.employees)));
         }
-        if let (Some(offering), true) = (offering, self.public_catalogue) {
+        if self.public_catalogue {
             let levels = [OwnerLevel::PublicAdministration, OwnerLevel::ProfessionalGroup]
                 .iter()
                 .map(|l| format!("'{}'", wire_name(l)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            any.push(format!(
-                "{offering} IN (SELECT o.id FROM rm_offering o JOIN rm_course c ON c.id = o.course_id
-                                 WHERE c.owner_level IN ({levels}))"
-            ));
+            let catalogue = format!(
+                "SELECT o.id FROM rm_offering o JOIN rm_course c ON c.id = o.course_id WHERE c.owner_level IN ({levels})"
+            );
+            match (offering, employee) {
+                (Some(offering), _) => any.push(format!("{offering} IN ({catalogue})")),
+                // VAS reads the people who hold a place in its catalogue,
+                // to administer their enrolments.
+                (None, Some(employee)) => any.push(format!(
+                    "{employee} IN (SELECT p.employee_id FROM rm_place p WHERE p.offering_id IN ({catalogue}))"
+                )),
+                (None, None) => {}
+            }
         }
         if any.is_empty() {
             "FALSE".to_owned()
@@ -147,8 +155,11 @@ mod tests {
     }
 
     #[test]
-    fn the_public_catalogue_reaches_only_rows_with_an_offering() {
-        assert_eq!(scope(vec![], vec![], true).condition("i", Some("e"), None), "FALSE");
+    fn the_public_catalogue_reaches_places_in_it_and_the_people_holding_them() {
+        assert_eq!(scope(vec![], vec![], true).condition("i", None, None), "FALSE");
+        assert!(scope(vec![], vec![], true)
+            .condition("i", Some("id"), None)
+            .contains("id IN (SELECT p.employee_id FROM rm_place p"));
         assert!(scope(vec![], vec![], true)
             .condition("i", Some("e"), Some("p.offering_id"))
             .contains("PUBLIC_ADMINISTRATION"));
