@@ -845,3 +845,27 @@ async fn a_jwks_url_is_fetched_at_start() {
     assert_eq!((status, body.get("errors")), (200, None), "{body}");
     s.shut_down().await;
 }
+
+/// Input the domain refuses on its face is refused as such for every role,
+/// before the policy judges what it names: HR hears which field is missing,
+/// not FORBIDDEN.
+#[tokio::test]
+async fn an_owner_the_input_cannot_name_is_a_user_error_not_forbidden() {
+    let s = start().await;
+    let w = world(&s).await;
+    let hr = token("hr", &[Role::InstitutionHr], Some(Uuid::parse_str(&w.a).unwrap()), None);
+    let (_, body) = s
+        .gql_as(
+            &hr,
+            "mutation($i: CatalogueCourseInput!) { catalogueCourse(input: $i) { userErrors { code field } } }",
+            json!({ "i": { "description": { "title": "Iepirkumi", "owner": { "level": "INSTITUTION" }, "priority": "PROFESSIONALISATION",
+                "measures": ["5.1"], "courseType": "E_LEARNING", "knowledgeTest": false, "durationMinutes": 60, "language": "lv" } } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["catalogueCourse"]["userErrors"],
+        json!([{ "code": "REQUIRED", "field": ["input", "description", "owner", "institutionId"] }]),
+        "{body}"
+    );
+    s.shut_down().await;
+}

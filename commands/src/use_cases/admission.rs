@@ -29,17 +29,16 @@ pub(crate) enum Target {
         institution_id: Uuid,
     },
     Course(Uuid),
-    /// A new course, judged by the owner its input names (`None` when the
-    /// input names no valid owner).
+    /// A new course, judged by the owner its input names.
     NewCourse {
         course_id: Uuid,
-        owner: Option<CourseOwner>,
+        owner: CourseOwner,
     },
     /// A course and the owner a revision gives it: both must be within
     /// reach, or a course could be handed to someone else's catalogue.
     RevisedCourse {
         course_id: Uuid,
-        owner: Option<CourseOwner>,
+        owner: CourseOwner,
     },
     Offering(Uuid),
     /// A new offering, judged by its course.
@@ -112,9 +111,9 @@ impl UseCases {
             }
             Target::Employee(id) => vec![self.person_facts(id, needs).await?],
             Target::Course(id) => vec![self.course_facts(id).await?],
-            Target::NewCourse { ref owner, .. } => vec![owned_by(owner.clone())],
+            Target::NewCourse { ref owner, .. } => vec![owned_by(Some(owner.clone()))],
             Target::RevisedCourse { course_id, ref owner } => {
-                vec![self.course_facts(course_id).await?, owned_by(owner.clone())]
+                vec![self.course_facts(course_id).await?, owned_by(Some(owner.clone()))]
             }
             Target::Offering(id) => self.offering_facts(id, &[], needs).await?,
             Target::NewOffering { course_id, .. } => vec![self.course_facts(course_id).await?],

@@ -41,10 +41,10 @@ impl UseCases {
         input: CatalogueCourse,
     ) -> Result<Accepted, CommandError> {
         let course_id = input.course_id.unwrap_or(ctx.command_id);
-        let target = Target::NewCourse {
-            course_id,
-            owner: CourseOwner::from_parts(input.description.owner.clone()).ok(),
-        };
+        // An owner the input cannot name is refused as such before the
+        // policy judges it: the refusal is about the input alone.
+        let owner = CourseOwner::from_parts(input.description.owner.clone())?;
+        let target = Target::NewCourse { course_id, owner };
         let cmd = self.admit(ctx, UseCase::CatalogueCourse, target, &input).await?;
         self.handler
             .execute_with::<Course, _, _>(&cmd, course_id, || async {
@@ -61,10 +61,10 @@ impl UseCases {
 
     pub async fn revise_course(&self, ctx: &CommandContext, input: ReviseCourse) -> Result<Accepted, CommandError> {
         let course_id = input.course_id;
-        let target = Target::RevisedCourse {
-            course_id,
-            owner: CourseOwner::from_parts(input.description.owner.clone()).ok(),
-        };
+        // An owner the input cannot name is refused as such before the
+        // policy judges it: the refusal is about the input alone.
+        let owner = CourseOwner::from_parts(input.description.owner.clone())?;
+        let target = Target::RevisedCourse { course_id, owner };
         let cmd = self.admit(ctx, UseCase::ReviseCourse, target, &input).await?;
         self.handler
             .execute_with::<Course, _, _>(&cmd, course_id, || async {
