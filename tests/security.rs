@@ -869,3 +869,19 @@ async fn an_owner_the_input_cannot_name_is_a_user_error_not_forbidden() {
     );
     s.shut_down().await;
 }
+
+/// HR cannot hand one of its people to a manager elsewhere, who would then
+/// read them as a direct report.
+#[tokio::test]
+async fn hr_assigns_only_a_manager_of_its_own_institution() {
+    let s = start().await;
+    let w = world(&s).await;
+    let hr = token("hr", &[Role::InstitutionHr], Some(Uuid::parse_str(&w.a).unwrap()), None);
+    const ASSIGN: &str = "mutation($i: AssignManagerInput!) { assignManager(input: $i) { userErrors { code } } }";
+    let assign = |employee: &str, manager: &str| json!({ "i": { "employeeId": employee, "managerId": manager } });
+    let (_, elsewhere) = s.gql_as(&hr, ASSIGN, assign(&w.a_employee, &w.b_employee)).await;
+    assert_eq!(code(&elsewhere), "FORBIDDEN", "{elsewhere}");
+    let (_, own) = s.gql_as(&hr, ASSIGN, assign(&w.a_manager, &w.a_employee)).await;
+    assert_eq!(own["data"]["assignManager"]["userErrors"], json!([]), "{own}");
+    s.shut_down().await;
+}

@@ -23,6 +23,12 @@ use crate::{new_event, Admitted, CommandContext, CommandError};
 pub(crate) enum Target {
     Institution(Uuid),
     Employee(Uuid),
+    /// An employee and their new manager: both must be within reach, or HR
+    /// could make someone elsewhere the manager who reads them.
+    ManagerAssignment {
+        employee_id: Uuid,
+        manager_id: Uuid,
+    },
     /// A new employee, judged by the institution they are hired into.
     Hire {
         employee_id: Uuid,
@@ -64,7 +70,9 @@ impl Target {
     fn aggregate(&self) -> (&'static str, Uuid) {
         match *self {
             Target::Institution(id) => ("institution", id),
-            Target::Employee(id) | Target::Hire { employee_id: id, .. } => ("employee", id),
+            Target::Employee(id)
+            | Target::Hire { employee_id: id, .. }
+            | Target::ManagerAssignment { employee_id: id, .. } => ("employee", id),
             Target::Course(id)
             | Target::NewCourse { course_id: id, .. }
             | Target::RevisedCourse { course_id: id, .. } => ("course", id),
@@ -110,6 +118,13 @@ impl UseCases {
                 vec![self.institution_facts(id).await?]
             }
             Target::Employee(id) => vec![self.person_facts(id, needs).await?],
+            Target::ManagerAssignment {
+                employee_id,
+                manager_id,
+            } => vec![
+                self.person_facts(employee_id, needs).await?,
+                self.person_facts(manager_id, needs).await?,
+            ],
             Target::Course(id) => vec![self.course_facts(id).await?],
             Target::NewCourse { ref owner, .. } => vec![owned_by(Some(owner.clone()))],
             Target::RevisedCourse { course_id, ref owner } => {

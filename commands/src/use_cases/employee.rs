@@ -151,7 +151,15 @@ impl UseCases {
     pub async fn assign_manager(&self, ctx: &CommandContext, input: AssignManager) -> Result<Accepted, CommandError> {
         let id = input.employee_id;
         let cmd = self
-            .admit(ctx, UseCase::AssignManager, Target::Employee(id), &input)
+            .admit(
+                ctx,
+                UseCase::AssignManager,
+                Target::ManagerAssignment {
+                    employee_id: id,
+                    manager_id: input.manager_id,
+                },
+                &input,
+            )
             .await?;
         self.handler
             .execute_with::<Employee, _, _>(&cmd, id, || async {
