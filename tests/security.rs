@@ -885,3 +885,22 @@ async fn hr_assigns_only_a_manager_of_its_own_institution() {
     assert_eq!(own["data"]["assignManager"]["userErrors"], json!([]), "{own}");
     s.shut_down().await;
 }
+
+/// The anonymous path of development mode parses the query to see whether
+/// it reads only the schema; a query nested past every limit is refused
+/// there as it is everywhere, and the server stays up.
+#[tokio::test]
+async fn a_deeply_nested_anonymous_query_is_refused_without_harm() {
+    let s = start().await;
+    let deep = format!("{{ __schema {}{} }}", "{ a ".repeat(20_000), "}".repeat(20_000));
+    let response = reqwest::Client::new()
+        .post(format!("http://{}/graphql", s.addr))
+        .json(&json!({ "query": deep }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let health = reqwest::get(format!("http://{}/healthz", s.addr)).await.unwrap();
+    assert_eq!(health.status(), 200);
+    s.shut_down().await;
+}

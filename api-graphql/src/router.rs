@@ -129,6 +129,12 @@ pub(crate) fn token_of(headers: &HeaderMap) -> Option<Result<&str, Unauthenticat
 /// so that GraphiQL shows the documentation before a token is pasted.
 fn reads_only_the_schema(query: &str) -> bool {
     use async_graphql::parser::types::{OperationType, Selection};
+    // Held to the request limits before it is parsed, as every other
+    // request's text is (`limits.rs`), so that no anonymous text reaches
+    // the parser that a signed-in one could not.
+    if query.len() > crate::limits::MAX_QUERY_BYTES || crate::limits::check_nesting(query).is_err() {
+        return false;
+    }
     let Ok(document) = async_graphql::parser::parse_query(query) else {
         return false;
     };
