@@ -78,7 +78,13 @@ pub(crate) async fn scope<'a>(ctx: &Context<'a>, kind: ReadOf) -> async_graphql:
                 .acquire()
                 .await
                 .map_err(|_| internal("the request's read budget is closed"))?;
-            ReadScope::resolve(&budget.pool, &read_reach(principal, kind))
+            let reach = read_reach(principal, kind);
+            if reach.is_empty() {
+                // Rows out of a partial reach are scoped away silently (they
+                // read as missing); a role with no reach at all is refused.
+                tracing::warn!(actor = %principal.subject, read = ?kind, path = %ctx.path_node.map(|p| p.to_string()).unwrap_or_default(), "read denied: nothing of this kind is in the caller's reach");
+            }
+            ReadScope::resolve(&budget.pool, &reach)
                 .await
                 .map_err(crate::errors::db)
         })
