@@ -94,6 +94,9 @@ impl SubscriptionRoot {
         #[graphql(desc = "The offering to watch.")] offering_id: Uuid,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<OfferingUpdate>>> {
         let api = api(ctx)?.clone();
+        // Listening starts before the checks, so no change committed while
+        // they run is missed.
+        let changes = api.projections.subscribe();
         // An offering scheduled a moment ago may not be projected yet.
         if load_offering(&api.pool, offering_id).await?.is_none() {
             api.reach_head(read_models::OFFERINGS).await?;
@@ -102,7 +105,7 @@ impl SubscriptionRoot {
             }
         }
         let watch = Watch {
-            changes: api.projections.subscribe(),
+            changes,
             api,
             wants: Change::Offering { offering_id },
         };
@@ -127,13 +130,14 @@ impl SubscriptionRoot {
         #[graphql(desc = "The employee whose transcript to watch.")] employee_id: Uuid,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TranscriptUpdate>>> {
         let api = api(ctx)?.clone();
+        let changes = api.projections.subscribe();
         // One the caller may not read is refused as one that does not exist;
         // one hired a moment ago may not be projected yet.
         api.reach_head(read_models::EMPLOYEES).await?;
         crate::employee::require_employee(ctx, employee_id).await?;
         let scope = scope(ctx, ReadOf::Personal).await?.clone();
         let watch = Watch {
-            changes: api.projections.subscribe(),
+            changes,
             api,
             wants: Change::Transcript { employee_id },
         };
@@ -161,6 +165,7 @@ impl SubscriptionRoot {
         #[graphql(desc = "The institution whose budgets to watch.")] institution_id: Uuid,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TrainingBudgetUpdate>>> {
         let api = api(ctx)?.clone();
+        let changes = api.projections.subscribe();
         api.reach_head(read_models::INSTITUTIONS).await?;
         crate::query::require_institution(ctx, institution_id).await?;
         let scope = scope(ctx, ReadOf::Budget).await?.clone();
@@ -168,7 +173,7 @@ impl SubscriptionRoot {
             return Err(not_found("no institution has this id"));
         }
         let feed = Feed {
-            changes: api.projections.subscribe(),
+            changes,
             api,
             institution_id,
             scope,
