@@ -4,6 +4,7 @@
 pub mod access;
 pub mod budget;
 pub mod calendar;
+pub mod competency;
 pub mod course;
 pub mod decider;
 pub mod disclosure;
