@@ -440,7 +440,7 @@ mod tests {
             (competency("1.1", 9), "competencies.levels"),
         ] {
             let e = content(vec![bad]).validated().unwrap_err();
-            assert_eq!(e.field.as_deref(), Some(field), "{e:?}");
+            assert_eq!(e.field, Some(field), "{e:?}");
         }
         let e = content(vec![competency("1.1", 3), competency("1.1", 3)])
             .validated()
@@ -461,7 +461,7 @@ mod tests {
         assert!(state.assessable(2, "1.2", 4).is_ok());
         assert_eq!(state.assessable(2, "1.2", 5).unwrap_err().code, ErrorCode::OutOfRange);
         assert_eq!(
-            state.assessable(3, "1.1", 1).unwrap_err().field.as_deref(),
+            state.assessable(3, "1.1", 1).unwrap_err().field,
             Some("frameworkVersion")
         );
     }
@@ -489,10 +489,7 @@ mod tests {
             Framework::decide(&revise, &state).unwrap_err().code,
             ErrorCode::InvalidValue
         );
-        assert_eq!(
-            state.assessable(1, "1.1", 1).unwrap_err().field.as_deref(),
-            Some("frameworkId")
-        );
+        assert_eq!(state.assessable(1, "1.1", 1).unwrap_err().field, Some("frameworkId"));
     }
 
     #[test]
