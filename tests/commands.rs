@@ -12,9 +12,11 @@ use prasme_commands::{
     Accepted, AllocateTrainingBudget, AssignManager, CancelOffering, CatalogueCourse, ChangeEmployeeRole,
     ChangeOfferingCapacity, CommandContext, CommandError, CommandHandler, CorrectTrainingAllocation,
     DeclareRemunerationBudget, DescribeCourse, EraseEmployeePersonalData, GiveFeedback, HireEmployee, PlaceChange,
-    PlaceId, Principal, RecordAttendance, RecordCompletion, RecordEmployeeLeft, RegisterInstitution, RetireCourse,
-    ReviseCourse, Role, ScheduleOffering, SubstituteParticipant, TransferEmployee, UseCase, UseCases, Vault,
+    PlaceId, Principal, PublishCompetencyFramework, RecordAttendance, RecordCompletion, RecordEmployeeLeft,
+    RegisterInstitution, RetireCompetencyFramework, RetireCourse, ReviseCompetencyFramework, ReviseCourse, Role,
+    ScheduleOffering, SubstituteParticipant, TransferEmployee, UseCase, UseCases, Vault,
 };
+use prasme_domain::competency::{Area, Competency, Framework, FrameworkContent, Level, RequiredLevel};
 use prasme_domain::course::{CourseType, OwnerLevel, OwnerParts};
 use prasme_domain::employee::JobGroup;
 use prasme_domain::institution::Institution;
@@ -433,6 +435,54 @@ async fn call(u: &UseCases, ctx: &CommandContext, use_case: UseCase, id: Uuid) -
             u.give_feedback(ctx, feedback).await
         }
         UseCase::RevokeCompletion => u.revoke_completion(ctx, change()).await,
+        UseCase::PublishCompetencyFramework => {
+            let publish = PublishCompetencyFramework {
+                framework_id: None,
+                content: framework("Digitālā kompetence", 8),
+            };
+            u.publish_competency_framework(ctx, publish).await
+        }
+        UseCase::ReviseCompetencyFramework => {
+            let revise = ReviseCompetencyFramework {
+                framework_id: id,
+                content: framework("Digitālā kompetence", 4),
+            };
+            u.revise_competency_framework(ctx, revise).await
+        }
+        UseCase::RetireCompetencyFramework => {
+            let retire = RetireCompetencyFramework {
+                framework_id: id,
+                reason: "r".into(),
+            };
+            u.retire_competency_framework(ctx, retire).await
+        }
+    }
+}
+
+/// A framework of one area and one competency on a scale of `levels`.
+fn framework(title: &str, levels: u8) -> FrameworkContent {
+    FrameworkContent {
+        title: title.into(),
+        areas: vec![Area {
+            code: "1".into(),
+            name: "Informācijpratība".into(),
+            competencies: vec![Competency {
+                code: "1.1".into(),
+                name: "Datu meklēšana".into(),
+                levels: (1..=levels)
+                    .map(|number| Level {
+                        number,
+                        name: format!("{number}. līmenis"),
+                        description: "Prot ar vadību".into(),
+                        band: None,
+                    })
+                    .collect(),
+                required: vec![RequiredLevel {
+                    job_group: JobGroup::TopManager,
+                    level: 2,
+                }],
+            }],
+        }],
     }
 }
 
@@ -761,6 +811,8 @@ async fn analysts_and_auditors_are_refused_every_command_before_anything_is_read
             | UseCase::RecordEmployeeLeft
             | UseCase::EraseEmployeePersonalData => ("employee", id),
             UseCase::ScheduleOffering => ("offering", command_id),
+            UseCase::PublishCompetencyFramework => ("competencyFramework", command_id),
+            UseCase::ReviseCompetencyFramework | UseCase::RetireCompetencyFramework => ("competencyFramework", id),
             _ => ("offering", id),
         };
         assert_eq!(
@@ -1032,5 +1084,67 @@ async fn two_server_processes_on_one_stream_catch_each_other_up() {
         assert_eq!(allocated, json!(700 + 100 + 100 + 1600 + 1));
     }
     drop((here, there));
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn vas_publishes_revises_and_retires_frameworks_and_no_one_else_does() {
+    let db = common::fresh_db().await;
+    let u = use_cases(&db);
+    let institution = Uuid::now_v7();
+    let vas = acting(&person(Uuid::now_v7(), &[Role::VasAdmin], institution));
+    let published = u
+        .publish_competency_framework(
+            &vas,
+            PublishCompetencyFramework {
+                framework_id: None,
+                content: framework("Digitālā kompetence", 8),
+            },
+        )
+        .await
+        .unwrap();
+    let id = vas.command_id;
+    let revise = |levels| ReviseCompetencyFramework {
+        framework_id: id,
+        content: framework("Digitālā kompetence", levels),
+    };
+    let revised = u
+        .revise_competency_framework(
+            &acting(&person(Uuid::now_v7(), &[Role::VasAdmin], institution)),
+            revise(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!((published.stream_version, revised.stream_version), (1, 2));
+    // Both versions stay: an assessment on version 1 may name level 8, on version 2 only up to 4.
+    let reader = CommandHandler::new(EventStore::new(db.pool.clone()));
+    let (framework_state, _) = reader.state::<Framework>(id).await.unwrap();
+    assert!(framework_state.assessable(1, "1.1", 8).is_ok());
+    assert_eq!(
+        framework_state.assessable(2, "1.1", 8).unwrap_err().code,
+        ErrorCode::OutOfRange
+    );
+    // HR of an institution may not touch the public administration's frameworks.
+    let hr = acting(&person(Uuid::now_v7(), &[Role::InstitutionHr], institution));
+    let refused = u.revise_competency_framework(&hr, revise(5)).await;
+    assert!(matches!(refused, Err(CommandError::Denied(_))), "{refused:?}");
+    let retired = u
+        .retire_competency_framework(
+            &acting(&person(Uuid::now_v7(), &[Role::VasAdmin], institution)),
+            RetireCompetencyFramework {
+                framework_id: id,
+                reason: "DigComp 3.0".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(retired.stream_version, 3);
+    let after = u
+        .revise_competency_framework(
+            &acting(&person(Uuid::now_v7(), &[Role::VasAdmin], institution)),
+            revise(6),
+        )
+        .await;
+    assert_eq!(refusal(after)["code"], "INVALID_VALUE");
     db.drop_db().await;
 }

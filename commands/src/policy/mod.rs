@@ -68,6 +68,9 @@ use_cases!(
     RecordCompletion,
     GiveFeedback,
     RevokeCompletion,
+    PublishCompetencyFramework,
+    ReviseCompetencyFramework,
+    RetireCompetencyFramework,
 );
 
 /// Where a role may act, checked against one set of the target's facts.
@@ -139,6 +142,10 @@ fn row(use_case: UseCase) -> &'static [(Role, &'static [Reach])] {
         U::SubstituteParticipant => &[(InstitutionHr, OWN_INSTITUTION), (VasAdmin, &[PublicCatalogue])],
         U::RecordAttendance | U::RecordCompletion | U::RevokeCompletion => COURSE_OWNERS,
         U::GiveFeedback => &[(Employee, &[Own]), (Manager, &[Own])],
+        // The frameworks are the public administration's, kept by VAS.
+        U::PublishCompetencyFramework | U::ReviseCompetencyFramework | U::RetireCompetencyFramework => {
+            &[(VasAdmin, &[Anywhere])]
+        }
     }
 }
 
@@ -608,7 +615,7 @@ mod tests {
 
     #[test]
     fn use_case_names_are_their_variants() {
-        assert_eq!(UseCase::ALL.len(), 25);
+        assert_eq!(UseCase::ALL.len(), 28);
         for use_case in UseCase::ALL {
             assert_eq!(use_case.name(), format!("{use_case:?}"));
         }

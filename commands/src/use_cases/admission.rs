@@ -57,6 +57,8 @@ pub(crate) enum Target {
         offering_id: Uuid,
         employee_id: Uuid,
     },
+    /// A competency framework, new or published.
+    Framework(Uuid),
     /// A seat handed from one employee to another: both must be within reach.
     Substitution {
         offering_id: Uuid,
@@ -80,6 +82,7 @@ impl Target {
             | Target::NewOffering { offering_id: id, .. }
             | Target::Place { offering_id: id, .. }
             | Target::Substitution { offering_id: id, .. } => ("offering", id),
+            Target::Framework(id) => ("competencyFramework", id),
         }
     }
 }
@@ -136,6 +139,8 @@ impl UseCases {
                 offering_id,
                 employee_id,
             } => self.offering_facts(offering_id, &[employee_id], needs).await?,
+            // No reach of the framework rows reads facts.
+            Target::Framework(_) => vec![TargetFacts::default()],
             Target::Substitution {
                 offering_id,
                 employee_id,

@@ -6,11 +6,13 @@
 //! nothing below them, so each path checks the same rules.
 
 mod admission;
+mod competency;
 mod course;
 mod employee;
 mod institution;
 mod offering;
 
+pub use competency::{PublishCompetencyFramework, RetireCompetencyFramework, ReviseCompetencyFramework};
 pub use course::{CatalogueCourse, DescribeCourse, RetireCourse, ReviseCourse};
 pub use employee::{
     AssignManager, ChangeEmployeeRole, EraseEmployeePersonalData, HireEmployee, RecordEmployeeLeft, TransferEmployee,
@@ -23,6 +25,7 @@ pub use offering::{
     ScheduleOffering, SubstituteParticipant,
 };
 
+use prasme_domain::competency::Framework;
 use prasme_domain::course::Course;
 use prasme_domain::employee::Employee;
 use prasme_domain::institution::Institution;
@@ -56,6 +59,7 @@ impl UseCases {
             Employee::stream_id(id),
             Course::stream_id(id),
             Offering::stream_id(id),
+            Framework::stream_id(id),
         ]
         .into_iter()
         .filter(|stream| *stream != D::stream_id(id))
