@@ -1092,7 +1092,8 @@ async fn vas_publishes_revises_and_retires_frameworks_and_no_one_else_does() {
     let db = common::fresh_db().await;
     let u = use_cases(&db);
     let institution = Uuid::now_v7();
-    let vas = acting(&person(Uuid::now_v7(), &[Role::VasAdmin], institution));
+    let vas_admin = || acting(&person(Uuid::now_v7(), &[Role::VasAdmin], institution));
+    let vas = vas_admin();
     let published = u
         .publish_competency_framework(
             &vas,
@@ -1108,13 +1109,7 @@ async fn vas_publishes_revises_and_retires_frameworks_and_no_one_else_does() {
         framework_id: id,
         content: framework("Digitālā kompetence", levels),
     };
-    let revised = u
-        .revise_competency_framework(
-            &acting(&person(Uuid::now_v7(), &[Role::VasAdmin], institution)),
-            revise(4),
-        )
-        .await
-        .unwrap();
+    let revised = u.revise_competency_framework(&vas_admin(), revise(4)).await.unwrap();
     assert_eq!((published.stream_version, revised.stream_version), (1, 2));
     // Both versions stay: an assessment on version 1 may name level 8, on version 2 only up to 4.
     let reader = CommandHandler::new(EventStore::new(db.pool.clone()));
@@ -1130,7 +1125,7 @@ async fn vas_publishes_revises_and_retires_frameworks_and_no_one_else_does() {
     assert!(matches!(refused, Err(CommandError::Denied(_))), "{refused:?}");
     let retired = u
         .retire_competency_framework(
-            &acting(&person(Uuid::now_v7(), &[Role::VasAdmin], institution)),
+            &vas_admin(),
             RetireCompetencyFramework {
                 framework_id: id,
                 reason: "DigComp 3.0".into(),
@@ -1139,12 +1134,7 @@ async fn vas_publishes_revises_and_retires_frameworks_and_no_one_else_does() {
         .await
         .unwrap();
     assert_eq!(retired.stream_version, 3);
-    let after = u
-        .revise_competency_framework(
-            &acting(&person(Uuid::now_v7(), &[Role::VasAdmin], institution)),
-            revise(6),
-        )
-        .await;
+    let after = u.revise_competency_framework(&vas_admin(), revise(6)).await;
     assert_eq!(refusal(after)["code"], "INVALID_VALUE");
     db.drop_db().await;
 }

@@ -43,16 +43,13 @@ fn code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
 }
 
-async fn mutate_id(s: &Server, mutation: &str, input: Value, id: &str) -> String {
+/// Runs `mutation` with `input` (of GraphQL type `input_type`) as SYSTEM
+/// and returns the payload's `id` field, failing on any refusal.
+async fn mutate_id(s: &Server, mutation: &str, input_type: &str, input: Value, id: &str) -> String {
     let p = s
         .mutate(
             &format!(
-                "mutation($i: {}Input!) {{ {mutation}(input: $i) {{ {id} userErrors {{ code message }} }} }}",
-                {
-                    let mut c = mutation.chars();
-                    let first = c.next().unwrap().to_ascii_uppercase();
-                    format!("{first}{}", c.as_str())
-                }
+                "mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ {id} userErrors {{ code message }} }} }}"
             ),
             json!({ "i": input }),
         )
@@ -75,11 +72,24 @@ struct World {
     a_offering: String,
 }
 
+impl World {
+    /// A token of HR of institution A.
+    fn hr_of_a(&self) -> String {
+        token(
+            "hr@kase.gov.lv",
+            &[Role::InstitutionHr],
+            Some(Uuid::parse_str(&self.a).unwrap()),
+            None,
+        )
+    }
+}
+
 async fn world(s: &Server) -> World {
     let register = |name: &'static str, resor: &'static str| async move {
         mutate_id(
             s,
             "registerInstitution",
+            "RegisterInstitutionInput",
             json!({ "name": name, "kind": "STATE", "resor": resor }),
             "institutionId",
         )
@@ -91,6 +101,7 @@ async fn world(s: &Server) -> World {
         mutate_id(
             s,
             "hireEmployee",
+            "HireEmployeeInput",
             json!({ "institutionId": institution, "name": name, "jobGroups": ["NEW_EMPLOYEE"], "hiredOn": "2024-01-01" }),
             "employeeId",
         )
@@ -108,6 +119,7 @@ async fn world(s: &Server) -> World {
         mutate_id(
             s,
             "catalogueCourse",
+            "CatalogueCourseInput",
             json!({ "description": { "title": "Ētika valsts pārvaldē", "owner": owner, "priority": "INTEGRITY",
                 "measures": ["1.1"], "courseType": "E_LEARNING", "knowledgeTest": false, "durationMinutes": 120, "language": "lv" } }),
             "courseId",
@@ -120,6 +132,7 @@ async fn world(s: &Server) -> World {
         mutate_id(
             s,
             "scheduleOffering",
+            "ScheduleOfferingInput",
             json!({ "courseId": course, "startsOn": "2035-03-01", "endsOn": "2035-03-02", "format": "ONLINE",
                     "capacity": 10, "costPerParticipantCents": 0, "organiser": "Valsts administrācijas skola" }),
             "offeringId",
@@ -537,7 +550,7 @@ async fn every_role_is_allowed_and_denied_a_query_a_mutation_and_a_subscription(
     let a = Uuid::parse_str(&w.a).unwrap();
     let employee = token(&w.a_employee, &[Role::Employee], Some(a), None);
     let manager = token(&w.a_manager, &[Role::Manager], Some(a), None);
-    let hr = token("hr@kase.gov.lv", &[Role::InstitutionHr], Some(a), None);
+    let hr = w.hr_of_a();
     let coordinator = token("fm", &[Role::ResorCoordinator], None, Some(Resor::Fm));
     let vas = token("vas", &[Role::VasAdmin], None, None);
     let analyst = token("vk", &[Role::VkAnalyst], None, None);
@@ -783,7 +796,7 @@ async fn aggregates_over_fewer_than_five_people_are_suppressed_for_those_who_may
     let (_, shown_to_analyst) = s.gql_as(&analyst, &q, json!({})).await;
     let activity = &shown_to_analyst["data"]["trainingActivity"];
     assert_eq!(activity["requests"], Value::Null, "{shown_to_analyst}");
-    let hr = token("hr", &[Role::InstitutionHr], Some(Uuid::parse_str(&w.a).unwrap()), None);
+    let hr = w.hr_of_a();
     let (_, shown_to_hr) = s.gql_as(&hr, &q, json!({})).await;
     assert_eq!(shown_to_hr["data"]["trainingActivity"]["requests"], 2, "{shown_to_hr}");
     s.shut_down().await;
@@ -853,7 +866,7 @@ async fn a_jwks_url_is_fetched_at_start() {
 async fn an_owner_the_input_cannot_name_is_a_user_error_not_forbidden() {
     let s = start().await;
     let w = world(&s).await;
-    let hr = token("hr", &[Role::InstitutionHr], Some(Uuid::parse_str(&w.a).unwrap()), None);
+    let hr = w.hr_of_a();
     let (_, body) = s
         .gql_as(
             &hr,
@@ -876,7 +889,7 @@ async fn an_owner_the_input_cannot_name_is_a_user_error_not_forbidden() {
 async fn hr_assigns_only_a_manager_of_its_own_institution() {
     let s = start().await;
     let w = world(&s).await;
-    let hr = token("hr", &[Role::InstitutionHr], Some(Uuid::parse_str(&w.a).unwrap()), None);
+    let hr = w.hr_of_a();
     const ASSIGN: &str = "mutation($i: AssignManagerInput!) { assignManager(input: $i) { userErrors { code } } }";
     let assign = |employee: &str, manager: &str| json!({ "i": { "employeeId": employee, "managerId": manager } });
     let (_, elsewhere) = s.gql_as(&hr, ASSIGN, assign(&w.a_employee, &w.b_employee)).await;
