@@ -309,6 +309,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                 tracing::info!(
                     institutions = loaded.institutions,
                     courses = loaded.courses,
+                    frameworks = loaded.frameworks,
                     employees = loaded.employees,
                     offerings = loaded.offerings,
                     commands = loaded.commands,

@@ -11,8 +11,8 @@ use prasme_api_graphql::{router, AccessLimits, ApiContext, Identity};
 use prasme_commands::{CommandHandler, UseCases, Vault};
 use prasme_eventstore::EventStore;
 use prasme_projections::{
-    CourseProjection, EmployeeProjection, OfferingProjection, Projection, ProjectionError, ProjectionRunner,
-    TrainingBudgetProjection,
+    CompetencyProjection, CourseProjection, EmployeeProjection, OfferingProjection, Projection, ProjectionError,
+    ProjectionRunner, TrainingBudgetProjection,
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -30,6 +30,7 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(EmployeeProjection),
         Arc::new(CourseProjection),
         Arc::new(OfferingProjection),
+        Arc::new(CompetencyProjection),
     ]
 }
 

@@ -82,7 +82,8 @@ async fn health_and_readiness() {
             json!("training_budget"),
             json!("employees"),
             json!("courses"),
-            json!("offerings")
+            json!("offerings"),
+            json!("competencies")
         ]
     );
     let graphiql = get("/").await.text().await.unwrap();

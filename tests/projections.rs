@@ -14,6 +14,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use prasme::server::projections;
 use prasme_commands::{AllocateTrainingBudget, CommandContext, CommandHandler, RegisterInstitution, UseCases, Vault};
+use prasme_domain::competency::FrameworkEvent;
 use prasme_domain::course::CourseEvent;
 use prasme_domain::employee::EmployeeEvent;
 use prasme_domain::institution::InstitutionEvent;
@@ -112,6 +113,7 @@ fn every_event_type_of_every_aggregate_is_read_by_a_projection() {
         EmployeeEvent::EVENT_TYPES,
         CourseEvent::EVENT_TYPES,
         OfferingEvent::EVENT_TYPES,
+        FrameworkEvent::EVENT_TYPES,
     ]
     .concat()
     .into_iter()

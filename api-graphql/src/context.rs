@@ -175,7 +175,9 @@ impl ApiContext {
 /// The read models each kind of answer reads, with every type its fields
 /// lead to: what `atLeastPosition` waits for, and no more.
 pub(crate) mod read_models {
-    use prasme_projections::{CourseProjection, EmployeeProjection, OfferingProjection, TrainingBudgetProjection};
+    use prasme_projections::{
+        CompetencyProjection, CourseProjection, EmployeeProjection, OfferingProjection, TrainingBudgetProjection,
+    };
 
     /// Institutions and their budgets (seat costs included).
     pub(crate) const INSTITUTIONS: &[&str] = &[TrainingBudgetProjection::NAME];
@@ -198,6 +200,8 @@ pub(crate) mod read_models {
         EmployeeProjection::NAME,
         TrainingBudgetProjection::NAME,
     ];
+    /// Competency frameworks are reference data that lead nowhere else.
+    pub(crate) const COMPETENCIES: &[&str] = &[CompetencyProjection::NAME];
     /// Learning time and activity: places and employment periods, of an
     /// institution or employee that must exist.
     pub(crate) const ACTIVITY: &[&str] = &[

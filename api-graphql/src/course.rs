@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::complexity::page;
 use crate::context::{api, read_models, reads};
-use crate::errors::{bad_input, db, text_argument};
+use crate::errors::{bad_input, db, nest_fields, text_argument};
 use crate::model::{Institution, Resor, StrategicPriority};
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
 use crate::offering::{list_offerings, Offering, OfferingFilter};
@@ -189,15 +189,11 @@ fn payload<M: MutationName>(
 /// The description's rules name its own fields (`title`, `owner.group`);
 /// the client wrote them inside `input.description`.
 fn within_description<M: MutationName>(mut payload: CoursePayload<M>) -> CoursePayload<M> {
-    for e in &mut payload.outcome.user_errors {
-        let Some(field) = e.field.as_mut() else { continue };
-        let about_the_description = field.len() > 1
-            && field[0] == "input"
-            && !matches!(field[1].as_str(), "expectedVersion" | "courseId" | "commandId");
-        if about_the_description {
-            field.insert(1, "description".to_owned());
-        }
-    }
+    nest_fields(
+        &mut payload.outcome.user_errors,
+        "description",
+        &["expectedVersion", "courseId", "commandId"],
+    );
     payload
 }
 

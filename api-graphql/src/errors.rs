@@ -63,6 +63,19 @@ pub struct UserError {
     pub actual_version: Option<i64>,
 }
 
+/// Moves refusals about a nested input object under its field: a decider
+/// names the fields of what it validates (`title`, `owner.group`), which the
+/// client wrote inside `input.<under>`. Fields of the input itself (`outer`)
+/// stay where they are.
+pub(crate) fn nest_fields(errors: &mut [UserError], under: &str, outer: &[&str]) {
+    for e in errors {
+        let Some(field) = e.field.as_mut() else { continue };
+        if field.len() > 1 && field[0] == "input" && !outer.contains(&field[1].as_str()) {
+            field.insert(1, under.to_owned());
+        }
+    }
+}
+
 /// Splits a command failure into user errors or an internal error.
 pub(crate) fn user_errors(e: CommandError) -> async_graphql::Result<Vec<UserError>> {
     match e {

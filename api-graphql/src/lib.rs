@@ -2,6 +2,7 @@
 //! projection changes as subscriptions over graphql-ws.
 
 mod activity;
+mod competency;
 mod complexity;
 mod context;
 mod course;
@@ -46,6 +47,7 @@ pub struct QueryRoot(
     course::CourseQuery,
     offering::OfferingQuery,
     activity::ActivityQuery,
+    competency::CompetencyQuery,
     node::NodeQuery,
 );
 
@@ -58,6 +60,7 @@ pub struct MutationRoot(
     employee::EmployeeMutation,
     course::CourseMutation,
     offering::OfferingMutation,
+    competency::CompetencyMutation,
 );
 
 pub type PrasmeSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;

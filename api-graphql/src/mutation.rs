@@ -82,10 +82,13 @@ pub(crate) fn settle(
     }
 }
 
-/// The aggregate id in a stream id such as `employee-<uuid>`: a reused
-/// command id answers with its first result, whichever stream that was.
+/// The aggregate id that ends a stream id such as `employee-<uuid>` or
+/// `competency-framework-<uuid>`: a reused command id answers with its
+/// first result, whichever stream that was.
 pub(crate) fn stream_uuid(stream_id: &str) -> Option<Uuid> {
-    stream_id.split_once('-').and_then(|(_, id)| Uuid::parse_str(id).ok())
+    let start = stream_id.len().checked_sub(36)?;
+    let (kind, id) = (stream_id.get(..start)?, stream_id.get(start..)?);
+    kind.ends_with('-').then(|| Uuid::parse_str(id).ok()).flatten()
 }
 
 pub(crate) fn outcome(result: &Result<Accepted, Vec<UserError>>) -> Outcome {

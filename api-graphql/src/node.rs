@@ -1,5 +1,5 @@
 //! Relay's `Node` interface and `node(id:)`: any institution, employee,
-//! course or offering found again by its id alone, as GitHub's and
+//! course, offering or competency framework found again by its id alone, as GitHub's and
 //! Shopify's APIs allow. An id is a UUID that names one record of any
 //! kind, since the create commands refuse an id another kind holds.
 
@@ -7,6 +7,7 @@ use async_graphql::{Context, Interface, Object, ID};
 use prasme_projections::record::{self, RecordKind};
 use uuid::Uuid;
 
+use crate::competency::{framework_by_id, CompetencyFramework};
 use crate::context::{api, read_models, reads};
 use crate::course::{course_by_id, Course};
 use crate::employee::{employee_by_id, Employee};
@@ -27,6 +28,7 @@ pub enum Node {
     Employee(Employee),
     Course(Course),
     Offering(Offering),
+    CompetencyFramework(CompetencyFramework),
 }
 
 #[derive(Default)]
@@ -34,21 +36,22 @@ pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
-    /// The institution, employee, course or offering with this id; null
+    /// The institution, employee, course, offering or competency framework with this id; null
     /// with NOT_FOUND when no record has it.
     async fn node(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "An `id` of an institution, employee, course or offering.")] id: ID,
+        #[graphql(desc = "An `id` of an institution, employee, course, offering or competency framework.")] id: ID,
         #[graphql(
             desc = "Waits (bounded) until the read models include this event-log position, such as a \
                     mutation's `position`, to read one's own writes; READ_MODEL_BEHIND if they do not in time."
         )]
         at_least_position: Option<Position>,
     ) -> async_graphql::Result<Option<Node>> {
-        api(ctx)?
-            .reach(read_models::OFFERINGS, at_least_position.map(|p| p.0))
-            .await?;
+        let api = api(ctx)?;
+        let position = at_least_position.map(|p| p.0);
+        api.reach(read_models::OFFERINGS, position).await?;
+        api.reach(read_models::COMPETENCIES, position).await?;
         let id = Uuid::parse_str(&id).map_err(|_| bad_input("id is not an id of this API"))?;
         let kind = record::kind_of(&*reads(ctx).await?, id).await.map_err(db)?;
         let node = match kind {
@@ -56,6 +59,7 @@ impl NodeQuery {
             Some(RecordKind::Employee) => employee_by_id(ctx, id).await?.map(Node::Employee),
             Some(RecordKind::Course) => course_by_id(ctx, id).await?.map(Node::Course),
             Some(RecordKind::Offering) => offering_by_id(ctx, id).await?.map(Node::Offering),
+            Some(RecordKind::CompetencyFramework) => framework_by_id(ctx, id).await?.map(Node::CompetencyFramework),
             None => None,
         };
         found(node, "no record has this id")

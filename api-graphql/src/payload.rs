@@ -50,6 +50,9 @@ pub mod names {
         RecordCompletion,
         GiveFeedback,
         RevokeCompletion,
+        PublishCompetencyFramework,
+        ReviseCompetencyFramework,
+        RetireCompetencyFramework,
     );
 }
 

@@ -14,6 +14,11 @@ use crate::{Decider, DomainError, ErrorCode};
 /// The most levels a scale may have: DigComp 2.2 has 8.
 pub const MAX_LEVELS: usize = 8;
 
+/// The most competencies one framework may hold (DigComp has 21): every
+/// version is kept in the aggregate and every assessment names one, so the
+/// framework stays small enough to load whole.
+pub const MAX_COMPETENCIES: usize = 100;
+
 /// One level of a competency's scale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -74,6 +79,14 @@ impl FrameworkContent {
                 "a framework needs an area",
             ));
         }
+        let count: usize = self.areas.iter().map(|a| a.competencies.len()).sum();
+        if count > MAX_COMPETENCIES {
+            return Err(DomainError::on(
+                "areas.competencies",
+                ErrorCode::OutOfRange,
+                format!("a framework holds at most {MAX_COMPETENCIES} competencies, got {count}"),
+            ));
+        }
         let mut area_codes = Vec::new();
         let mut competency_codes = Vec::new();
         let mut areas = Vec::with_capacity(self.areas.len());
@@ -94,7 +107,7 @@ impl FrameworkContent {
             for c in &area.competencies {
                 let competency = c.validated()?;
                 if competency_codes.contains(&competency.code) {
-                    return Err(duplicate("competencies.code", &competency.code));
+                    return Err(duplicate("areas.competencies.code", &competency.code));
                 }
                 competency_codes.push(competency.code.clone());
                 competencies.push(competency);
@@ -116,10 +129,10 @@ impl FrameworkContent {
 
 impl Competency {
     fn validated(&self) -> Result<Self, DomainError> {
-        let code = validate::text("competencies.code", &self.code, MAX_NAME_CHARS)?;
+        let code = validate::text("areas.competencies.code", &self.code, MAX_NAME_CHARS)?;
         if !(2..=MAX_LEVELS).contains(&self.levels.len()) {
             return Err(DomainError::on(
-                "competencies.levels",
+                "areas.competencies.levels",
                 ErrorCode::OutOfRange,
                 format!(
                     "competency {code} needs 2 to {MAX_LEVELS} levels, got {}",
@@ -131,7 +144,7 @@ impl Competency {
         for (i, level) in self.levels.iter().enumerate() {
             if usize::from(level.number) != i + 1 {
                 return Err(DomainError::on(
-                    "competencies.levels.number",
+                    "areas.competencies.levels.number",
                     ErrorCode::InvalidValue,
                     format!(
                         "competency {code}: levels are numbered 1, 2, … in order; level {} is number {}",
@@ -142,12 +155,16 @@ impl Competency {
             }
             levels.push(Level {
                 number: level.number,
-                name: validate::text("competencies.levels.name", &level.name, MAX_NAME_CHARS)?,
-                description: validate::text("competencies.levels.description", &level.description, MAX_REASON_CHARS)?,
+                name: validate::text("areas.competencies.levels.name", &level.name, MAX_NAME_CHARS)?,
+                description: validate::text(
+                    "areas.competencies.levels.description",
+                    &level.description,
+                    MAX_REASON_CHARS,
+                )?,
                 band: level
                     .band
                     .as_deref()
-                    .map(|b| validate::text("competencies.levels.band", b, MAX_NAME_CHARS))
+                    .map(|b| validate::text("areas.competencies.levels.band", b, MAX_NAME_CHARS))
                     .transpose()?,
             });
         }
@@ -155,16 +172,16 @@ impl Competency {
         for r in &self.required {
             if required.iter().any(|seen| seen.job_group == r.job_group) {
                 return Err(DomainError::on(
-                    "competencies.required.jobGroup",
+                    "areas.competencies.required.jobGroup",
                     ErrorCode::AlreadyExists,
                     format!("competency {code} names a job group's required level twice"),
                 ));
             }
-            on_scale("competencies.required.level", &code, r.level, levels.len())?;
+            on_scale("areas.competencies.required.level", &code, r.level, levels.len())?;
             required.push(*r);
         }
         Ok(Self {
-            name: validate::text("competencies.name", &self.name, MAX_NAME_CHARS)?,
+            name: validate::text("areas.competencies.name", &self.name, MAX_NAME_CHARS)?,
             code,
             levels,
             required,
@@ -433,11 +450,11 @@ mod tests {
         let mut twice = competency("1.1", 3);
         twice.required.push(twice.required[0]);
         for (bad, field) in [
-            (gap, "competencies.levels.number"),
-            (off_scale, "competencies.required.level"),
-            (twice, "competencies.required.jobGroup"),
-            (competency("1.1", 1), "competencies.levels"),
-            (competency("1.1", 9), "competencies.levels"),
+            (gap, "areas.competencies.levels.number"),
+            (off_scale, "areas.competencies.required.level"),
+            (twice, "areas.competencies.required.jobGroup"),
+            (competency("1.1", 1), "areas.competencies.levels"),
+            (competency("1.1", 9), "areas.competencies.levels"),
         ] {
             let e = content(vec![bad]).validated().unwrap_err();
             assert_eq!(e.field, Some(field), "{e:?}");
@@ -446,6 +463,11 @@ mod tests {
             .validated()
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::AlreadyExists);
+        let too_many = (0..=MAX_COMPETENCIES)
+            .map(|i| competency(&format!("1.{i}"), 2))
+            .collect();
+        let e = content(too_many).validated().unwrap_err();
+        assert_eq!((e.code, e.field), (ErrorCode::OutOfRange, Some("areas.competencies")));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! every event takes effect exactly once, across crashes and restarts.
 
 pub mod budget;
+pub mod competency;
 pub mod course;
 pub mod employee;
 pub mod offering;
@@ -14,6 +15,7 @@ pub mod scope;
 mod staged;
 
 pub use budget::TrainingBudgetProjection;
+pub use competency::CompetencyProjection;
 pub use course::CourseProjection;
 pub use employee::EmployeeProjection;
 pub use offering::OfferingProjection;
@@ -47,6 +49,10 @@ pub enum Change {
     },
     Offering {
         offering_id: Uuid,
+    },
+    /// A framework was published, revised or retired.
+    CompetencyFramework {
+        framework_id: Uuid,
     },
     /// A completion of this employee was recorded or revoked.
     Transcript {

@@ -13,6 +13,7 @@ pub enum RecordKind {
     Employee,
     Course,
     Offering,
+    CompetencyFramework,
 }
 
 /// The kind of the record with this id, if any read model holds one.
@@ -21,7 +22,8 @@ pub async fn kind_of(pool: &PgPool, id: Uuid) -> Result<Option<RecordKind>, Read
         "SELECT kind FROM (SELECT 'institution' AS kind FROM rm_institution WHERE id = $1
                            UNION ALL SELECT 'employee' FROM rm_employee WHERE id = $1
                            UNION ALL SELECT 'course' FROM rm_course WHERE id = $1
-                           UNION ALL SELECT 'offering' FROM rm_offering WHERE id = $1) k
+                           UNION ALL SELECT 'offering' FROM rm_offering WHERE id = $1
+                           UNION ALL SELECT 'framework' FROM rm_competency_framework WHERE id = $1) k
           LIMIT 1",
     )
     .bind(id)
@@ -32,6 +34,7 @@ pub async fn kind_of(pool: &PgPool, id: Uuid) -> Result<Option<RecordKind>, Read
         "employee" => Some(RecordKind::Employee),
         "course" => Some(RecordKind::Course),
         "offering" => Some(RecordKind::Offering),
+        "framework" => Some(RecordKind::CompetencyFramework),
         _ => None,
     }))
 }

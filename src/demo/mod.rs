@@ -5,6 +5,7 @@
 
 mod budget;
 mod catalogue;
+mod frameworks;
 mod offerings;
 mod people;
 
@@ -28,6 +29,7 @@ const NAMESPACE: Uuid = Uuid::from_u128(0x7072_6173_6d65_0000_0000_0000_0000_000
 pub struct Loaded {
     pub institutions: usize,
     pub courses: usize,
+    pub frameworks: usize,
     pub employees: usize,
     pub offerings: usize,
     pub commands: usize,
@@ -56,6 +58,7 @@ pub async fn load(use_cases: &UseCases) -> Result<Loaded, DemoError> {
     let mut loaded = Loaded::default();
     budget::load(use_cases, &mut loaded).await?;
     let courses = catalogue::load(use_cases, &mut loaded).await?;
+    frameworks::load(use_cases, &mut loaded).await?;
     let staff = people::load(use_cases, &mut loaded).await?;
     offerings::load(use_cases, &courses, &staff, &mut loaded).await?;
     Ok(loaded)

@@ -6,7 +6,7 @@ use prasme_eventstore::EventStore;
 use prasme_projections::{rebuild, REBUILD_BATCH};
 use sqlx::PgPool;
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 11] = [
     "rm_institution",
     "rm_training_budget",
     "rm_training_allocation",
@@ -16,6 +16,8 @@ const TABLES: [&str; 9] = [
     "rm_offering",
     "rm_place",
     "rm_feedback",
+    "rm_competency_framework",
+    "rm_competency_framework_version",
 ];
 
 /// Every read-model table, each as one canonical JSON text.
