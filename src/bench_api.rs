@@ -499,6 +499,7 @@ async fn seed_people_and_courses(store: &EventStore, institutions: &[Uuid]) -> R
                         duration_minutes: 90,
                         language: "lv".into(),
                         competencies: vec!["Datu pratība".into()],
+                        develops: vec![],
                     })
                 };
                 let mut commands = vec![CourseCommand::Catalogue {

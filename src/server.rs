@@ -11,8 +11,8 @@ use prasme_api_graphql::{router, AccessLimits, ApiContext, Identity};
 use prasme_commands::{CommandHandler, UseCases, Vault};
 use prasme_eventstore::EventStore;
 use prasme_projections::{
-    CompetencyProjection, CourseProjection, EmployeeProjection, OfferingProjection, Projection, ProjectionError,
-    ProjectionRunner, TrainingBudgetProjection,
+    CompetencyProjection, CourseProjection, DevelopmentPlanProjection, EmployeeProjection, OfferingProjection,
+    Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection,
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -31,6 +31,7 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(CourseProjection),
         Arc::new(OfferingProjection),
         Arc::new(CompetencyProjection),
+        Arc::new(DevelopmentPlanProjection),
     ]
 }
 

@@ -9,15 +9,19 @@ mod common;
 
 use chrono::{NaiveDate, Utc};
 use prasme_commands::{
-    Accepted, AllocateTrainingBudget, AssignManager, CancelOffering, CatalogueCourse, ChangeEmployeeRole,
-    ChangeOfferingCapacity, CommandContext, CommandError, CommandHandler, CorrectTrainingAllocation,
-    DeclareRemunerationBudget, DescribeCourse, EraseEmployeePersonalData, GiveFeedback, HireEmployee, PlaceChange,
-    PlaceId, Principal, PublishCompetencyFramework, RecordAttendance, RecordCompletion, RecordEmployeeLeft,
-    RegisterInstitution, RetireCompetencyFramework, RetireCourse, ReviseCompetencyFramework, ReviseCourse, Role,
-    ScheduleOffering, SubstituteParticipant, TransferEmployee, UseCase, UseCases, Vault,
+    Accepted, AllocateTrainingBudget, ApproveDevelopmentPlan, AssessCompetency, AssignManager, CancelOffering,
+    CatalogueCourse, ChangeEmployeeRole, ChangeOfferingCapacity, CommandContext, CommandError, CommandHandler,
+    CompleteDevelopmentActivity, CorrectTrainingAllocation, CreateDevelopmentPlan, DeclareRemunerationBudget,
+    DescribeCourse, EraseEmployeePersonalData, GiveFeedback, HireEmployee, PlaceChange, PlaceId, PlanActivity,
+    Principal, PublishCompetencyFramework, RecordAttendance, RecordCompletion, RecordEmployeeLeft, RecordGoalProgress,
+    RegisterInstitution, RetireCompetencyFramework, RetireCourse, ReviewDevelopmentPlan, ReviewTalent,
+    ReviseCompetencyFramework, ReviseCourse, Role, ScheduleOffering, SubstituteParticipant, TransferEmployee, UseCase,
+    UseCases, Vault,
 };
+use prasme_domain::assessment::{AssessmentMethod, MatrixRating};
 use prasme_domain::competency::{Area, Competency, Framework, FrameworkContent, Level, RequiredLevel};
 use prasme_domain::course::{CourseType, OwnerLevel, OwnerParts};
+use prasme_domain::development_plan::{ActivityKind, Period};
 use prasme_domain::employee::JobGroup;
 use prasme_domain::institution::Institution;
 use prasme_domain::offering::{Attendance, Completion, Feedback, OfferingFormat, PlaceStatus, Schedule};
@@ -251,6 +255,7 @@ fn description(owner: OwnerParts) -> DescribeCourse {
         duration_minutes: 480,
         language: "lv".into(),
         competencies: vec![],
+        develops: vec![],
     }
 }
 
@@ -455,6 +460,83 @@ async fn call(u: &UseCases, ctx: &CommandContext, use_case: UseCase, id: Uuid) -
                 reason: "r".into(),
             };
             u.retire_competency_framework(ctx, retire).await
+        }
+        UseCase::AssessCompetency => {
+            let assess = AssessCompetency {
+                assessment_id: None,
+                employee_id: id,
+                framework_id: id,
+                framework_version: 1,
+                competency: "1.1".into(),
+                level: 1,
+                method: AssessmentMethod::Manager,
+                assessed_on: date(),
+                evidence_note: None,
+            };
+            u.assess_competency(ctx, assess).await
+        }
+        UseCase::ReviewTalent => {
+            let review = ReviewTalent {
+                review_id: None,
+                employee_id: id,
+                performance: MatrixRating::High,
+                potential: MatrixRating::Low,
+                reviewed_on: date(),
+            };
+            u.review_talent(ctx, review).await
+        }
+        UseCase::CreateDevelopmentPlan => {
+            let create = CreateDevelopmentPlan {
+                plan_id: None,
+                employee_id: id,
+                period: Period {
+                    starts_on: date(),
+                    ends_on: date(),
+                },
+                goals: vec![],
+                activities: vec![PlanActivity {
+                    activity_id: None,
+                    kind: ActivityKind::Mentoring,
+                    title: "Mentorings".into(),
+                    course_id: None,
+                    goal: None,
+                }],
+            };
+            u.create_development_plan(ctx, create).await
+        }
+        UseCase::ApproveDevelopmentPlan => {
+            let approve = ApproveDevelopmentPlan {
+                plan_id: id,
+                approved_on: date(),
+            };
+            u.approve_development_plan(ctx, approve).await
+        }
+        UseCase::RecordGoalProgress => {
+            let progress = RecordGoalProgress {
+                plan_id: id,
+                goal_id: id,
+                level: 1,
+                recorded_on: date(),
+                note: None,
+            };
+            u.record_goal_progress(ctx, progress).await
+        }
+        UseCase::CompleteDevelopmentActivity => {
+            let complete = CompleteDevelopmentActivity {
+                plan_id: id,
+                activity_id: id,
+                completed_on: date(),
+                note: None,
+            };
+            u.complete_development_activity(ctx, complete).await
+        }
+        UseCase::ReviewDevelopmentPlan => {
+            let review = ReviewDevelopmentPlan {
+                plan_id: id,
+                reviewed_on: date(),
+                summary: "s".into(),
+            };
+            u.review_development_plan(ctx, review).await
         }
     }
 }
@@ -809,9 +891,16 @@ async fn analysts_and_auditors_are_refused_every_command_before_anything_is_read
             | UseCase::TransferEmployee
             | UseCase::AssignManager
             | UseCase::RecordEmployeeLeft
-            | UseCase::EraseEmployeePersonalData => ("employee", id),
+            | UseCase::EraseEmployeePersonalData
+            | UseCase::AssessCompetency
+            | UseCase::ReviewTalent => ("employee", id),
             UseCase::ScheduleOffering => ("offering", command_id),
             UseCase::PublishCompetencyFramework => ("competencyFramework", command_id),
+            UseCase::CreateDevelopmentPlan => ("developmentPlan", command_id),
+            UseCase::ApproveDevelopmentPlan
+            | UseCase::RecordGoalProgress
+            | UseCase::CompleteDevelopmentActivity
+            | UseCase::ReviewDevelopmentPlan => ("developmentPlan", id),
             UseCase::ReviseCompetencyFramework | UseCase::RetireCompetencyFramework => ("competencyFramework", id),
             _ => ("offering", id),
         };

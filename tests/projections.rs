@@ -14,8 +14,10 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use prasme::server::projections;
 use prasme_commands::{AllocateTrainingBudget, CommandContext, CommandHandler, RegisterInstitution, UseCases, Vault};
+use prasme_domain::assessment::CompetenceEvent;
 use prasme_domain::competency::FrameworkEvent;
 use prasme_domain::course::CourseEvent;
+use prasme_domain::development_plan::DevelopmentPlanEvent;
 use prasme_domain::employee::EmployeeEvent;
 use prasme_domain::institution::InstitutionEvent;
 use prasme_domain::offering::OfferingEvent;
@@ -114,6 +116,8 @@ fn every_event_type_of_every_aggregate_is_read_by_a_projection() {
         CourseEvent::EVENT_TYPES,
         OfferingEvent::EVENT_TYPES,
         FrameworkEvent::EVENT_TYPES,
+        CompetenceEvent::EVENT_TYPES,
+        DevelopmentPlanEvent::EVENT_TYPES,
     ]
     .concat()
     .into_iter()

@@ -176,7 +176,8 @@ impl ApiContext {
 /// lead to: what `atLeastPosition` waits for, and no more.
 pub(crate) mod read_models {
     use prasme_projections::{
-        CompetencyProjection, CourseProjection, EmployeeProjection, OfferingProjection, TrainingBudgetProjection,
+        CompetencyProjection, CourseProjection, DevelopmentPlanProjection, EmployeeProjection, OfferingProjection,
+        TrainingBudgetProjection,
     };
 
     /// Institutions and their budgets (seat costs included).
@@ -202,6 +203,24 @@ pub(crate) mod read_models {
     ];
     /// Competency frameworks are reference data that lead nowhere else.
     pub(crate) const COMPETENCIES: &[&str] = &[CompetencyProjection::NAME];
+    /// Competence records lead to their employee, and a gap report to its
+    /// institution and the employees counted; evidence is read from places
+    /// and the catalogue.
+    pub(crate) const COMPETENCE: &[&str] = &[
+        CompetencyProjection::NAME,
+        EmployeeProjection::NAME,
+        TrainingBudgetProjection::NAME,
+        OfferingProjection::NAME,
+        CourseProjection::NAME,
+    ];
+    /// Development plans lead to their employee; coverage counts employment
+    /// periods, institutions and, for course activities, places.
+    pub(crate) const DEVELOPMENT_PLANS: &[&str] = &[
+        DevelopmentPlanProjection::NAME,
+        EmployeeProjection::NAME,
+        TrainingBudgetProjection::NAME,
+        OfferingProjection::NAME,
+    ];
     /// Learning time and activity: places and employment periods, of an
     /// institution or employee that must exist.
     pub(crate) const ACTIVITY: &[&str] = &[

@@ -87,6 +87,32 @@ pub struct CourseDescriptionInput {
     /// Defaults to none.
     #[graphql(default)]
     pub competencies: Vec<String>,
+    /// The framework competencies the course develops, each with the level it develops it to: at most 20, each
+    /// competency once; a passed completion is evidence of them in the learner's competency profile. Defaults to none.
+    #[graphql(default)]
+    pub develops: Vec<DevelopedCompetencyInput>,
+}
+
+/// A framework competency a course develops.
+#[derive(InputObject)]
+pub struct DevelopedCompetencyInput {
+    /// The framework; not retired.
+    pub framework_id: Uuid,
+    /// The competency's code in the framework's newest version, such as "1.2".
+    pub competency: String,
+    /// The level on the competency's scale that the course develops it to.
+    pub level: i32,
+}
+
+/// A framework competency a course develops.
+#[derive(SimpleObject, Clone)]
+pub struct DevelopedCompetency {
+    /// The framework.
+    pub framework_id: Uuid,
+    /// The competency's code in the framework.
+    pub competency: String,
+    /// The level the course develops it to.
+    pub level: i32,
 }
 
 /// A new course for the catalogue.
@@ -147,6 +173,15 @@ fn describe(d: CourseDescriptionInput) -> DescribeCourse {
         duration_minutes: d.duration_minutes,
         language: d.language,
         competencies: d.competencies,
+        develops: d
+            .develops
+            .into_iter()
+            .map(|l| prasme_domain::course::DevelopedCompetency {
+                framework_id: l.framework_id,
+                competency: l.competency,
+                level: crate::competency::level_number(l.level),
+            })
+            .collect(),
     }
 }
 
@@ -278,6 +313,8 @@ pub struct Course {
     pub language: String,
     /// The competencies the course develops: sorted, no duplicates, at most 20.
     pub competencies: Vec<String>,
+    /// The framework competencies the course develops, each with its level.
+    pub develops: Vec<DevelopedCompetency>,
     /// True once the course is retired: it takes no new offerings and cannot be revised.
     pub retired: bool,
     /// Why the course was retired; null while it is not.
@@ -353,6 +390,15 @@ impl From<CourseRow> for Course {
             duration_minutes: r.duration_minutes,
             language: r.language,
             competencies: r.competencies,
+            develops: r
+                .develops
+                .into_iter()
+                .map(|l| DevelopedCompetency {
+                    framework_id: l.framework_id,
+                    competency: l.competency,
+                    level: i32::from(l.level),
+                })
+                .collect(),
             retired: r.retired,
             retired_reason: r.retired_reason,
             owner_institution_id: owner.institution_id,

@@ -2,10 +2,12 @@
 //! projection changes as subscriptions over graphql-ws.
 
 mod activity;
+mod assessment;
 mod competency;
 mod complexity;
 mod context;
 mod course;
+mod development_plan;
 mod employee;
 mod errors;
 mod execution;
@@ -48,6 +50,8 @@ pub struct QueryRoot(
     offering::OfferingQuery,
     activity::ActivityQuery,
     competency::CompetencyQuery,
+    assessment::AssessmentQuery,
+    development_plan::DevelopmentPlanQuery,
     node::NodeQuery,
 );
 
@@ -61,6 +65,8 @@ pub struct MutationRoot(
     course::CourseMutation,
     offering::OfferingMutation,
     competency::CompetencyMutation,
+    assessment::AssessmentMutation,
+    development_plan::DevelopmentPlanMutation,
 );
 
 pub type PrasmeSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;

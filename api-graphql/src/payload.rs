@@ -53,6 +53,13 @@ pub mod names {
         PublishCompetencyFramework,
         ReviseCompetencyFramework,
         RetireCompetencyFramework,
+        AssessCompetency,
+        ReviewTalent,
+        CreateDevelopmentPlan,
+        ApproveDevelopmentPlan,
+        RecordGoalProgress,
+        CompleteDevelopmentActivity,
+        ReviewDevelopmentPlan,
     );
 }
 

@@ -308,6 +308,25 @@ impl Framework {
     }
 }
 
+impl Framework {
+    /// Whether a course may name this competency and level as what it
+    /// develops: on the newest version of a framework not retired. The
+    /// fields are the course description's.
+    pub fn developable(&self, code: &str, level: u8) -> Result<(), DomainError> {
+        let newest = self.versions.len() as u32;
+        self.assessable(newest, code, level)
+            .map(|_| ())
+            .map_err(|e| DomainError {
+                field: Some(match e.field {
+                    Some("competency") => "develops.competency",
+                    Some("level") => "develops.level",
+                    _ => "develops.frameworkId",
+                }),
+                ..e
+            })
+    }
+}
+
 impl Decider for Framework {
     type Command = FrameworkCommand;
     type Event = FrameworkEvent;
@@ -512,6 +531,20 @@ mod tests {
             ErrorCode::InvalidValue
         );
         assert_eq!(state.assessable(1, "1.1", 1).unwrap_err().field, Some("frameworkId"));
+    }
+
+    #[test]
+    fn a_course_develops_a_competency_of_the_newest_version_of_a_live_framework() {
+        let id = Uuid::nil();
+        let state = given(&[published(id)]);
+        assert!(state.developable("1.1", 8).is_ok());
+        assert_eq!(state.developable("1.1", 9).unwrap_err().field, Some("develops.level"));
+        assert_eq!(
+            state.developable("9.9", 1).unwrap_err().field,
+            Some("develops.competency")
+        );
+        let e = Framework::default().developable("1.1", 1).unwrap_err();
+        assert_eq!((e.code, e.field), (ErrorCode::NotFound, Some("develops.frameworkId")));
     }
 
     #[test]

@@ -140,7 +140,25 @@ pub struct CourseDescription<Owner = CourseOwner> {
     /// ISO 639-1, e.g. "lv".
     pub language: String,
     pub competencies: Vec<String>,
+    /// The framework competencies the course develops, and to which level:
+    /// a passed completion is evidence of them in the learner's profile.
+    /// Absent from descriptions written before frameworks existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub develops: Vec<DevelopedCompetency>,
 }
+
+/// A framework competency a course develops, and the level it develops it to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevelopedCompetency {
+    pub framework_id: Uuid,
+    /// The competency's code in the framework's newest version.
+    pub competency: String,
+    pub level: u8,
+}
+
+/// The most framework competencies one course may name.
+pub const MAX_DEVELOPED: usize = 20;
 
 impl<Owner> CourseDescription<Owner> {
     /// The same description with another owner.
@@ -155,6 +173,7 @@ impl<Owner> CourseDescription<Owner> {
             duration_minutes: self.duration_minutes,
             language: self.language,
             competencies: self.competencies,
+            develops: self.develops,
         }
     }
 }
@@ -224,6 +243,26 @@ impl CourseDescription {
             .collect::<Result<Vec<_>, _>>()?;
         competencies.sort();
         competencies.dedup();
+        if self.develops.len() > MAX_DEVELOPED {
+            return Err(DomainError::on(
+                "develops",
+                ErrorCode::TooLong,
+                format!("at most {MAX_DEVELOPED} framework competencies"),
+            ));
+        }
+        let mut develops = self.develops.clone();
+        develops.sort();
+        develops.dedup();
+        if develops
+            .windows(2)
+            .any(|w| (w[0].framework_id, &w[0].competency) == (w[1].framework_id, &w[1].competency))
+        {
+            return Err(DomainError::on(
+                "develops.competency",
+                ErrorCode::AlreadyExists,
+                "a competency is named twice with different levels",
+            ));
+        }
         Ok(Self {
             title,
             owner,
@@ -234,6 +273,7 @@ impl CourseDescription {
             duration_minutes: self.duration_minutes,
             language,
             competencies,
+            develops,
         })
     }
 }
@@ -416,6 +456,7 @@ mod tests {
             duration_minutes: 480,
             language: "LV".into(),
             competencies: vec!["Datpratība".into()],
+            develops: vec![],
         }
     }
 
@@ -544,6 +585,35 @@ mod tests {
             ErrorCode::NothingToChange
         );
     }
+    #[test]
+    fn a_description_stored_before_frameworks_existed_develops_nothing() {
+        use crate::DomainEvent;
+        assert!(!catalogued().to_payload().to_string().contains("develops"));
+        let mut payload = serde_json::to_value(description()).unwrap();
+        payload.as_object_mut().unwrap().remove("develops");
+        let old: CourseDescription = serde_json::from_value(payload).unwrap();
+        assert!(old.develops.is_empty());
+    }
+
+    #[test]
+    fn a_framework_competency_is_named_once() {
+        let link = |level| DevelopedCompetency {
+            framework_id: Uuid::from_u128(5),
+            competency: "1.1".into(),
+            level,
+        };
+        let mut d = description();
+        d.develops = vec![link(3), link(3), link(2)];
+        let catalogue = CourseCommand::Catalogue {
+            course_id: Uuid::from_u128(5),
+            description: d,
+        };
+        let e = Course::decide(&catalogue, &Course::default()).unwrap_err();
+        assert_eq!(
+            (e.code, e.field),
+            (ErrorCode::AlreadyExists, Some("develops.competency"))
+        );
+    }
 }
 
 #[cfg(test)]
@@ -575,6 +645,7 @@ mod stored_form {
                     duration_minutes: 60,
                     language: "lv".into(),
                     competencies: vec![],
+                    develops: vec![],
                 },
             };
             let payload = e.to_payload();

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::reference::Resor;
 use crate::validate::{self, MAX_NAME_CHARS};
 use crate::{Decider, DomainError, ErrorCode};
 
@@ -203,9 +204,64 @@ pub struct Employee {
     pub civil_servant: bool,
     pub functions: Vec<EmployeeFunction>,
     pub erased: bool,
+    /// Where they worked from which date, in the order recorded: a
+    /// back-dated fact (an assessment, a talent review) is counted where
+    /// the employee stood on its date, not where they stand today.
+    pub institution_history: Vec<(NaiveDate, Uuid)>,
+    /// Their job groups from which date, in the order recorded.
+    pub role_history: Vec<(NaiveDate, Vec<JobGroup>)>,
+}
+
+/// Where an employee stood on a business date: what indicators 3.1, 3.2
+/// and 4.1 count a fact about them by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Standing {
+    pub institution_id: Uuid,
+    /// The institution's resor; none for a municipality.
+    pub resor: Option<Resor>,
+    pub job_groups: Vec<JobGroup>,
+}
+
+/// The entry in force on `date`: the latest-dated one not after it, and of
+/// equal dates the one recorded last.
+fn in_force<T>(history: &[(NaiveDate, T)], date: NaiveDate) -> Option<&T> {
+    history
+        .iter()
+        .enumerate()
+        .filter(|(_, (from, _))| *from <= date)
+        .max_by_key(|(i, (from, _))| (*from, *i))
+        .map(|(_, (_, t))| t)
 }
 
 impl Employee {
+    /// Where the employee stood on `date`, refused on `field` when they
+    /// were not employed then (before the hire, after leaving). The resor
+    /// is the institution's, which the caller reads and fills in.
+    pub fn standing_on(&self, field: &'static str, date: NaiveDate) -> Result<Standing, DomainError> {
+        let (Some(_), Some(hired_on), Some(today_at)) = (self.id, self.hired_on, self.institution_id) else {
+            return Err(DomainError::on(
+                "employeeId",
+                ErrorCode::NotFound,
+                "no employee is hired with this id",
+            ));
+        };
+        if date < hired_on || self.left_on.is_some_and(|left| date > left) {
+            return Err(DomainError::on(
+                field,
+                ErrorCode::OutOfRange,
+                format!("the employee was not employed on {date}"),
+            ));
+        }
+        let institution_id = *in_force(&self.institution_history, date).unwrap_or(&today_at);
+        let job_groups = in_force(&self.role_history, date).unwrap_or(&self.job_groups).clone();
+        Ok(Standing {
+            institution_id,
+            resor: None,
+            job_groups,
+        })
+    }
+
     fn current(&self) -> Result<(Uuid, Uuid), DomainError> {
         self.working("employeeId", "the employee has left; record a new hire instead")
     }
@@ -422,19 +478,28 @@ impl Decider for Employee {
                 state.job_groups = job_groups.clone();
                 state.civil_servant = *civil_servant;
                 state.functions = functions.clone();
+                state.institution_history = vec![(*hired_on, *institution_id)];
+                state.role_history = vec![(*hired_on, job_groups.clone())];
             }
             E::EmployeeRoleChanged {
                 job_groups,
                 civil_servant,
                 functions,
+                effective_on,
                 ..
             } => {
                 state.job_groups = job_groups.clone();
                 state.civil_servant = *civil_servant;
                 state.functions = functions.clone();
+                state.role_history.push((*effective_on, job_groups.clone()));
             }
-            E::EmployeeTransferred { to_institution_id, .. } => {
+            E::EmployeeTransferred {
+                to_institution_id,
+                effective_on,
+                ..
+            } => {
                 state.institution_id = Some(*to_institution_id);
+                state.institution_history.push((*effective_on, *to_institution_id));
                 // A manager belongs to the old institution's structure.
                 state.manager_id = None;
             }
@@ -482,6 +547,45 @@ mod tests {
     fn code(r: Result<Vec<E>, DomainError>) -> (ErrorCode, Option<&'static str>) {
         let e = r.expect_err("refused");
         (e.code, e.field)
+    }
+
+    #[test]
+    fn a_standing_is_taken_as_of_its_date_even_when_the_change_was_recorded_late() {
+        let transferred = E::EmployeeTransferred {
+            employee_id: Uuid::from_u128(1),
+            from_institution_id: Uuid::from_u128(10),
+            to_institution_id: Uuid::from_u128(20),
+            effective_on: date("2025-03-01"),
+        };
+        // Recorded after the transfer, effective before it.
+        let promoted = E::EmployeeRoleChanged {
+            employee_id: Uuid::from_u128(1),
+            institution_id: Uuid::from_u128(20),
+            job_groups: vec![JobGroup::MiddleOrLowerManager],
+            civil_servant: true,
+            functions: vec![],
+            effective_on: date("2025-01-01"),
+        };
+        let left = E::EmployeeLeft {
+            employee_id: Uuid::from_u128(1),
+            institution_id: Uuid::from_u128(20),
+            left_on: date("2026-06-30"),
+        };
+        let state = Employee::fold(&[hired(), transferred, promoted, left]);
+        let on = |d| state.standing_on("assessedOn", date(d));
+        assert_eq!(on("2024-12-31").unwrap().job_groups, vec![JobGroup::HrSpecialist]);
+        let february = on("2025-02-28").unwrap();
+        assert_eq!(february.institution_id, Uuid::from_u128(10));
+        assert_eq!(february.job_groups, vec![JobGroup::MiddleOrLowerManager]);
+        assert_eq!(on("2025-03-01").unwrap().institution_id, Uuid::from_u128(20));
+        for outside in ["2024-01-31", "2026-07-01"] {
+            let e = on(outside).unwrap_err();
+            assert_eq!((e.code, e.field), (ErrorCode::OutOfRange, Some("assessedOn")));
+        }
+        let e = Employee::default()
+            .standing_on("assessedOn", date("2025-01-01"))
+            .unwrap_err();
+        assert_eq!((e.code, e.field), (ErrorCode::NotFound, Some("employeeId")));
     }
 
     #[test]

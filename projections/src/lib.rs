@@ -5,6 +5,7 @@
 pub mod budget;
 pub mod competency;
 pub mod course;
+pub mod development_plan;
 pub mod employee;
 pub mod offering;
 pub mod page;
@@ -17,6 +18,7 @@ mod staged;
 pub use budget::TrainingBudgetProjection;
 pub use competency::CompetencyProjection;
 pub use course::CourseProjection;
+pub use development_plan::DevelopmentPlanProjection;
 pub use employee::EmployeeProjection;
 pub use offering::OfferingProjection;
 pub use rebuild::{rebuild, REBUILD_BATCH};
@@ -53,6 +55,15 @@ pub enum Change {
     /// A framework was published, revised or retired.
     CompetencyFramework {
         framework_id: Uuid,
+    },
+    /// An assessment or talent review of this employee was recorded.
+    CompetenceRecord {
+        employee_id: Uuid,
+    },
+    /// A development plan of this employee was created or changed.
+    DevelopmentPlan {
+        plan_id: Uuid,
+        employee_id: Uuid,
     },
     /// A completion of this employee was recorded or revoked.
     Transcript {

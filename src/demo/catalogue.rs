@@ -248,6 +248,7 @@ pub(super) async fn load(use_cases: &UseCases, loaded: &mut Loaded) -> Result<Ve
                 duration_minutes: *minutes,
                 language: "lv".into(),
                 competencies: competencies.iter().map(|c| (*c).to_owned()).collect(),
+                develops: vec![],
             },
         };
         loaded.count(&use_cases.catalogue_course(&context(course_id), catalogue).await?);

@@ -6,7 +6,7 @@ use prasme_eventstore::EventStore;
 use prasme_projections::{rebuild, REBUILD_BATCH};
 use sqlx::PgPool;
 
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 16] = [
     "rm_institution",
     "rm_training_budget",
     "rm_training_allocation",
@@ -18,6 +18,11 @@ const TABLES: [&str; 11] = [
     "rm_feedback",
     "rm_competency_framework",
     "rm_competency_framework_version",
+    "rm_competency_assessment",
+    "rm_talent_review",
+    "rm_development_plan",
+    "rm_development_goal",
+    "rm_development_activity",
 ];
 
 /// Every read-model table, each as one canonical JSON text.

@@ -71,6 +71,13 @@ use_cases!(
     PublishCompetencyFramework,
     ReviseCompetencyFramework,
     RetireCompetencyFramework,
+    AssessCompetency,
+    ReviewTalent,
+    CreateDevelopmentPlan,
+    ApproveDevelopmentPlan,
+    RecordGoalProgress,
+    CompleteDevelopmentActivity,
+    ReviewDevelopmentPlan,
 );
 
 /// Where a role may act, checked against one set of the target's facts.
@@ -145,6 +152,24 @@ fn row(use_case: UseCase) -> &'static [(Role, &'static [Reach])] {
         // The frameworks are the public administration's, kept by VAS.
         U::PublishCompetencyFramework | U::ReviseCompetencyFramework | U::RetireCompetencyFramework => {
             &[(VasAdmin, &[Anywhere])]
+        }
+        // An employee assesses only themself, and only as a self-assessment
+        // (the decider holds the method to the assessor).
+        U::AssessCompetency => &[
+            (Employee, &[Own]),
+            (Manager, &[Own, DirectReports]),
+            (InstitutionHr, OWN_INSTITUTION),
+        ],
+        U::ReviewTalent => &[(Manager, &[DirectReports]), (InstitutionHr, OWN_INSTITUTION)],
+        // The employee drafts and keeps their own plan; the manager approves
+        // and reviews it.
+        U::CreateDevelopmentPlan | U::RecordGoalProgress | U::CompleteDevelopmentActivity => &[
+            (Employee, &[Own]),
+            (Manager, &[Own, DirectReports]),
+            (InstitutionHr, OWN_INSTITUTION),
+        ],
+        U::ApproveDevelopmentPlan | U::ReviewDevelopmentPlan => {
+            &[(Manager, &[DirectReports]), (InstitutionHr, OWN_INSTITUTION)]
         }
     }
 }

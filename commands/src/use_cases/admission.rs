@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use prasme_domain::course::{Course, CourseOwner};
+use prasme_domain::development_plan::DevelopmentPlan;
 use prasme_domain::employee::Employee;
 use prasme_domain::institution::Institution;
 use prasme_domain::offering::Offering;
@@ -59,6 +60,13 @@ pub(crate) enum Target {
     },
     /// A competency framework, new or published.
     Framework(Uuid),
+    /// A new development plan, judged by the employee it is for.
+    NewPlan {
+        plan_id: Uuid,
+        employee_id: Uuid,
+    },
+    /// A development plan, judged by the employee it is for.
+    Plan(Uuid),
     /// A seat handed from one employee to another: both must be within reach.
     Substitution {
         offering_id: Uuid,
@@ -83,6 +91,7 @@ impl Target {
             | Target::Place { offering_id: id, .. }
             | Target::Substitution { offering_id: id, .. } => ("offering", id),
             Target::Framework(id) => ("competencyFramework", id),
+            Target::NewPlan { plan_id: id, .. } | Target::Plan(id) => ("developmentPlan", id),
         }
     }
 }
@@ -141,6 +150,14 @@ impl UseCases {
             } => self.offering_facts(offering_id, &[employee_id], needs).await?,
             // No reach of the framework rows reads facts.
             Target::Framework(_) => vec![TargetFacts::default()],
+            Target::NewPlan { employee_id, .. } => vec![self.person_facts(employee_id, needs).await?],
+            Target::Plan(id) => {
+                let (plan, _) = self.handler.state::<DevelopmentPlan>(id).await?;
+                match plan.scope {
+                    Some(scope) => vec![self.person_facts(scope.employee_id, needs).await?],
+                    None => vec![TargetFacts::default()],
+                }
+            }
             Target::Substitution {
                 offering_id,
                 employee_id,

@@ -1,5 +1,6 @@
 //! The course catalogue.
 
+use prasme_domain::competency::Framework;
 use prasme_domain::course::{Course, CourseCommand, CourseDescription, CourseOwner, OwnerParts};
 use prasme_domain::DomainError;
 use serde::Serialize;
@@ -85,8 +86,9 @@ impl UseCases {
         self.handler.execute::<Course>(&cmd, id, command).await
     }
 
-    /// The domain description, or the refusal naming the owner field at
-    /// fault: a missing part, or an institution that is not registered.
+    /// The domain description, or the refusal naming the field at fault: a
+    /// missing owner part, an institution that is not registered, or a
+    /// framework competency the course cannot develop.
     async fn description(&self, d: DescribeCourse) -> Result<Result<CourseDescription, DomainError>, CommandError> {
         let owner = match CourseOwner::from_parts(d.owner.clone()) {
             Ok(owner) => owner,
@@ -94,6 +96,12 @@ impl UseCases {
         };
         if let Some(institution) = owner.institution() {
             if let Err(refusal) = self.institution_exists(institution, "owner.institutionId").await? {
+                return Ok(Err(refusal));
+            }
+        }
+        for link in &d.develops {
+            let (framework, _) = self.handler.state::<Framework>(link.framework_id).await?;
+            if let Err(refusal) = framework.developable(&link.competency, link.level) {
                 return Ok(Err(refusal));
             }
         }

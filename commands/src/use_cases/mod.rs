@@ -6,14 +6,21 @@
 //! nothing below them, so each path checks the same rules.
 
 mod admission;
+mod assessment;
 mod competency;
 mod course;
+mod development_plan;
 mod employee;
 mod institution;
 mod offering;
 
+pub use assessment::{AssessCompetency, ReviewTalent};
 pub use competency::{PublishCompetencyFramework, RetireCompetencyFramework, ReviseCompetencyFramework};
 pub use course::{CatalogueCourse, DescribeCourse, RetireCourse, ReviseCourse};
+pub use development_plan::{
+    ApproveDevelopmentPlan, CompleteDevelopmentActivity, CreateDevelopmentPlan, PlanActivity, PlanGoal,
+    RecordGoalProgress, ReviewDevelopmentPlan,
+};
 pub use employee::{
     AssignManager, ChangeEmployeeRole, EraseEmployeePersonalData, HireEmployee, RecordEmployeeLeft, TransferEmployee,
 };
@@ -27,6 +34,7 @@ pub use offering::{
 
 use prasme_domain::competency::Framework;
 use prasme_domain::course::Course;
+use prasme_domain::development_plan::DevelopmentPlan;
 use prasme_domain::employee::Employee;
 use prasme_domain::institution::Institution;
 use prasme_domain::offering::Offering;
@@ -60,6 +68,7 @@ impl UseCases {
             Course::stream_id(id),
             Offering::stream_id(id),
             Framework::stream_id(id),
+            DevelopmentPlan::stream_id(id),
         ]
         .into_iter()
         .filter(|stream| *stream != D::stream_id(id))

@@ -1,8 +1,9 @@
 //! The typed reader of the course catalogue (`rm_course`).
 
-use prasme_domain::course::{CourseOwner, CourseType, OwnerLevel, OwnerParts};
+use prasme_domain::course::{CourseOwner, CourseType, DevelopedCompetency, OwnerLevel, OwnerParts};
 use prasme_domain::reference::{from_wire_name, wire_name, Resor, StrategicPriority};
 use sqlx::postgres::PgRow;
+use sqlx::types::Json;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
@@ -20,6 +21,7 @@ pub struct CourseRow {
     pub duration_minutes: i32,
     pub language: String,
     pub competencies: Vec<String>,
+    pub develops: Vec<DevelopedCompetency>,
     pub retired: bool,
     pub retired_reason: Option<String>,
 }
@@ -37,7 +39,8 @@ pub struct CourseFilter {
 }
 
 const COURSE_COLUMNS: &str = "id, title, owner_level, owner_resor, owner_institution, owner_group, priority, measures, \
-                              course_type, knowledge_test, duration_minutes, language, competencies, retired, retired_reason";
+                              course_type, knowledge_test, duration_minutes, language, competencies, develops, retired, \
+                              retired_reason";
 
 fn corrupt(value: impl Into<String>) -> ReadError {
     ReadError::Corrupt {
@@ -74,6 +77,7 @@ fn course(r: &PgRow) -> Result<CourseRow, ReadError> {
         duration_minutes: r.try_get("duration_minutes")?,
         language: r.try_get("language")?,
         competencies: r.try_get("competencies")?,
+        develops: r.try_get::<Json<Vec<DevelopedCompetency>>, _>("develops")?.0,
         retired: r.try_get("retired")?,
         retired_reason: r.try_get("retired_reason")?,
     })

@@ -26,6 +26,8 @@ struct CourseRow {
     duration_minutes: i32,
     language: String,
     competencies: Vec<String>,
+    /// The description's framework competencies, as JSON.
+    develops: String,
     retired: bool,
     retired_reason: Option<String>,
 }
@@ -46,6 +48,7 @@ impl CourseRow {
         self.duration_minutes = d.duration_minutes;
         self.language = d.language;
         self.competencies = d.competencies;
+        self.develops = serde_json::to_string(&d.develops).expect("framework links serialise to JSON");
     }
 }
 
@@ -71,7 +74,8 @@ impl Batch {
             .collect();
         let courses = sqlx::query(
             "SELECT id, title, owner_level, owner_resor, owner_institution, owner_group, priority, measures,
-                    course_type, knowledge_test, duration_minutes, language, competencies, retired, retired_reason
+                    course_type, knowledge_test, duration_minutes, language, competencies, develops::text,
+                    retired, retired_reason
                FROM rm_course WHERE id = ANY($1)",
         )
         .bind(&ids)
@@ -94,6 +98,7 @@ impl Batch {
                     duration_minutes: r.try_get("duration_minutes")?,
                     language: r.try_get("language")?,
                     competencies: r.try_get("competencies")?,
+                    develops: r.try_get("develops")?,
                     retired: r.try_get("retired")?,
                     retired_reason: r.try_get("retired_reason")?,
                 },
@@ -133,21 +138,23 @@ impl Batch {
         sqlx::query(
             "INSERT INTO rm_course (id, title, owner_level, owner_resor, owner_institution, owner_group, priority,
                                     measures, course_type, knowledge_test, duration_minutes, language, competencies,
-                                    retired, retired_reason)
+                                    develops, retired, retired_reason)
              SELECT u.id, u.title, u.owner_level, u.owner_resor, u.owner_institution, u.owner_group, u.priority,
                     u.measures::text[], u.course_type, u.knowledge_test, u.duration_minutes, u.language, u.competencies::text[],
-                    u.retired, u.retired_reason
+                    u.develops::jsonb, u.retired, u.retired_reason
                FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[],
                            $8::text[], $9::text[], $10::boolean[], $11::int[], $12::text[], $13::text[],
-                           $14::boolean[], $15::text[])
+                           $14::text[], $15::boolean[], $16::text[])
                     AS u (id, title, owner_level, owner_resor, owner_institution, owner_group, priority, measures,
-                          course_type, knowledge_test, duration_minutes, language, competencies, retired, retired_reason)
+                          course_type, knowledge_test, duration_minutes, language, competencies, develops, retired,
+                          retired_reason)
              ON CONFLICT (id) DO UPDATE SET
                title = EXCLUDED.title, owner_level = EXCLUDED.owner_level, owner_resor = EXCLUDED.owner_resor,
                owner_institution = EXCLUDED.owner_institution, owner_group = EXCLUDED.owner_group,
                priority = EXCLUDED.priority, measures = EXCLUDED.measures, course_type = EXCLUDED.course_type,
                knowledge_test = EXCLUDED.knowledge_test, duration_minutes = EXCLUDED.duration_minutes,
-               language = EXCLUDED.language, competencies = EXCLUDED.competencies, retired = EXCLUDED.retired,
+               language = EXCLUDED.language, competencies = EXCLUDED.competencies, develops = EXCLUDED.develops,
+               retired = EXCLUDED.retired,
                retired_reason = EXCLUDED.retired_reason"
         )
         .bind(&ids)
@@ -163,6 +170,7 @@ impl Batch {
         .bind(rows.iter().map(|r| r.duration_minutes).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.language.as_str()).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| array_literal(&r.competencies)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.develops.as_str()).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.retired).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.retired_reason.as_deref()).collect::<Vec<_>>())
         .execute(&mut *tx)
