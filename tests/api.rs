@@ -83,7 +83,8 @@ async fn health_and_readiness() {
             json!("employees"),
             json!("courses"),
             json!("offerings"),
-            json!("competencies")
+            json!("competencies"),
+            json!("development_plans")
         ]
     );
     let graphiql = get("/").await.text().await.unwrap();

@@ -84,6 +84,41 @@ async fn the_demo_lands_in_every_status_and_loads_once() {
         "most pass (about 90 %): {passed} passed, {failed} failed"
     );
 
+    // Measures 3.1, 3.2 and 4.1 stand partly met: some top and middle
+    // managers assessed, some not; staff assessed on digital competence;
+    // reports placed on the matrix; plans approved and some not yet.
+    let (heads, heads_assessed, middle_assessed, digital, reviews, approved, drafts): (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    ) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM rm_employee WHERE 'TOP_MANAGER' = ANY (job_groups)),
+                    (SELECT count(DISTINCT employee_id) FROM rm_competency_assessment a
+                       JOIN rm_competency_framework f ON f.id = a.framework_id WHERE f.title LIKE 'Augstākā%'),
+                    (SELECT count(DISTINCT employee_id) FROM rm_competency_assessment
+                      WHERE 'MIDDLE_OR_LOWER_MANAGER' = ANY (job_groups)),
+                    (SELECT count(DISTINCT employee_id) FROM rm_competency_assessment a
+                       JOIN rm_competency_framework f ON f.id = a.framework_id WHERE f.title LIKE '%DigComp%'),
+                    (SELECT count(*) FROM rm_talent_review),
+                    (SELECT count(*) FROM rm_development_plan WHERE approved_on IS NOT NULL),
+                    (SELECT count(*) FROM rm_development_plan WHERE approved_on IS NULL)",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(
+        0 < heads_assessed && heads_assessed < heads && middle_assessed > 0 && digital > 100,
+        "{heads_assessed} of {heads} heads, {middle_assessed} middle managers, {digital} digital"
+    );
+    assert!(
+        reviews > 0 && approved > drafts && drafts > 0,
+        "{reviews} reviews, {approved} approved, {drafts} drafts"
+    );
+
     let again = demo::load(&use_cases).await.unwrap();
     assert_eq!(again.already_loaded, again.commands, "a second load writes nothing");
     assert_eq!(store.head_position().await.unwrap(), first.last_position);

@@ -218,6 +218,7 @@ async fn a_plan_is_drafted_by_the_employee_approved_by_the_manager_progressed_an
 
     // A passed completion of the linked course marks the course activity done.
     let place = json!({ "offeringId": w.offering, "employeeId": w.anna });
+    let mut at = Value::Null;
     for (mutation, input_type, extra) in [
         ("requestPlace", "PlaceInput", json!({})),
         ("approvePlace", "PlaceInput", json!({})),
@@ -245,11 +246,12 @@ async fn a_plan_is_drafted_by_the_employee_approved_by_the_manager_progressed_an
             )
             .await;
         assert_eq!(p["userErrors"], json!([]), "{mutation}: {p}");
+        at = p["position"].clone();
     }
     let read = s
         .gql(
-            "query($id: UUID!) { developmentPlan(id: $id) { activities { completedOn } } }",
-            json!({ "id": plan_id }),
+            "query($id: UUID!, $p: Position) { developmentPlan(id: $id, atLeastPosition: $p) { activities { completedOn } } }",
+            json!({ "id": plan_id, "p": at }),
         )
         .await;
     assert_eq!(

@@ -1,10 +1,12 @@
 //! A realistic demo dataset, generated from fixed seeds with deterministic
 //! ids and command ids, so loading it twice changes nothing: institutions and
 //! their training budgets, a course catalogue covering the five priorities,
-//! and a few thousand employees.
+//! a few thousand employees, competency frameworks, assessments, talent
+//! reviews and development plans.
 
 mod budget;
 mod catalogue;
+mod competence;
 mod frameworks;
 mod offerings;
 mod people;
@@ -60,7 +62,9 @@ pub async fn load(use_cases: &UseCases) -> Result<Loaded, DemoError> {
     let courses = catalogue::load(use_cases, &mut loaded).await?;
     frameworks::load(use_cases, &mut loaded).await?;
     let staff = people::load(use_cases, &mut loaded).await?;
-    offerings::load(use_cases, &courses, &staff, &mut loaded).await?;
+    let places: Vec<(Uuid, Uuid)> = staff.iter().map(|s| (s.id, s.institution)).collect();
+    offerings::load(use_cases, &courses, &places, &mut loaded).await?;
+    competence::load(use_cases, &staff, &mut loaded).await?;
     Ok(loaded)
 }
 

@@ -148,8 +148,16 @@ fn person(rng: &mut SmallRng, institution: Uuid, kind: InstitutionKind, n: usize
     (employee_id, hire)
 }
 
-/// Hires the demo's employees; returns each one's id and institution.
-pub(super) async fn load(use_cases: &UseCases, loaded: &mut Loaded) -> Result<Vec<(Uuid, Uuid)>, CommandError> {
+/// A demo employee as later parts of the dataset need them.
+pub(super) struct Staff {
+    pub(super) id: Uuid,
+    pub(super) institution: Uuid,
+    pub(super) job_groups: Vec<JobGroup>,
+    pub(super) hired_on: NaiveDate,
+}
+
+/// Hires the demo's employees.
+pub(super) async fn load(use_cases: &UseCases, loaded: &mut Loaded) -> Result<Vec<Staff>, CommandError> {
     let mut rng = SmallRng::seed_from_u64(SEED);
     let mut hires = Vec::new();
     for demo in institutions() {
@@ -158,7 +166,15 @@ pub(super) async fn load(use_cases: &UseCases, loaded: &mut Loaded) -> Result<Ve
             hires.push(person(&mut rng, institution_id(&demo), demo.kind, n));
         }
     }
-    let staff: Vec<(Uuid, Uuid)> = hires.iter().map(|(id, h)| (*id, h.institution_id)).collect();
+    let staff: Vec<Staff> = hires
+        .iter()
+        .map(|(id, h)| Staff {
+            id: *id,
+            institution: h.institution_id,
+            job_groups: h.job_groups.clone(),
+            hired_on: h.hired_on,
+        })
+        .collect();
     let results: Vec<_> = stream::iter(hires)
         .map(|(employee_id, hire)| async move { use_cases.hire_employee(&context(employee_id), hire).await })
         .buffer_unordered(CONCURRENCY)
