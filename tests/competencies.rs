@@ -618,3 +618,68 @@ async fn the_gap_report_counts_current_levels_per_job_group_and_hides_small_cell
     assert_eq!(denied["errors"][0]["extensions"]["code"], "NOT_FOUND", "{denied}");
     s.shut_down().await;
 }
+
+#[tokio::test]
+async fn an_employee_watching_their_profile_hears_of_an_assessment_after_it_is_projected() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let s = start().await;
+    let f = framework(&s, "Digitālā kompetence").await;
+    let varam = institution(&s, "Vides aizsardzības un reģionālās attīstības ministrija").await;
+    let boss = hire(&s, &varam, "Inese Bērziņa", "TOP_MANAGER").await;
+    let anna = hire(&s, &varam, "Anna Liepa", "TOP_MANAGER").await;
+    let outsider = hire(&s, &varam, "Jānis Ozols", "TOP_MANAGER").await;
+    s.mutate(
+        "mutation($i: AssignManagerInput!) { assignManager(input: $i) { userErrors { code } } }",
+        json!({ "i": { "employeeId": anna, "managerId": boss } }),
+    )
+    .await;
+    let inst = Some(varam.parse().unwrap());
+    let mut request = format!("ws://{}/graphql", s.addr).into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let send = |v: Value| Message::Text(v.to_string().into());
+    let own = token(&anna, &[Role::Employee], inst, None);
+    ws.send(send(common::server::connection_init(&own))).await.unwrap();
+    assert_eq!(common::server::next_json(&mut ws).await["type"], "connection_ack");
+    // Someone else's profile reads as missing.
+    ws.send(send(json!({ "id": "x", "type": "subscribe", "payload": { "query":
+        format!("subscription {{ competencyProfileUpdated(employeeId: \"{outsider}\", frameworkId: \"{f}\") {{ position }} }}") } })))
+        .await
+        .unwrap();
+    let refused = common::server::next_json(&mut ws).await;
+    assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND", "{refused}");
+    ws.send(send(json!({ "id": "p", "type": "subscribe", "payload": { "query":
+        format!("subscription {{ competencyProfileUpdated(employeeId: \"{anna}\", frameworkId: \"{f}\") {{ position profile {{ competencies {{ currentLevel }} }} }} }}") } })))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let manager = token(&boss, &[Role::Manager], inst, None);
+    let (_, body) = s
+        .gql_as(
+            &manager,
+            ASSESS,
+            assessment(&anna, &f, "1.1", 4, "MANAGER", "2026-02-01"),
+        )
+        .await;
+    let assessed = &body["data"]["assessCompetency"];
+    assert_eq!(assessed["userErrors"], json!([]), "{body}");
+    // The refused subscription may still be completing.
+    let update = loop {
+        let msg = common::server::next_json(&mut ws).await;
+        if msg["id"] == "p" {
+            break msg;
+        }
+        assert_eq!(msg, json!({ "id": "x", "type": "complete" }));
+    };
+    let data = &update["payload"]["data"]["competencyProfileUpdated"];
+    assert_eq!(data["position"], assessed["position"]);
+    assert_eq!(data["profile"]["competencies"][0]["currentLevel"], 4);
+    drop(ws);
+    s.shut_down().await;
+}

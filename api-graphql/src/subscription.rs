@@ -7,13 +7,17 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 use uuid::Uuid;
 
+use crate::assessment::CompetencyProfile;
 use crate::context::{api, read_models, scope, ApiContext};
+use crate::development_plan::DevelopmentPlan;
 use crate::errors::{db, internal, not_found};
 use crate::model::InstitutionBudget;
 use crate::offering::{load_offering, load_transcript, Offering, Transcript};
 use crate::scalars::Position;
 use prasme_commands::ReadOf;
 use prasme_projections::budget::read::{self, InstitutionFilter};
+use prasme_projections::competency::profile;
+use prasme_projections::development_plan::read as plans;
 use prasme_projections::ReadScope;
 
 pub struct SubscriptionRoot;
@@ -56,6 +60,26 @@ pub struct TranscriptUpdate {
     pub position: Position,
     /// The transcript as the read model has it when the update is sent.
     pub transcript: Transcript,
+}
+
+/// An employee's competency profile, sent after an assessment or talent review of theirs was recorded.
+#[derive(SimpleObject)]
+pub struct CompetencyProfileUpdate {
+    /// The global position of the event that changed the record (after the subscriber fell
+    /// behind: the position every read model had reached).
+    pub position: Position,
+    /// The profile as the read models have it when the update is sent.
+    pub profile: CompetencyProfile,
+}
+
+/// A development plan, sent after a change to it.
+#[derive(SimpleObject)]
+pub struct DevelopmentPlanUpdate {
+    /// The global position of the event that changed the plan (after the subscriber fell
+    /// behind: the position every read model had reached).
+    pub position: Position,
+    /// The plan as the read model has it when the update is sent.
+    pub plan: DevelopmentPlan,
 }
 
 /// The positions of the changes one subscriber wants. When it falls behind
@@ -150,6 +174,86 @@ impl SubscriptionRoot {
                     .map(|transcript| TranscriptUpdate {
                         position: Position(position),
                         transcript,
+                    });
+                Some((item, w))
+            }
+        }))
+    }
+
+    /// An employee's competency profile against a framework each time an
+    /// assessment or talent review of theirs is recorded.
+    async fn competency_profile_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The employee whose profile to watch.")] employee_id: Uuid,
+        #[graphql(desc = "The framework the profile is against.")] framework_id: Uuid,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<CompetencyProfileUpdate>>> {
+        let api = api(ctx)?.clone();
+        let changes = api.projections.subscribe();
+        api.reach_head(read_models::COMPETENCE).await?;
+        crate::employee::require_employee(ctx, employee_id).await?;
+        let scope = scope(ctx, ReadOf::Personal).await?.clone();
+        if profile::profile(&api.pool, &scope, employee_id, framework_id)
+            .await
+            .map_err(db)?
+            .is_none()
+        {
+            return Err(not_found("no competency framework has this id"));
+        }
+        let watch = Watch {
+            changes,
+            api,
+            wants: Change::CompetenceRecord { employee_id },
+        };
+        Ok(futures::stream::unfold(watch, move |mut w| {
+            let scope = scope.clone();
+            async move {
+                let position = w.next().await?;
+                let item = profile::profile(&w.api.pool, &scope, employee_id, framework_id)
+                    .await
+                    .map_err(db)
+                    .and_then(|p| p.ok_or_else(|| internal("the profile is not in the read model")))
+                    .map(|p| CompetencyProfileUpdate {
+                        position: Position(position),
+                        profile: p.into(),
+                    });
+                Some((item, w))
+            }
+        }))
+    }
+
+    /// A development plan each time the plan projection has committed a change to it.
+    async fn development_plan_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The plan to watch.")] plan_id: Uuid,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<DevelopmentPlanUpdate>>> {
+        let api = api(ctx)?.clone();
+        let changes = api.projections.subscribe();
+        api.reach_head(read_models::DEVELOPMENT_PLANS).await?;
+        let scope = scope(ctx, ReadOf::Personal).await?.clone();
+        let Some(plan) = plans::plan_by_id(&api.pool, &scope, plan_id).await.map_err(db)? else {
+            return Err(not_found("no development plan has this id"));
+        };
+        let watch = Watch {
+            changes,
+            api,
+            wants: Change::DevelopmentPlan {
+                plan_id,
+                employee_id: plan.employee_id,
+            },
+        };
+        Ok(futures::stream::unfold(watch, move |mut w| {
+            let scope = scope.clone();
+            async move {
+                let position = w.next().await?;
+                let item = plans::plan_by_id(&w.api.pool, &scope, plan_id)
+                    .await
+                    .map_err(db)
+                    .and_then(|p| p.ok_or_else(|| internal("the plan is not in the read model")))
+                    .map(|p| DevelopmentPlanUpdate {
+                        position: Position(position),
+                        plan: p.into(),
                     });
                 Some((item, w))
             }
