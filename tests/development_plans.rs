@@ -217,37 +217,7 @@ async fn a_plan_is_drafted_by_the_employee_approved_by_the_manager_progressed_an
     assert_eq!(twice["userErrors"][0]["code"], "NOTHING_TO_CHANGE");
 
     // A passed completion of the linked course marks the course activity done.
-    let place = json!({ "offeringId": w.offering, "employeeId": w.anna });
-    let mut at = Value::Null;
-    for (mutation, input_type, extra) in [
-        ("requestPlace", "PlaceInput", json!({})),
-        ("approvePlace", "PlaceInput", json!({})),
-        (
-            "recordAttendance",
-            "RecordAttendanceInput",
-            json!({ "attendance": "ATTENDED" }),
-        ),
-        (
-            "recordCompletion",
-            "RecordCompletionInput",
-            json!({ "passed": true, "minutes": 480, "completedOn": "2035-03-02" }),
-        ),
-    ] {
-        let mut input = place.clone();
-        for (k, v) in extra.as_object().unwrap() {
-            input[k] = v.clone();
-        }
-        let p = s
-            .mutate(
-                &format!(
-                    "mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ userErrors {{ code }} position }} }}"
-                ),
-                json!({ "i": input }),
-            )
-            .await;
-        assert_eq!(p["userErrors"], json!([]), "{mutation}: {p}");
-        at = p["position"].clone();
-    }
+    let at = s.pass(&w.offering, &w.anna, "2035-03-02").await;
     let read = s
         .gql(
             "query($id: UUID!, $p: Position) { developmentPlan(id: $id, atLeastPosition: $p) { activities { completedOn } } }",

@@ -141,6 +141,42 @@ impl Server {
         data.values().next().unwrap().clone()
     }
 
+    /// Takes `employee` through `offering` to a passed completion on
+    /// `completed_on` (request, approval, attendance, result); the position
+    /// of the completion.
+    pub async fn pass(&self, offering: &str, employee: &str, completed_on: &str) -> Value {
+        let place = json!({ "offeringId": offering, "employeeId": employee });
+        let mut at = Value::Null;
+        for (mutation, input_type, extra) in [
+            ("requestPlace", "PlaceInput", json!({})),
+            ("approvePlace", "PlaceInput", json!({})),
+            (
+                "recordAttendance",
+                "RecordAttendanceInput",
+                json!({ "attendance": "ATTENDED" }),
+            ),
+            (
+                "recordCompletion",
+                "RecordCompletionInput",
+                json!({ "passed": true, "minutes": 240, "completedOn": completed_on }),
+            ),
+        ] {
+            let mut input = place.clone();
+            for (k, v) in extra.as_object().unwrap() {
+                input[k] = v.clone();
+            }
+            let p = self
+                .mutate(
+                    &format!("mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ userErrors {{ code field }} position }} }}"),
+                    json!({ "i": input }),
+                )
+                .await;
+            assert_eq!(p["userErrors"], json!([]), "{mutation}: {p}");
+            at = p["position"].clone();
+        }
+        at
+    }
+
     /// Stops the server as SIGTERM would, and checks that it stops cleanly
     /// and that whatever the test wrote projects the same in any batches.
     pub async fn shut_down(self) {

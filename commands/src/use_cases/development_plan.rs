@@ -190,9 +190,9 @@ impl UseCases {
             .admit(ctx, UseCase::ApproveDevelopmentPlan, Target::Plan(id), &input)
             .await?;
         let Some(approver_id) = ctx.principal.employee_id() else {
-            return Err(DomainError::on(
-                "planId",
+            return Err(DomainError::new(
                 ErrorCode::InvalidValue,
+                None,
                 "a plan is approved by an employee signed in as themself",
             )
             .into());
