@@ -4,6 +4,7 @@
 //! idempotency by command id and optimistic concurrency on the version.
 
 mod cache;
+mod feedback_keys;
 mod fingerprint;
 mod personal_data;
 mod policy;
@@ -12,6 +13,7 @@ mod use_cases;
 
 use cache::{AggregateCache, CACHED_STREAMS};
 use fingerprint::InputFingerprint;
+pub use feedback_keys::FeedbackKeys;
 pub use personal_data::{Vault, VaultError};
 pub use policy::reads::{may_read, read_reach, ReadOf};
 pub use policy::{Denied, UseCase};
