@@ -125,11 +125,12 @@ impl FeedbackKeys {
         share: bool,
     ) -> Result<Option<CycleKey>, VaultError> {
         let lock = if share { "FOR SHARE" } else { "FOR UPDATE" };
-        let key: Option<Vec<u8>> =
-            sqlx::query_scalar(&format!("SELECT key FROM feedback_cycle_keys WHERE cycle_id = $1 {lock}"))
-                .bind(cycle_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let key: Option<Vec<u8>> = sqlx::query_scalar(&format!(
+            "SELECT key FROM feedback_cycle_keys WHERE cycle_id = $1 {lock}"
+        ))
+        .bind(cycle_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         Ok(key.map(|bytes| CycleKey { cycle_id, bytes }))
     }
 

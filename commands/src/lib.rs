@@ -12,8 +12,8 @@ mod principal;
 mod use_cases;
 
 use cache::{AggregateCache, CACHED_STREAMS};
-use fingerprint::InputFingerprint;
 pub use feedback_keys::FeedbackKeys;
+use fingerprint::InputFingerprint;
 pub use personal_data::{Vault, VaultError};
 pub use policy::reads::{may_read, read_reach, ReadOf};
 pub use policy::{Denied, UseCase};

@@ -317,7 +317,12 @@ impl UseCases {
     ) -> Result<Accepted, CommandError> {
         let cycle_id = input.cycle_id;
         let cmd = self
-            .admit(ctx, UseCase::CloseFeedbackCycle, Target::FeedbackCycle(cycle_id), &input)
+            .admit(
+                ctx,
+                UseCase::CloseFeedbackCycle,
+                Target::FeedbackCycle(cycle_id),
+                &input,
+            )
             .await?;
         let mut tx = self.vault.pool().begin().await.map_err(VaultError::from)?;
         let key = FeedbackKeys::lock(&mut tx, cycle_id, false).await?;
@@ -347,7 +352,12 @@ impl UseCases {
     ) -> Result<Accepted, CommandError> {
         let cycle_id = input.cycle_id;
         let cmd = self
-            .admit(ctx, UseCase::CancelFeedbackCycle, Target::FeedbackCycle(cycle_id), &input)
+            .admit(
+                ctx,
+                UseCase::CancelFeedbackCycle,
+                Target::FeedbackCycle(cycle_id),
+                &input,
+            )
             .await?;
         let mut tx = self.vault.pool().begin().await.map_err(VaultError::from)?;
         FeedbackKeys::lock(&mut tx, cycle_id, false).await?;
@@ -390,7 +400,12 @@ impl UseCases {
     ) -> Result<Accepted, CommandError> {
         let cycle_id = input.cycle_id;
         let cmd = self
-            .admit(ctx, UseCase::RecordFeedbackResult, Target::FeedbackCycle(cycle_id), &input)
+            .admit(
+                ctx,
+                UseCase::RecordFeedbackResult,
+                Target::FeedbackCycle(cycle_id),
+                &input,
+            )
             .await?;
         let (cycle, _) = self.handler.state::<FeedbackCycle>(cycle_id).await?;
         let subject_id = cycle.closed("cycleId")?;
