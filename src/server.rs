@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use prasme_api_graphql::identity::KeySetError;
 use prasme_api_graphql::{router, AccessLimits, ApiContext, Identity};
-use prasme_commands::{CommandHandler, UseCases, Vault};
+use prasme_commands::{CommandHandler, FeedbackKeys, UseCases, Vault, VaultError};
 use prasme_eventstore::EventStore;
 use prasme_projections::{
-    CompetencyProjection, CourseProjection, DevelopmentPlanProjection, EmployeeProjection, OfferingProjection,
-    Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection,
+    CompetencyProjection, CourseProjection, DevelopmentPlanProjection, EmployeeProjection, FeedbackCycleProjection,
+    OfferingProjection, Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection,
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -32,6 +32,7 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(OfferingProjection),
         Arc::new(CompetencyProjection),
         Arc::new(DevelopmentPlanProjection),
+        Arc::new(FeedbackCycleProjection),
     ]
 }
 
@@ -134,6 +135,9 @@ impl Application {
     ) -> Result<Self, BuildError> {
         security.load_keys().await?;
         let listener = TcpListener::bind(listen).await?;
+        // A close or cancel that stopped between its append and its delete
+        // left a key behind: destroy it before anything else runs.
+        FeedbackKeys::destroy_leftovers(&pool).await?;
         let store = EventStore::new(pool.clone());
         let (stop, stopped) = watch::channel(false);
         let (runner, background_tasks) = ProjectionRunner::new(store.clone(), projections())
@@ -227,6 +231,8 @@ pub enum BuildError {
     Listen(#[from] std::io::Error),
     #[error(transparent)]
     Projection(#[from] ProjectionError),
+    #[error("cannot destroy the keys of ended feedback cycles: {0}")]
+    FeedbackKeys(#[from] VaultError),
 }
 
 /// Completes on SIGINT or SIGTERM.

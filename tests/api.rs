@@ -84,7 +84,8 @@ async fn health_and_readiness() {
             json!("courses"),
             json!("offerings"),
             json!("competencies"),
-            json!("development_plans")
+            json!("development_plans"),
+            json!("feedback_cycles")
         ]
     );
     let graphiql = get("/").await.text().await.unwrap();

@@ -18,11 +18,15 @@ use prasme_commands::{
     ReviseCompetencyFramework, ReviseCourse, Role, ScheduleOffering, SubstituteParticipant, TransferEmployee, UseCase,
     UseCases, Vault,
 };
+use prasme_commands::{
+    CancelFeedbackCycle, CloseFeedbackCycle, InviteRater, OpenFeedbackCycle, RecordFeedbackResult, SubmitFeedback,
+};
 use prasme_domain::assessment::{AssessmentMethod, MatrixRating};
 use prasme_domain::competency::{Area, Competency, Framework, FrameworkContent, Level, RequiredLevel};
 use prasme_domain::course::{CourseType, OwnerLevel, OwnerParts};
 use prasme_domain::development_plan::{ActivityKind, Period};
 use prasme_domain::employee::JobGroup;
+use prasme_domain::feedback_cycle::{Rating, Relationship};
 use prasme_domain::institution::Institution;
 use prasme_domain::offering::{Attendance, Completion, Feedback, OfferingFormat, PlaceStatus, Schedule};
 use prasme_domain::reference::{FundingSource, InstitutionKind, Resor, StrategicPriority};
@@ -538,6 +542,60 @@ async fn call(u: &UseCases, ctx: &CommandContext, use_case: UseCase, id: Uuid) -
             };
             u.review_development_plan(ctx, review).await
         }
+        UseCase::OpenFeedbackCycle => {
+            let open = OpenFeedbackCycle {
+                cycle_id: None,
+                subject_id: id,
+                framework_id: id,
+                framework_version: 1,
+                competencies: vec!["1.1".into()],
+                deadline: date(),
+                min_raters: None,
+            };
+            u.open_feedback_cycle(ctx, open).await
+        }
+        UseCase::InviteRater => {
+            let invite = InviteRater {
+                cycle_id: id,
+                invitation_id: None,
+                rater_id: id,
+                relationship: Relationship::Peer,
+            };
+            u.invite_rater(ctx, invite).await
+        }
+        // Appends nothing, so answers with no position: a success here
+        // would be a bug, as no principal of these tests is invited.
+        UseCase::SubmitFeedback => {
+            let submit = SubmitFeedback {
+                cycle_id: id,
+                ratings: vec![Rating {
+                    competency: "1.1".into(),
+                    level: 1,
+                }],
+                comment: None,
+            };
+            u.submit_feedback(ctx, submit)
+                .await
+                .map(|()| -> Accepted { panic!("a submission to a cycle that does not exist was kept") })
+        }
+        UseCase::CloseFeedbackCycle => u.close_feedback_cycle(ctx, CloseFeedbackCycle { cycle_id: id }).await,
+        UseCase::CancelFeedbackCycle => {
+            let cancel = CancelFeedbackCycle {
+                cycle_id: id,
+                reason: "r".into(),
+            };
+            u.cancel_feedback_cycle(ctx, cancel).await
+        }
+        UseCase::RecordFeedbackResult => {
+            let record = RecordFeedbackResult {
+                assessment_id: None,
+                cycle_id: id,
+                competency: "1.1".into(),
+                level: 1,
+                assessed_on: date(),
+            };
+            u.record_feedback_result(ctx, record).await
+        }
     }
 }
 
@@ -902,6 +960,12 @@ async fn analysts_and_auditors_are_refused_every_command_before_anything_is_read
             | UseCase::CompleteDevelopmentActivity
             | UseCase::ReviewDevelopmentPlan => ("developmentPlan", id),
             UseCase::ReviseCompetencyFramework | UseCase::RetireCompetencyFramework => ("competencyFramework", id),
+            UseCase::OpenFeedbackCycle => ("feedbackCycle", command_id),
+            UseCase::InviteRater
+            | UseCase::SubmitFeedback
+            | UseCase::CloseFeedbackCycle
+            | UseCase::CancelFeedbackCycle
+            | UseCase::RecordFeedbackResult => ("feedbackCycle", id),
             _ => ("offering", id),
         };
         assert_eq!(

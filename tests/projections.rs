@@ -19,6 +19,7 @@ use prasme_domain::competency::FrameworkEvent;
 use prasme_domain::course::CourseEvent;
 use prasme_domain::development_plan::DevelopmentPlanEvent;
 use prasme_domain::employee::EmployeeEvent;
+use prasme_domain::feedback_cycle::FeedbackCycleEvent;
 use prasme_domain::institution::InstitutionEvent;
 use prasme_domain::offering::OfferingEvent;
 use prasme_domain::reference::{FundingSource, InstitutionKind, Resor};
@@ -118,6 +119,7 @@ fn every_event_type_of_every_aggregate_is_read_by_a_projection() {
         FrameworkEvent::EVENT_TYPES,
         CompetenceEvent::EVENT_TYPES,
         DevelopmentPlanEvent::EVENT_TYPES,
+        FeedbackCycleEvent::EVENT_TYPES,
     ]
     .concat()
     .into_iter()

@@ -176,8 +176,8 @@ impl ApiContext {
 /// lead to: what `atLeastPosition` waits for, and no more.
 pub(crate) mod read_models {
     use prasme_projections::{
-        CompetencyProjection, CourseProjection, DevelopmentPlanProjection, EmployeeProjection, OfferingProjection,
-        TrainingBudgetProjection,
+        CompetencyProjection, CourseProjection, DevelopmentPlanProjection, EmployeeProjection, FeedbackCycleProjection,
+        OfferingProjection, TrainingBudgetProjection,
     };
 
     /// Institutions and their budgets (seat costs included).
@@ -221,6 +221,9 @@ pub(crate) mod read_models {
         TrainingBudgetProjection::NAME,
         OfferingProjection::NAME,
     ];
+    /// Feedback cycles lead to their subject, in scope by their institution
+    /// and manager.
+    pub(crate) const FEEDBACK_CYCLES: &[&str] = &[FeedbackCycleProjection::NAME, EmployeeProjection::NAME];
     /// Learning time and activity: places and employment periods, of an
     /// institution or employee that must exist.
     pub(crate) const ACTIVITY: &[&str] = &[

@@ -11,6 +11,7 @@ mod development_plan;
 mod employee;
 mod errors;
 mod execution;
+mod feedback;
 mod field_order;
 mod graphiql;
 pub mod identity;
@@ -52,6 +53,7 @@ pub struct QueryRoot(
     competency::CompetencyQuery,
     assessment::AssessmentQuery,
     development_plan::DevelopmentPlanQuery,
+    feedback::FeedbackQuery,
     node::NodeQuery,
 );
 
@@ -67,6 +69,7 @@ pub struct MutationRoot(
     competency::CompetencyMutation,
     assessment::AssessmentMutation,
     development_plan::DevelopmentPlanMutation,
+    feedback::FeedbackMutation,
 );
 
 pub type PrasmeSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;

@@ -60,6 +60,11 @@ pub mod names {
         RecordGoalProgress,
         CompleteDevelopmentActivity,
         ReviewDevelopmentPlan,
+        OpenFeedbackCycle,
+        InviteRater,
+        CloseFeedbackCycle,
+        CancelFeedbackCycle,
+        RecordFeedbackResult,
     );
 }
 

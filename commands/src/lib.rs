@@ -4,6 +4,7 @@
 //! idempotency by command id and optimistic concurrency on the version.
 
 mod cache;
+mod feedback_keys;
 mod fingerprint;
 mod personal_data;
 mod policy;
@@ -11,6 +12,7 @@ mod principal;
 mod use_cases;
 
 use cache::{AggregateCache, CACHED_STREAMS};
+pub use feedback_keys::FeedbackKeys;
 use fingerprint::InputFingerprint;
 pub use personal_data::{Vault, VaultError};
 pub use policy::reads::{may_read, read_reach, ReadOf};

@@ -44,6 +44,11 @@ impl Vault {
         }
     }
 
+    /// The database the vault keeps its keys in.
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     async fn index_key(&self) -> Result<&[u8], VaultError> {
         let key = self
             .index_key

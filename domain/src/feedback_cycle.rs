@@ -206,7 +206,9 @@ impl FeedbackCycle {
             .ok_or_else(|| DomainError::on("cycleId", ErrorCode::NotFound, "no feedback cycle exists with this id"))
     }
 
-    fn open(&self) -> Result<Uuid, DomainError> {
+    /// The cycle's id while it takes invitations and submissions; the
+    /// refusal for a missing, closed or cancelled one.
+    pub fn open(&self) -> Result<Uuid, DomainError> {
         let id = self.existing()?;
         match self.status {
             Some(CycleStatus::Closed) => Err(DomainError::on(

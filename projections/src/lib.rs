@@ -7,6 +7,7 @@ pub mod competency;
 pub mod course;
 pub mod development_plan;
 pub mod employee;
+pub mod feedback;
 pub mod offering;
 pub mod page;
 mod rebuild;
@@ -20,6 +21,7 @@ pub use competency::CompetencyProjection;
 pub use course::CourseProjection;
 pub use development_plan::DevelopmentPlanProjection;
 pub use employee::EmployeeProjection;
+pub use feedback::FeedbackCycleProjection;
 pub use offering::OfferingProjection;
 pub use rebuild::{rebuild, REBUILD_BATCH};
 pub use runner::{Lagging, ProjectionLag, ProjectionRunner, Runner};
@@ -64,6 +66,10 @@ pub enum Change {
     DevelopmentPlan {
         plan_id: Uuid,
         employee_id: Uuid,
+    },
+    /// A feedback cycle was opened, invited a rater, closed or was cancelled.
+    FeedbackCycle {
+        cycle_id: Uuid,
     },
     /// A completion of this employee was recorded or revoked.
     Transcript {

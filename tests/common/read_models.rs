@@ -6,7 +6,7 @@ use prasme_eventstore::EventStore;
 use prasme_projections::{rebuild, REBUILD_BATCH};
 use sqlx::PgPool;
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 19] = [
     "rm_institution",
     "rm_training_budget",
     "rm_training_allocation",
@@ -23,6 +23,9 @@ const TABLES: [&str; 16] = [
     "rm_development_plan",
     "rm_development_goal",
     "rm_development_activity",
+    "rm_feedback_cycle",
+    "rm_feedback_invited",
+    "rm_feedback_response",
 ];
 
 /// Every read-model table, each as one canonical JSON text.

@@ -78,6 +78,12 @@ use_cases!(
     RecordGoalProgress,
     CompleteDevelopmentActivity,
     ReviewDevelopmentPlan,
+    OpenFeedbackCycle,
+    InviteRater,
+    SubmitFeedback,
+    CloseFeedbackCycle,
+    CancelFeedbackCycle,
+    RecordFeedbackResult,
 );
 
 /// Where a role may act, checked against one set of the target's facts.
@@ -171,6 +177,23 @@ fn row(use_case: UseCase) -> &'static [(Role, &'static [Reach])] {
         U::ApproveDevelopmentPlan | U::ReviewDevelopmentPlan => {
             &[(Manager, &[DirectReports]), (InstitutionHr, OWN_INSTITUTION)]
         }
+        // The subject's manager or HR runs a 360 cycle and records its result.
+        U::OpenFeedbackCycle
+        | U::InviteRater
+        | U::CloseFeedbackCycle
+        | U::CancelFeedbackCycle
+        | U::RecordFeedbackResult => &[(Manager, &[DirectReports]), (InstitutionHr, OWN_INSTITUTION)],
+        // Whoever the cycle invited, whatever their role: the use case
+        // admits a rater by the sealed invitation naming their employee id,
+        // which no role reach can see. Analysts and auditors still run no
+        // command (an invited auditor submits signed in as an employee).
+        U::SubmitFeedback => &[
+            (Employee, &[Anywhere]),
+            (Manager, &[Anywhere]),
+            (InstitutionHr, &[Anywhere]),
+            (ResorCoordinator, &[Anywhere]),
+            (VasAdmin, &[Anywhere]),
+        ],
     }
 }
 
@@ -640,7 +663,7 @@ mod tests {
 
     #[test]
     fn use_case_names_are_their_variants() {
-        assert_eq!(UseCase::ALL.len(), 35);
+        assert_eq!(UseCase::ALL.len(), 41);
         for use_case in UseCase::ALL {
             assert_eq!(use_case.name(), format!("{use_case:?}"));
         }

@@ -6,6 +6,7 @@ use chrono::Utc;
 use prasme_domain::course::{Course, CourseOwner};
 use prasme_domain::development_plan::DevelopmentPlan;
 use prasme_domain::employee::Employee;
+use prasme_domain::feedback_cycle::FeedbackCycle;
 use prasme_domain::institution::Institution;
 use prasme_domain::offering::Offering;
 use prasme_domain::security::{self, SecurityEvent};
@@ -67,6 +68,13 @@ pub(crate) enum Target {
     },
     /// A development plan, judged by the employee it is for.
     Plan(Uuid),
+    /// A new feedback cycle, judged by its subject.
+    NewFeedbackCycle {
+        cycle_id: Uuid,
+        subject_id: Uuid,
+    },
+    /// A feedback cycle, judged by its subject.
+    FeedbackCycle(Uuid),
     /// A seat handed from one employee to another: both must be within reach.
     Substitution {
         offering_id: Uuid,
@@ -92,6 +100,7 @@ impl Target {
             | Target::Substitution { offering_id: id, .. } => ("offering", id),
             Target::Framework(id) => ("competencyFramework", id),
             Target::NewPlan { plan_id: id, .. } | Target::Plan(id) => ("developmentPlan", id),
+            Target::NewFeedbackCycle { cycle_id: id, .. } | Target::FeedbackCycle(id) => ("feedbackCycle", id),
         }
     }
 }
@@ -155,6 +164,14 @@ impl UseCases {
                 let (plan, _) = self.handler.state::<DevelopmentPlan>(id).await?;
                 match plan.scope {
                     Some(scope) => vec![self.person_facts(scope.employee_id, needs).await?],
+                    None => vec![TargetFacts::default()],
+                }
+            }
+            Target::NewFeedbackCycle { subject_id, .. } => vec![self.person_facts(subject_id, needs).await?],
+            Target::FeedbackCycle(id) => {
+                let (cycle, _) = self.handler.state::<FeedbackCycle>(id).await?;
+                match cycle.id {
+                    Some(_) => vec![self.person_facts(cycle.subject_id, needs).await?],
                     None => vec![TargetFacts::default()],
                 }
             }

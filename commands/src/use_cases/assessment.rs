@@ -112,7 +112,7 @@ impl UseCases {
     }
 
     /// Where the employee stood on `date`, with their institution's resor.
-    async fn standing(
+    pub(super) async fn standing(
         &self,
         employee_id: Uuid,
         field: &'static str,

@@ -11,6 +11,7 @@ mod competency;
 mod course;
 mod development_plan;
 mod employee;
+mod feedback;
 mod institution;
 mod offering;
 
@@ -24,6 +25,9 @@ pub use development_plan::{
 pub use employee::{
     AssignManager, ChangeEmployeeRole, EraseEmployeePersonalData, HireEmployee, RecordEmployeeLeft, TransferEmployee,
 };
+pub use feedback::{
+    CancelFeedbackCycle, CloseFeedbackCycle, InviteRater, OpenFeedbackCycle, RecordFeedbackResult, SubmitFeedback,
+};
 pub use institution::{
     AllocateTrainingBudget, CorrectTrainingAllocation, DeclareRemunerationBudget, RegisterInstitution,
 };
@@ -36,6 +40,7 @@ use prasme_domain::competency::Framework;
 use prasme_domain::course::Course;
 use prasme_domain::development_plan::DevelopmentPlan;
 use prasme_domain::employee::Employee;
+use prasme_domain::feedback_cycle::FeedbackCycle;
 use prasme_domain::institution::Institution;
 use prasme_domain::offering::Offering;
 use prasme_domain::{Decider, DomainError, ErrorCode};
@@ -69,6 +74,7 @@ impl UseCases {
             Offering::stream_id(id),
             Framework::stream_id(id),
             DevelopmentPlan::stream_id(id),
+            FeedbackCycle::stream_id(id),
         ]
         .into_iter()
         .filter(|stream| *stream != D::stream_id(id))
