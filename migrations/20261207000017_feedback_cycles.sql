@@ -20,6 +20,18 @@ CREATE TABLE feedback_pending (
     PRIMARY KEY (cycle_id, pseudonym)
 );
 
+-- Which open cycles invite an employee, so that a rater can find them
+-- (`feedbackInvitations`). Who is invited is not who submitted what; like the
+-- key, the rows go when the cycle closes or is cancelled. A row whose
+-- invitation was never appended is harmless: the invitation is unsealed
+-- before a row is shown.
+CREATE TABLE feedback_inbox (
+    rater_id    uuid    NOT NULL,
+    cycle_id    uuid    NOT NULL,
+    PRIMARY KEY (rater_id, cycle_id)
+);
+CREATE INDEX feedback_inbox_cycle ON feedback_inbox (cycle_id);
+
 -- Read model: the cycles, the invitations counted per group (never who), and
 -- the responses written at close, without pseudonym or order.
 CREATE TABLE rm_feedback_cycle (

@@ -80,6 +80,19 @@ async fn read_cycle(s: &Server, who: &str, cycle: &str, position: &Value) -> Val
     body["data"]["feedbackCycle"].clone()
 }
 
+/// The signed-in employee's open invitations, as `cycleId relationship submitted`.
+async fn invitations(s: &Server, who: &str) -> Value {
+    let (_, body) = s
+        .gql_as(
+            who,
+            "{ feedbackInvitations { cycleId relationship submitted deadline competencies { code } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"]["feedbackInvitations"].clone()
+}
+
 struct World {
     s: Server,
     framework: String,
@@ -248,8 +261,19 @@ async fn raters_stay_anonymous_through_every_path_and_the_report_releases_only_g
         ("ALREADY_EXISTS".into(), "input.raterId".into())
     );
 
-    // Typed refusals of a submission.
+    // Each rater finds the cycle among their invitations; nobody else does.
     let peer0 = w.as_employee(&w.peers[0]);
+    let invited = json!([{ "cycleId": cycle, "relationship": "PEER", "submitted": false,
+        "deadline": "2035-12-31", "competencies": [{ "code": "1.1" }, { "code": "1.2" }] }]);
+    assert_eq!(invitations(s, &peer0).await, invited);
+    assert_eq!(invitations(s, &w.as_employee(&w.outsider)).await, json!([]));
+    assert_eq!(
+        invitations(s, &w.hr_token()).await,
+        json!([]),
+        "HR invited, and is not invited"
+    );
+
+    // Typed refusals of a submission.
     assert_eq!(
         refusal(&submit(s, &w.as_employee(&w.outsider), &cycle, ratings(2, None), None).await),
         ("NOT_FOUND".into(), "input.cycleId".into()),
@@ -280,6 +304,11 @@ async fn raters_stay_anonymous_through_every_path_and_the_report_releases_only_g
     assert_eq!(first["cycleId"], json!(cycle));
     ok(&submit(s, &w.as_employee(&w.boss), &cycle, ratings(3, Some(3)), None).await);
     ok(&submit(s, &peer0, &cycle, ratings(4, Some(2)), Some("Zeta: iedvesmo")).await);
+    assert_eq!(invitations(s, &peer0).await[0]["submitted"], json!(true));
+    assert_eq!(
+        invitations(s, &w.as_employee(&w.peers[1])).await[0]["submitted"],
+        json!(false)
+    );
     ok(&submit(
         s,
         &w.as_employee(&w.peers[1]),
@@ -441,7 +470,7 @@ async fn raters_stay_anonymous_through_every_path_and_the_report_releases_only_g
         .unwrap();
         assert_eq!(named, 0, "an invitation or submission names {person}");
     }
-    // (b) The key and the sealed submissions are gone.
+    // (b) The key, the sealed submissions and the inbox rows are gone.
     let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM feedback_cycle_keys WHERE cycle_id = $1::uuid")
         .bind(&cycle)
         .fetch_one(&s.db.pool)
@@ -451,7 +480,17 @@ async fn raters_stay_anonymous_through_every_path_and_the_report_releases_only_g
         .fetch_one(&s.db.pool)
         .await
         .unwrap();
-    assert_eq!((keys, pending), (0, 0));
+    let inbox: i64 = sqlx::query_scalar("SELECT count(*) FROM feedback_inbox WHERE cycle_id = $1::uuid")
+        .bind(&cycle)
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        (keys, pending, inbox),
+        (0, 0, 0),
+        "the key, the submissions and who was invited"
+    );
+    assert_eq!(invitations(s, &peer0).await, json!([]), "a closed cycle invites nobody");
     // (c, d) The submissions are in pseudonym order, written in one append
     // at one time, by the closer.
     let rows: Vec<(

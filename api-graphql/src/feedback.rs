@@ -7,8 +7,8 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use prasme_commands::{
-    CancelFeedbackCycle, CloseFeedbackCycle, InviteRater, OpenFeedbackCycle, ReadOf, RecordFeedbackResult,
-    SubmitFeedback,
+    CancelFeedbackCycle, CloseFeedbackCycle, FeedbackInvitation as Invitation, InviteRater, OpenFeedbackCycle, ReadOf,
+    RecordFeedbackResult, SubmitFeedback,
 };
 use prasme_domain::feedback_cycle as domain;
 use prasme_projections::feedback::read::{self, CycleRow};
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::competency::level_number;
 use crate::context::{api, read_models, reads, scope};
-use crate::errors::{db, not_found, user_errors, UserError};
+use crate::errors::{db, internal_because, not_found, user_errors, UserError};
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
 use crate::payload::{names, payload_type_name, MutationName};
 use crate::scalars::{Date, Position};
@@ -505,6 +505,51 @@ fn cycle(row: CycleRow, report: Option<domain::Report>) -> FeedbackCycle {
     }
 }
 
+/// An open cycle the signed-in employee is invited to rate.
+#[derive(SimpleObject)]
+pub struct FeedbackInvitation {
+    /// The cycle, to pass to `submitFeedback`.
+    pub cycle_id: Uuid,
+    /// The employee to rate.
+    pub subject_id: Uuid,
+    /// The group the caller's answers count in.
+    pub relationship: Relationship,
+    /// The framework rated against.
+    pub framework_id: Uuid,
+    /// Its version.
+    pub framework_version: i64,
+    /// The competencies to rate, in the cycle's order.
+    pub competencies: Vec<FeedbackCompetency>,
+    /// The last day to submit.
+    pub deadline: Date,
+    /// Whether the caller has submitted; a submission is given once.
+    pub submitted: bool,
+}
+
+impl From<Invitation> for FeedbackInvitation {
+    fn from(i: Invitation) -> Self {
+        let c = i.cycle;
+        Self {
+            cycle_id: c.id.unwrap_or_default(),
+            subject_id: c.subject_id,
+            relationship: i.relationship.into(),
+            framework_id: c.framework_id,
+            framework_version: i64::from(c.framework_version),
+            competencies: c
+                .competencies
+                .into_iter()
+                .map(|c| FeedbackCompetency {
+                    code: c.code,
+                    name: c.name,
+                    levels: i32::from(c.levels),
+                })
+                .collect(),
+            deadline: Date(c.deadline),
+            submitted: i.submitted,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct FeedbackQuery;
 
@@ -533,5 +578,18 @@ impl FeedbackQuery {
             .ok_or_else(|| not_found("no feedback cycle has this id"))?;
         let report = read::report_of(&pool, &row).await.map_err(db)?;
         Ok(cycle(row, report))
+    }
+
+    /// The open cycles that invite the signed-in employee to give feedback, soonest deadline first, with whether
+    /// they have submitted. Nobody but the rater can learn whom a cycle invites; empty for a principal who is no
+    /// employee.
+    async fn feedback_invitations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FeedbackInvitation>> {
+        let cc = command(ctx, None, None)?;
+        match use_cases(ctx)?.feedback_invitations(&cc).await {
+            Ok(found) => Ok(found.into_iter().map(Into::into).collect()),
+            Err(e) => Err(user_errors(e)
+                .err()
+                .unwrap_or_else(|| internal_because("a refusal", "the invitations could not be read"))),
+        }
     }
 }

@@ -134,6 +134,38 @@ impl FeedbackKeys {
         Ok(key.map(|bytes| CycleKey { cycle_id, bytes }))
     }
 
+    /// Notes that `rater` is invited to the cycle, before the invitation is
+    /// appended (a note whose append failed shows nothing). Idempotent.
+    pub(crate) async fn note_invited(&self, cycle_id: Uuid, rater: Uuid) -> Result<(), VaultError> {
+        sqlx::query("INSERT INTO feedback_inbox (rater_id, cycle_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(rater)
+            .bind(cycle_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The cycles that may invite `rater`: to be confirmed by unsealing.
+    pub(crate) async fn inbox(&self, rater: Uuid) -> Result<Vec<Uuid>, VaultError> {
+        Ok(
+            sqlx::query_scalar("SELECT cycle_id FROM feedback_inbox WHERE rater_id = $1 ORDER BY cycle_id")
+                .bind(rater)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Whether the invitation's submission is kept.
+    pub(crate) async fn submitted(&self, key: &CycleKey, invitation_id: Uuid) -> Result<bool, VaultError> {
+        Ok(
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM feedback_pending WHERE cycle_id = $1 AND pseudonym = $2)")
+                .bind(key.cycle_id)
+                .bind(key.pseudonym(invitation_id)?)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     /// Keeps a sealed submission; false when its pseudonym has one already.
     pub(crate) async fn keep(
         tx: &mut PgConnection,
@@ -173,10 +205,10 @@ impl FeedbackKeys {
             .collect())
     }
 
-    /// Destroys the cycle's key and its pending submissions, inside `tx`.
-    /// Idempotent.
+    /// Destroys the cycle's key, its pending submissions and who it
+    /// invited, inside `tx`. Idempotent.
     pub(crate) async fn destroy(tx: &mut PgConnection, cycle_id: Uuid) -> Result<(), VaultError> {
-        for table in ["feedback_pending", "feedback_cycle_keys"] {
+        for table in ["feedback_pending", "feedback_inbox", "feedback_cycle_keys"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE cycle_id = $1"))
                 .bind(cycle_id)
                 .execute(&mut *tx)
@@ -186,16 +218,18 @@ impl FeedbackKeys {
     }
 
     /// Destroys what a close or cancel that stopped between its append and
-    /// its delete left: the keys and pending rows of cycles whose streams
+    /// its delete left: the keys, pending and inbox rows of cycles whose streams
     /// are closed or cancelled. Run at start; returns how many keys.
     pub async fn destroy_leftovers(pool: &PgPool) -> Result<u64, VaultError> {
         const ENDED: &str = "SELECT k.cycle_id FROM feedback_cycle_keys k WHERE EXISTS (
               SELECT 1 FROM events e WHERE e.stream_id = 'feedback-cycle-' || k.cycle_id::text
                  AND e.event_type IN ('FeedbackCycleClosed', 'FeedbackCycleCancelled'))";
         let mut tx = pool.begin().await?;
-        sqlx::query(&format!("DELETE FROM feedback_pending WHERE cycle_id IN ({ENDED})"))
-            .execute(&mut *tx)
-            .await?;
+        for table in ["feedback_pending", "feedback_inbox"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE cycle_id IN ({ENDED})"))
+                .execute(&mut *tx)
+                .await?;
+        }
         let keys = sqlx::query(&format!("DELETE FROM feedback_cycle_keys WHERE cycle_id IN ({ENDED})"))
             .execute(&mut *tx)
             .await?

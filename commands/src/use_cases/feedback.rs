@@ -85,6 +85,14 @@ pub struct RecordFeedbackResult {
     pub assessed_on: NaiveDate,
 }
 
+/// An open cycle that invites the signed-in employee.
+pub struct FeedbackInvitation {
+    pub cycle: FeedbackCycle,
+    pub relationship: Relationship,
+    /// Whether their submission is kept; it can be given once.
+    pub submitted: bool,
+}
+
 fn not_invited() -> DomainError {
     DomainError::on("cycleId", ErrorCode::NotFound, "you are not invited to this cycle")
 }
@@ -237,6 +245,7 @@ impl UseCases {
                         "this employee is already invited to the cycle",
                     )));
                 }
+                keys.note_invited(cycle_id, rater).await?;
                 Ok(Ok(FeedbackCycleCommand::Invite {
                     invitation_id,
                     relationship: input.relationship,
@@ -244,6 +253,35 @@ impl UseCases {
                 }))
             })
             .await
+    }
+
+    /// The open cycles that invite the signed-in employee, with whether
+    /// they have submitted: what a rater needs to find their cycles. Tells
+    /// nobody else anything; a principal who is no employee has none.
+    pub async fn feedback_invitations(&self, ctx: &CommandContext) -> Result<Vec<FeedbackInvitation>, CommandError> {
+        let Some(rater) = ctx.principal.employee_id() else {
+            return Ok(Vec::new());
+        };
+        let keys = self.feedback_keys();
+        let mut found = Vec::new();
+        for cycle_id in keys.inbox(rater).await? {
+            let Some(key) = keys.key(cycle_id).await? else {
+                continue;
+            };
+            let (cycle, _) = self.handler.state::<FeedbackCycle>(cycle_id).await?;
+            if cycle.status != Some(CycleStatus::Open) {
+                continue;
+            }
+            if let Some((invitation, relationship)) = self.invitation_of(&key, cycle_id, rater).await? {
+                found.push(FeedbackInvitation {
+                    submitted: keys.submitted(&key, invitation).await?,
+                    relationship,
+                    cycle,
+                });
+            }
+        }
+        found.sort_by_key(|i| (i.cycle.deadline, i.cycle.id));
+        Ok(found)
     }
 
     /// Keeps the signed-in rater's submission sealed until the cycle

@@ -26,7 +26,8 @@ pub use employee::{
     AssignManager, ChangeEmployeeRole, EraseEmployeePersonalData, HireEmployee, RecordEmployeeLeft, TransferEmployee,
 };
 pub use feedback::{
-    CancelFeedbackCycle, CloseFeedbackCycle, InviteRater, OpenFeedbackCycle, RecordFeedbackResult, SubmitFeedback,
+    CancelFeedbackCycle, CloseFeedbackCycle, FeedbackInvitation, InviteRater, OpenFeedbackCycle, RecordFeedbackResult,
+    SubmitFeedback,
 };
 pub use institution::{
     AllocateTrainingBudget, CorrectTrainingAllocation, DeclareRemunerationBudget, RegisterInstitution,
