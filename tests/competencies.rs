@@ -493,7 +493,7 @@ async fn a_bad_assessment_is_refused_with_a_typed_error_and_only_within_reach() 
 
 const REVIEW: &str = "mutation($input: ReviewTalentInput!) {
   reviewTalent(input: $input) { employeeId position userErrors { code field }
-    talentReviews { performance potential reviewedOn reviewerId } }
+    talentReviews { nodes { performance potential reviewedOn reviewerId } } }
 }";
 
 #[tokio::test]
@@ -514,9 +514,41 @@ async fn a_manager_places_a_report_on_the_development_matrix_and_nobody_places_t
     let p = &body["data"]["reviewTalent"];
     assert_eq!(p["userErrors"], json!([]), "{body}");
     assert_eq!(
-        p["talentReviews"],
+        p["talentReviews"]["nodes"],
         json!([{ "performance": "HIGH", "potential": "MEDIUM", "reviewedOn": "2026-03-01", "reviewerId": boss }])
     );
+    // A later placement comes first; the list pages by cursor both ways.
+    let (_, body) = s.gql_as(&manager, REVIEW, review(&anna, "2026-04-01")).await;
+    let at = body["data"]["reviewTalent"]["position"].clone();
+    let page = |args: String| {
+        let (s, manager, anna, at) = (&s, &manager, &anna, &at);
+        async move {
+            let (_, body) = s
+                .gql_as(
+                    manager,
+                    &format!(
+                        "query($e: UUID!, $p: Position) {{ talentReviews(employeeId: $e, atLeastPosition: $p, {args}) {{
+                           totalCount pageInfo {{ hasNextPage hasPreviousPage endCursor }} nodes {{ reviewedOn }} }} }}"
+                    ),
+                    json!({ "e": anna, "p": at }),
+                )
+                .await;
+            body["data"]["talentReviews"].clone()
+        }
+    };
+    let newest = page("first: 1".into()).await;
+    assert_eq!(newest["nodes"], json!([{ "reviewedOn": "2026-04-01" }]), "{newest}");
+    assert_eq!(
+        (newest["totalCount"].clone(), newest["pageInfo"]["hasNextPage"].clone()),
+        (json!(2), json!(true))
+    );
+    let cursor = newest["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
+    let older = page(format!("first: 5, after: \"{cursor}\"")).await;
+    assert_eq!(older["nodes"], json!([{ "reviewedOn": "2026-03-01" }]), "{older}");
+    assert_eq!(older["pageInfo"]["hasNextPage"], json!(false));
+    let oldest = page("last: 1".into()).await;
+    assert_eq!(oldest["nodes"], json!([{ "reviewedOn": "2026-03-01" }]), "{oldest}");
+    assert_eq!(oldest["pageInfo"]["hasPreviousPage"], json!(true));
     let (_, body) = s.gql_as(&manager, REVIEW, review(&anna, "2099-03-01")).await;
     assert_eq!(
         body["data"]["reviewTalent"]["userErrors"][0]["field"],

@@ -245,13 +245,13 @@ async fn a_plan_is_drafted_by_the_employee_approved_by_the_manager_progressed_an
     let (_, listed) = s
         .gql_as(
             &boss,
-            "query($e: UUID!) { developmentPlans(employeeId: $e) { planId reviewedOn } }",
+            "query($e: UUID!) { developmentPlans(employeeId: $e) { totalCount nodes { planId reviewedOn } } }",
             json!({ "e": w.anna }),
         )
         .await;
     assert_eq!(
         listed["data"]["developmentPlans"],
-        json!([{ "planId": plan_id, "reviewedOn": "2035-12-20" }])
+        json!({ "totalCount": 1, "nodes": [{ "planId": plan_id, "reviewedOn": "2035-12-20" }] })
     );
     w.s.shut_down().await;
 }

@@ -4,7 +4,10 @@
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use prasme_commands::{AssessCompetency, ReadOf, ReviewTalent};
-use prasme_projections::competency::profile::{self, AssessmentRow, GapCell, Profile, TalentReviewRow};
+use prasme_projections::competency::profile::{
+    self, AssessmentRow, GapCell, Profile, TalentReviewKey, TalentReviewRow,
+};
+use prasme_projections::page::Window;
 use std::marker::PhantomData;
 use uuid::Uuid;
 
@@ -13,6 +16,7 @@ use crate::context::{api, read_models, reads, scope};
 use crate::employee::JobGroup;
 use crate::errors::{db, not_found};
 use crate::mutation::{command, outcome, settle, use_cases, Outcome};
+use crate::paging::{connection, window, Keyed};
 use crate::payload::{names, payload_type_name, MutationName};
 use crate::scalars::{Date, Position};
 
@@ -110,12 +114,28 @@ payload_type_name!(CompetenceRecordPayload);
 #[ComplexObject]
 impl<M: MutationName> CompetenceRecordPayload<M> {
     /// The employee's placements on the development matrix once this command is projected, newest first.
-    async fn talent_reviews(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<TalentReview>>> {
+    async fn talent_reviews(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many placements to read from the newest (after `after`), 1 to 500; 50 when neither `first` \
+                    nor `last` is given. Not together with `last`."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: read the older placements after it.")] after: Option<String>,
+        #[graphql(
+            desc = "How many placements to read from the oldest (before `before`), 1 to 500. Not together with \
+                    `first`."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: read the newer placements before it.")] before: Option<String>,
+    ) -> async_graphql::Result<Option<Keyed<TalentReview>>> {
         let (Some(id), Some(position)) = (self.employee_id, self.outcome.position) else {
             return Ok(None);
         };
         api(ctx)?.reach(read_models::COMPETENCE, Some(position.0)).await?;
-        talent_reviews_of(ctx, id).await.map(Some)
+        let window = window(first, after, last, before, 50)?;
+        talent_reviews_of(ctx, id, window).await.map(Some)
     }
 }
 
@@ -314,7 +334,7 @@ impl From<Profile> for CompetencyProfile {
 }
 
 /// A placement on the 3×3 development matrix.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct TalentReview {
     /// The review's id.
     pub review_id: Uuid,
@@ -399,13 +419,17 @@ pub struct CompetencyGapReport {
     pub cells: Vec<CompetencyGap>,
 }
 
-async fn talent_reviews_of(ctx: &Context<'_>, employee_id: Uuid) -> async_graphql::Result<Vec<TalentReview>> {
+async fn talent_reviews_of(
+    ctx: &Context<'_>,
+    employee_id: Uuid,
+    window: Window<TalentReviewKey>,
+) -> async_graphql::Result<Keyed<TalentReview>> {
     let scope = scope(ctx, ReadOf::Personal).await?;
-    let rows = profile::talent_reviews(&*reads(ctx).await?, scope, employee_id)
+    let page = profile::talent_reviews(&*reads(ctx).await?, scope, employee_id, &window)
         .await
         .map_err(db)?
         .ok_or_else(|| not_found("no employee has this id"))?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    Ok(connection(&window, page, TalentReview::from))
 }
 
 #[derive(Default)]
@@ -446,15 +470,28 @@ impl AssessmentQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The employee; NOT_FOUND when no employee has this id.")] employee_id: Uuid,
         #[graphql(
+            desc = "How many placements to read from the newest (after `after`), 1 to 500; 50 when neither `first` \
+                    nor `last` is given. Not together with `last`."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: read the older placements after it.")] after: Option<String>,
+        #[graphql(
+            desc = "How many placements to read from the oldest (before `before`), 1 to 500. Not together with \
+                    `first`."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: read the newer placements before it.")] before: Option<String>,
+        #[graphql(
             desc = "Waits (bounded) until the read models include this event-log position, such as a \
                     mutation's `position`, to read one's own writes; READ_MODEL_BEHIND if they do not in time."
         )]
         at_least_position: Option<Position>,
-    ) -> async_graphql::Result<Vec<TalentReview>> {
+    ) -> async_graphql::Result<Keyed<TalentReview>> {
         api(ctx)?
             .reach(read_models::COMPETENCE, at_least_position.map(|p| p.0))
             .await?;
-        talent_reviews_of(ctx, employee_id).await
+        let window = window(first, after, last, before, 50)?;
+        talent_reviews_of(ctx, employee_id, window).await
     }
 
     /// An institution's gap report against a framework: per job group present and competency it has a requirement

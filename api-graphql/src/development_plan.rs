@@ -18,6 +18,7 @@ use crate::context::{api, read_models, reads, scope};
 use crate::errors::{db, not_found, year_argument, UserError};
 use crate::model::Resor;
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
+use crate::paging::{connection, window, Keyed};
 use crate::payload::{names, payload_type_name, MutationName};
 use crate::scalars::{Date, Position};
 
@@ -325,7 +326,7 @@ impl DevelopmentPlanMutation {
 }
 
 /// A goal of a plan.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct DevelopmentGoal {
     /// The goal's id.
     pub goal_id: Uuid,
@@ -348,7 +349,7 @@ pub struct DevelopmentGoal {
 }
 
 /// An activity of a plan.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct DevelopmentActivity {
     /// The activity's id.
     pub activity_id: Uuid,
@@ -369,7 +370,7 @@ pub struct DevelopmentActivity {
 }
 
 /// An individual development plan.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct DevelopmentPlan {
     /// The plan's id.
     pub plan_id: Uuid,
@@ -561,20 +562,33 @@ impl DevelopmentPlanQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The employee; NOT_FOUND when no employee has this id.")] employee_id: Uuid,
         #[graphql(
+            desc = "How many plans to read from the newest period (after `after`), 1 to 500; 50 when neither \
+                    `first` nor `last` is given. Not together with `last`."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: read the older plans after it.")] after: Option<String>,
+        #[graphql(
+            desc = "How many plans to read from the oldest period (before `before`), 1 to 500. Not together with \
+                    `first`."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: read the newer plans before it.")] before: Option<String>,
+        #[graphql(
             desc = "Waits (bounded) until the read models include this event-log position, such as a \
                     mutation's `position`, to read one's own writes; READ_MODEL_BEHIND if they do not in time."
         )]
         at_least_position: Option<Position>,
-    ) -> async_graphql::Result<Vec<DevelopmentPlan>> {
+    ) -> async_graphql::Result<Keyed<DevelopmentPlan>> {
         api(ctx)?
             .reach(read_models::DEVELOPMENT_PLANS, at_least_position.map(|p| p.0))
             .await?;
         crate::employee::require_employee(ctx, employee_id).await?;
+        let window = window(first, after, last, before, 50)?;
         let scope = scope(ctx, ReadOf::Personal).await?;
-        let rows = read::plans_of(&*reads(ctx).await?, scope, employee_id)
+        let page = read::plans_of(&*reads(ctx).await?, scope, employee_id, &window)
             .await
             .map_err(db)?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(connection(&window, page, DevelopmentPlan::from))
     }
 
     /// The coverage of approved development plans in a year, per institution in the caller's reach, per resor and

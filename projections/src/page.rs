@@ -28,6 +28,18 @@ impl<K> Window<K> {
     }
 }
 
+impl<K> Window<K> {
+    /// The SQL direction of the read of a list kept newest first (its key
+    /// descending): `after` then means an older key.
+    pub(crate) fn newest_first(&self) -> &'static str {
+        if self.from_end {
+            "ASC"
+        } else {
+            "DESC"
+        }
+    }
+}
+
 /// A reader's page: the rows with their keys, in the window's reading
 /// order, and how many rows the whole list holds under the same filters.
 pub struct Page<K, R> {

@@ -16,6 +16,7 @@ use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use super::read::{framework_by_id, framework_version, FrameworkRow};
+use crate::page::{bind_pair, Page, Window};
 use crate::scope::ReadScope;
 use crate::ReadError;
 
@@ -243,22 +244,44 @@ fn talent_review(r: &PgRow) -> Result<TalentReviewRow, ReadError> {
 
 /// The employee's placements on the development matrix, newest first; None
 /// when the employee is out of scope or does not exist.
+/// Where a placement stands in an employee's list: newest business date
+/// first, then newest recorded.
+pub type TalentReviewKey = (NaiveDate, i64);
+
+/// A window of an employee's placements on the matrix, newest first; None
+/// when the employee is unknown or out of `scope`.
 pub async fn talent_reviews(
     pool: &PgPool,
     scope: &ReadScope,
     employee_id: Uuid,
-) -> Result<Option<Vec<TalentReviewRow>>, ReadError> {
+    window: &Window<TalentReviewKey>,
+) -> Result<Option<Page<TalentReviewKey, TalentReviewRow>>, ReadError> {
     if job_groups(pool, scope, employee_id).await?.is_none() {
         return Ok(None);
     }
-    let rows = sqlx::query(
-        "SELECT review_id, performance, potential, reviewer_id, reviewed_on, position FROM rm_talent_review
-          WHERE employee_id = $1 ORDER BY reviewed_on DESC, position DESC",
+    let rows = bind_pair(
+        sqlx::query(&format!(
+            "SELECT review_id, performance, potential, reviewer_id, reviewed_on, position FROM rm_talent_review
+              WHERE employee_id = $6
+                AND ($1::date IS NULL OR (reviewed_on, position) < ($1, $2))
+                AND ($3::date IS NULL OR (reviewed_on, position) > ($3, $4))
+              ORDER BY reviewed_on {d}, position {d} LIMIT $5",
+            d = window.newest_first()
+        )),
+        window,
     )
     .bind(employee_id)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(talent_review).collect::<Result<_, _>>().map(Some)
+    let total = sqlx::query_scalar("SELECT count(*) FROM rm_talent_review WHERE employee_id = $1")
+        .bind(employee_id)
+        .fetch_one(pool)
+        .await?;
+    let rows = rows
+        .iter()
+        .map(|r| talent_review(r).map(|t| ((t.reviewed_on, t.position), t)))
+        .collect::<Result<_, _>>()?;
+    Ok(Some(Page { rows, total }))
 }
 
 /// One job group and one competency it has a requirement in, over the

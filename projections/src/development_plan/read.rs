@@ -12,6 +12,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use crate::page::{bind_pair, Page, Window};
 use crate::scope::ReadScope;
 use crate::ReadError;
 
@@ -92,18 +93,8 @@ fn plan(r: &PgRow) -> Result<PlanRow, ReadError> {
     })
 }
 
-/// The plans the condition selects, in scope, with their goals and
-/// activities, newest period first.
-async fn plans_where(pool: &PgPool, scope: &ReadScope, condition: &str, id: Uuid) -> Result<Vec<PlanRow>, ReadError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {PLAN_COLUMNS} FROM rm_development_plan p WHERE {condition} = $1 AND {}
-          ORDER BY starts_on DESC, plan_id",
-        scope.condition("p.institution_id", Some("p.employee_id"), None)
-    ))
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
-    let mut plans = rows.iter().map(plan).collect::<Result<Vec<_>, _>>()?;
+/// The plans with their goals and activities, in the order given.
+async fn with_details(pool: &PgPool, mut plans: Vec<PlanRow>) -> Result<Vec<PlanRow>, ReadError> {
     let ids: Vec<Uuid> = plans.iter().map(|p| p.plan_id).collect();
     let goals = sqlx::query(
         "SELECT plan_id, goal_id, framework_id, framework_version, competency, target_level, levels, level, achieved,
@@ -161,12 +152,53 @@ async fn plans_where(pool: &PgPool, scope: &ReadScope, condition: &str, id: Uuid
 
 /// One plan, if it is in `scope` (one out of scope reads as missing).
 pub async fn plan_by_id(pool: &PgPool, scope: &ReadScope, id: Uuid) -> Result<Option<PlanRow>, ReadError> {
-    Ok(plans_where(pool, scope, "p.plan_id", id).await?.pop())
+    let rows = sqlx::query(&format!(
+        "SELECT {PLAN_COLUMNS} FROM rm_development_plan p WHERE p.plan_id = $1 AND {}",
+        scope.condition("p.institution_id", Some("p.employee_id"), None)
+    ))
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let plans = rows.iter().map(plan).collect::<Result<Vec<_>, _>>()?;
+    Ok(with_details(pool, plans).await?.pop())
 }
 
-/// An employee's plans in `scope`, newest period first.
-pub async fn plans_of(pool: &PgPool, scope: &ReadScope, employee_id: Uuid) -> Result<Vec<PlanRow>, ReadError> {
-    plans_where(pool, scope, "p.employee_id", employee_id).await
+/// Where a plan stands in an employee's list: newest period first.
+pub type PlanKey = (NaiveDate, Uuid);
+
+/// A window of an employee's plans in `scope`, newest period first (the
+/// employee out of scope reads as having none).
+pub async fn plans_of(
+    pool: &PgPool,
+    scope: &ReadScope,
+    employee_id: Uuid,
+    window: &Window<PlanKey>,
+) -> Result<Page<PlanKey, PlanRow>, ReadError> {
+    let in_scope = scope.condition("p.institution_id", Some("p.employee_id"), None);
+    let rows = bind_pair(
+        sqlx::query(&format!(
+            "SELECT {PLAN_COLUMNS} FROM rm_development_plan p WHERE p.employee_id = $6 AND {in_scope}
+                AND ($1::date IS NULL OR (p.starts_on, p.plan_id) < ($1, $2))
+                AND ($3::date IS NULL OR (p.starts_on, p.plan_id) > ($3, $4))
+              ORDER BY p.starts_on {d}, p.plan_id {d} LIMIT $5",
+            d = window.newest_first()
+        )),
+        window,
+    )
+    .bind(employee_id)
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM rm_development_plan p WHERE p.employee_id = $1 AND {in_scope}"
+    ))
+    .bind(employee_id)
+    .fetch_one(pool)
+    .await?;
+    let plans = with_details(pool, rows.iter().map(plan).collect::<Result<Vec<_>, _>>()?).await?;
+    Ok(Page {
+        rows: plans.into_iter().map(|p| ((p.starts_on, p.plan_id), p)).collect(),
+        total,
+    })
 }
 
 /// Coverage of one institution, one resor or the whole administration in a
