@@ -12,6 +12,7 @@ use std::marker::PhantomData;
 use uuid::Uuid;
 
 use crate::competency::{level_number, CompetencyFramework, FrameworkCompetency};
+use crate::complexity::page;
 use crate::context::{api, read_models, reads, scope};
 use crate::employee::JobGroup;
 use crate::errors::{db, not_found};
@@ -114,6 +115,7 @@ payload_type_name!(CompetenceRecordPayload);
 #[ComplexObject]
 impl<M: MutationName> CompetenceRecordPayload<M> {
     /// The employee's placements on the development matrix once this command is projected, newest first.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]
     async fn talent_reviews(
         &self,
         ctx: &Context<'_>,
@@ -465,6 +467,9 @@ impl AssessmentQuery {
     }
 
     /// An employee's placements on the 3×3 development matrix, newest first.
+    // A resolver's arguments are the query's: GraphQL names them, not a struct.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn talent_reviews(
         &self,
         ctx: &Context<'_>,

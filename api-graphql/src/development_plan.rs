@@ -14,6 +14,7 @@ use std::marker::PhantomData;
 use uuid::Uuid;
 
 use crate::competency::level_number;
+use crate::complexity::page;
 use crate::context::{api, read_models, reads, scope};
 use crate::errors::{db, not_found, year_argument, UserError};
 use crate::model::Resor;
@@ -557,6 +558,9 @@ impl DevelopmentPlanQuery {
     }
 
     /// An employee's development plans, newest period first.
+    // A resolver's arguments are the query's: GraphQL names them, not a struct.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn development_plans(
         &self,
         ctx: &Context<'_>,
