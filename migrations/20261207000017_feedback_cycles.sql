@@ -33,7 +33,8 @@ CREATE TABLE feedback_inbox (
 CREATE INDEX feedback_inbox_cycle ON feedback_inbox (cycle_id);
 
 -- Read model: the cycles, the invitations counted per group (never who), and
--- the responses written at close, without pseudonym or order.
+-- the responses written at close (released groups only, hidden cells left out),
+-- without pseudonym or order.
 CREATE TABLE rm_feedback_cycle (
     cycle_id            uuid    PRIMARY KEY,
     subject_id          uuid    NOT NULL,
@@ -53,6 +54,8 @@ CREATE TABLE rm_feedback_invited (
     cycle_id        uuid    NOT NULL,
     relationship    text    NOT NULL,
     invited         integer NOT NULL,
+    -- Set by the close from its counts; only released groups' answers are written.
+    responses       bigint,
     PRIMARY KEY (cycle_id, relationship)
 );
 

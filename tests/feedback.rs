@@ -261,6 +261,24 @@ async fn raters_stay_anonymous_through_every_path_and_the_report_releases_only_g
         ("ALREADY_EXISTS".into(), "input.raterId".into())
     );
 
+    // MANAGER is the subject's current manager and nobody else; whoever
+    // invites does not rate in a group that hides in numbers.
+    assert_eq!(
+        refusal(&invite(&w, &cycle, &w.peers[1], "MANAGER").await),
+        ("INVALID_VALUE".into(), "input.relationship".into())
+    );
+    let outsider_as_hr = token(&w.outsider, &[Role::InstitutionHr], Some(w.institution), None);
+    let self_invited = as_who(
+        s,
+        &outsider_as_hr,
+        "inviteRater",
+        "InviteRaterInput",
+        "cycleId userErrors { code field message }",
+        json!({ "cycleId": cycle, "raterId": w.outsider, "relationship": "OTHER" }),
+    )
+    .await;
+    assert_eq!(refusal(&self_invited), ("INVALID_VALUE".into(), "input.raterId".into()));
+
     // Each rater finds the cycle among their invitations; nobody else does.
     let peer0 = w.as_employee(&w.peers[0]);
     let invited = json!([{ "cycleId": cycle, "relationship": "PEER", "submitted": false,
@@ -284,6 +302,24 @@ async fn raters_stay_anonymous_through_every_path_and_the_report_releases_only_g
         ("OUT_OF_RANGE".into(), "input.ratings.level".into()),
         "off the scale"
     );
+    // An invited rater signed in with a role that runs no command is
+    // refused, and the refusal leaves no trace naming them.
+    let as_auditor = token(&w.peers[1], &[Role::Auditor], None, None);
+    let (_, body) = s
+        .gql_as(
+            &as_auditor,
+            "mutation($i: SubmitFeedbackInput!) { submitFeedback(input: $i) { cycleId } }",
+            json!({ "i": { "cycleId": cycle, "ratings": ratings(2, None) } }),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{body}");
+    let traces: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE actor = $1 OR payload::text LIKE $2")
+        .bind(&w.peers[1])
+        .bind(format!("%{cycle}%{}%", w.peers[1]))
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(traces, 0, "a refused submission was recorded");
     let unknown = json!([{ "competency": "9.9", "level": 1 }]);
     assert_eq!(
         refusal(&submit(s, &peer0, &cycle, unknown, None).await),
@@ -506,7 +542,23 @@ async fn raters_stay_anonymous_through_every_path_and_the_report_releases_only_g
     .fetch_all(&s.db.pool)
     .await
     .unwrap();
-    assert_eq!(rows.len(), 7);
+    assert_eq!(
+        rows.len(),
+        5,
+        "self, manager and three peers: the two direct reports are under the minimum"
+    );
+    // (c') What no report may show is in no event and no read model: the
+    // direct reports' answers were never written.
+    let secret: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE payload::text LIKE '%Slepens%'")
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
+    let secret_rm: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM rm_feedback_response WHERE relationship = 'DIRECT_REPORT'")
+            .fetch_one(&s.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((secret, secret_rm), (0, 0));
     let pseudonyms: Vec<&String> = rows.iter().map(|r| &r.0).collect();
     let mut sorted = pseudonyms.clone();
     sorted.sort();
@@ -681,10 +733,14 @@ async fn only_the_subjects_manager_or_hr_opens_a_cycle() {
         "OpenFeedbackCycleInput",
         "cycleId userErrors { code field message }",
         json!({ "subjectId": w.subject, "frameworkId": w.framework, "frameworkVersion": 1,
-                "competencies": ["1.1"], "deadline": "2035-12-31", "minRaters": 1 }),
+                "competencies": ["1.1"], "deadline": "2035-12-31", "minRaters": 2 }),
     )
     .await;
-    assert_eq!(refusal(&refused), ("OUT_OF_RANGE".into(), "input.minRaters".into()));
+    assert_eq!(
+        refusal(&refused),
+        ("OUT_OF_RANGE".into(), "input.minRaters".into()),
+        "at 2, each of a released pair would learn the other's answers"
+    );
     let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM feedback_cycle_keys")
         .fetch_one(&s.db.pool)
         .await

@@ -29,7 +29,7 @@ pub enum Relationship {
     /// The subject rating themself; exempt from the minimum.
     #[graphql(name = "SELF")]
     Myself,
-    /// The subject's manager; exempt from the minimum.
+    /// The subject's current manager, and only they; exempt from the minimum.
     Manager,
     /// A colleague at the subject's level.
     Peer,
@@ -69,7 +69,7 @@ pub struct OpenFeedbackCycleInput {
     pub competencies: Vec<String>,
     /// The last day raters may submit; not before today.
     pub deadline: Date,
-    /// The minimum responses for a peer, direct-report or other group to be released: 2 to 10.
+    /// The minimum responses for a peer, direct-report or other group to be released: 3 to 10.
     #[graphql(default = 3)]
     pub min_raters: i32,
 }
@@ -191,7 +191,7 @@ pub struct FeedbackMutation;
 impl FeedbackMutation {
     /// Opens a 360-degree feedback cycle on an employee (their manager or HR). Refused in `userErrors` with NOT_FOUND on
     /// `competencies` for a code not in the framework version, OUT_OF_RANGE on `deadline` before today or on
-    /// `minRaters` outside 2 to 10.
+    /// `minRaters` outside 3 to 10.
     async fn open_feedback_cycle(
         &self,
         ctx: &Context<'_>,
@@ -214,8 +214,9 @@ impl FeedbackMutation {
     }
 
     /// Invites an employee to rate the cycle's subject (the subject's manager or HR). Refused with INVALID_VALUE on
-    /// `relationship` when SELF names someone else or another relationship names the subject, ALREADY_EXISTS on
-    /// `raterId` for an employee already invited.
+    /// `relationship` when SELF names someone but the subject or MANAGER someone but their current manager (or another
+    /// relationship names either), INVALID_VALUE on `raterId` when the caller invites themself into a group that must
+    /// reach the minimum, ALREADY_EXISTS on `raterId` for an employee already invited.
     async fn invite_rater(
         &self,
         ctx: &Context<'_>,

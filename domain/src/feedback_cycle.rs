@@ -24,9 +24,10 @@ use crate::{Decider, DomainError, ErrorCode};
 
 /// What the API assumes when the minimum raters per group is not given.
 pub const DEFAULT_MIN_RATERS: u8 = 3;
-/// Below 2 a released group would be one person's answers; above 10 few
-/// groups in an institution would ever be released.
-pub const MIN_RATERS: std::ops::RangeInclusive<u8> = 2..=10;
+/// At 2, either rater of a released group would learn the other's answers
+/// by subtracting their own; above 10 few groups in an institution would
+/// ever be released.
+pub const MIN_RATERS: std::ops::RangeInclusive<u8> = 3..=10;
 /// A cycle's report stays readable, and a rater's form short enough to fill in.
 pub const MAX_COMPETENCIES: usize = 30;
 /// Keeps the cycle's state, and the close that writes every submission at
@@ -327,8 +328,47 @@ impl FeedbackCycle {
         })
     }
 
+    /// The responses a group needs before anything of it is shown.
+    fn minimum(&self, relationship: Relationship) -> u32 {
+        if relationship.exempt_from_minimum() {
+            1
+        } else {
+            u32::from(self.min_raters)
+        }
+    }
+
+    /// What of `submissions` a report may ever show, each in its place:
+    /// `None` for a group under its minimum, and in a group that reached it
+    /// the ratings of competencies enough of the group rated (the comment
+    /// stays). The close writes only this, so that no event, read model or
+    /// export holds an answer no report may show.
+    pub fn releasable(&self, submissions: &[&Submission]) -> Vec<Option<Submission>> {
+        let in_group = |r: Relationship| submissions.iter().filter(move |s| s.relationship == r);
+        let rated = |r: Relationship, code: &str| {
+            in_group(r)
+                .filter(|s| s.ratings.iter().any(|rating| rating.competency == code))
+                .count() as u32
+        };
+        submissions
+            .iter()
+            .map(|s| {
+                let minimum = self.minimum(s.relationship);
+                (in_group(s.relationship).count() as u32 >= minimum).then(|| Submission {
+                    relationship: s.relationship,
+                    ratings: s
+                        .ratings
+                        .iter()
+                        .filter(|r| rated(s.relationship, &r.competency) >= minimum)
+                        .cloned()
+                        .collect(),
+                    comment: s.comment.clone(),
+                })
+            })
+            .collect()
+    }
+
     /// The invited groups and their response counts, in relationship order.
-    fn responses_by_group(&self, submissions: &[&Submission]) -> Vec<GroupResponses> {
+    pub fn responses_by_group(&self, submissions: &[&Submission]) -> Vec<GroupResponses> {
         let mut groups: Vec<Relationship> = self.invitations.values().copied().collect();
         groups.sort();
         groups.dedup();
@@ -462,13 +502,13 @@ impl Decider for FeedbackCycle {
                         "an invitation with this id exists",
                     ));
                 }
-                if *relationship == Relationship::Myself
-                    && state.invitations.values().any(|r| *r == Relationship::Myself)
-                {
+                // One person each, shown alone: a second would be shown
+                // beside the first as if they were one.
+                if relationship.exempt_from_minimum() && state.invitations.values().any(|r| r == relationship) {
                     return Err(DomainError::on(
                         "relationship",
                         ErrorCode::AlreadyExists,
-                        "the subject is already invited to rate themself",
+                        format!("the cycle already has its {relationship:?} rater"),
                     ));
                 }
                 if state.invitations.len() >= MAX_INVITATIONS {
@@ -512,13 +552,16 @@ impl Decider for FeedbackCycle {
                 }
                 let responses_by_group = state.responses_by_group(&accepted);
                 let mut events: Vec<FeedbackCycleEvent> = sorted
-                    .into_iter()
-                    .map(|(pseudonym, s)| FeedbackCycleEvent::FeedbackSubmitted {
-                        cycle_id,
-                        pseudonym: pseudonym.clone(),
-                        relationship: s.relationship,
-                        ratings: s.ratings.clone(),
-                        comment: s.comment.clone(),
+                    .iter()
+                    .zip(state.releasable(&accepted))
+                    .filter_map(|((pseudonym, _), kept)| {
+                        kept.map(|s| FeedbackCycleEvent::FeedbackSubmitted {
+                            cycle_id,
+                            pseudonym: pseudonym.clone(),
+                            relationship: s.relationship,
+                            ratings: s.ratings,
+                            comment: s.comment,
+                        })
                     })
                     .collect();
                 events.push(FeedbackCycleEvent::FeedbackCycleClosed {
@@ -629,11 +672,12 @@ pub struct Gap {
     pub self_vs_others_gap: Option<f64>,
 }
 
-/// The report of `cycle` over its `submissions`. Results show only once the
-/// cycle is closed, as a result changing with each submission would tell
-/// whoever knows who just submitted what they said; until then every group
-/// shows its count alone.
-pub fn report(cycle: &FeedbackCycle, submissions: &[Submission]) -> Report {
+/// The report of `cycle` with its `responses` per group, over the
+/// `submissions` its close wrote (`FeedbackCycle::releasable`; given more,
+/// it shows no more). Results show only once the cycle is closed, as a
+/// result changing with each submission would tell whoever knows who just
+/// submitted what they said; until then every group shows its count alone.
+pub fn report(cycle: &FeedbackCycle, responses: &[GroupResponses], submissions: &[Submission]) -> Report {
     let closed = cycle.status == Some(CycleStatus::Closed);
     let all: Vec<&Submission> = submissions.iter().collect();
     // Per competency, the ratings inside shown averages of groups other than
@@ -641,19 +685,14 @@ pub fn report(cycle: &FeedbackCycle, submissions: &[Submission]) -> Report {
     // average would come out again by subtracting the shown groups.
     let mut others: Vec<Vec<u8>> = vec![Vec::new(); cycle.competencies.len()];
     let mut self_levels: Vec<Vec<u8>> = vec![Vec::new(); cycle.competencies.len()];
-    let groups = cycle
-        .responses_by_group(&all)
-        .into_iter()
+    let groups = responses
+        .iter()
         .map(
-            |GroupResponses {
+            |&GroupResponses {
                  relationship,
                  responses,
              }| {
-                let minimum = if relationship.exempt_from_minimum() {
-                    1
-                } else {
-                    u32::from(cycle.min_raters)
-                };
+                let minimum = cycle.minimum(relationship);
                 let released = closed && responses >= minimum;
                 let results = released.then(|| {
                     let group: Vec<&Submission> =
@@ -718,6 +757,14 @@ mod tests {
     use crate::competency::{Area, Competency, FrameworkContent, FrameworkEvent, Level};
     use crate::DomainEvent;
     use FeedbackCycleCommand as C;
+
+    /// The report over what the close writes of `submissions`: the
+    /// responses counted over them all, the answers trimmed to what may show.
+    fn report(cycle: &FeedbackCycle, submissions: &[Submission]) -> Report {
+        let all: Vec<&Submission> = submissions.iter().collect();
+        let written: Vec<Submission> = cycle.releasable(&all).into_iter().flatten().collect();
+        super::report(cycle, &cycle.responses_by_group(&all), &written)
+    }
     use FeedbackCycleEvent as E;
     use Relationship::{DirectReport, Manager, Myself, Other, Peer};
 
@@ -1062,12 +1109,67 @@ mod tests {
     }
 
     #[test]
+    fn closing_counts_a_group_under_its_minimum_but_writes_none_of_its_answers() {
+        let lone_l2 = Submission {
+            relationship: Peer,
+            ratings: vec![rating("L-1", 2), rating("L-2", 1)],
+            comment: Some("Only I rated L-2".into()),
+        };
+        let l1_only = |level| Submission {
+            relationship: Peer,
+            ratings: vec![rating("L-1", level)],
+            comment: None,
+        };
+        let submissions = vec![
+            ("a".to_string(), submission(DirectReport, 1, 1, Some("Harsh"))),
+            ("b".to_string(), submission(DirectReport, 2, 2, None)),
+            ("c".to_string(), lone_l2),
+            ("d".to_string(), l1_only(3)),
+            ("e".to_string(), l1_only(4)),
+        ];
+        let then = when(&with_raters(), C::Close { submissions }).unwrap();
+        let written: Vec<(&str, &[Rating], Option<&str>)> = then
+            .iter()
+            .filter_map(|e| match e {
+                E::FeedbackSubmitted {
+                    pseudonym,
+                    ratings,
+                    comment,
+                    ..
+                } => Some((pseudonym.as_str(), ratings.as_slice(), comment.as_deref())),
+                _ => None,
+            })
+            .collect();
+        let l1 = |level| [rating("L-1", level)];
+        assert_eq!(
+            written,
+            [
+                ("c", &l1(2)[..], Some("Only I rated L-2")),
+                ("d", &l1(3)[..], None),
+                ("e", &l1(4)[..], None),
+            ],
+            "the two direct reports are not written, nor the one peer rating of L-2"
+        );
+        let Some(E::FeedbackCycleClosed { responses_by_group, .. }) = then.last() else {
+            panic!("{then:?}")
+        };
+        let count = |r| {
+            responses_by_group
+                .iter()
+                .find(|g| g.relationship == r)
+                .map(|g| g.responses)
+        };
+        assert_eq!((count(DirectReport), count(Peer)), (Some(2), Some(3)));
+    }
+
+    #[test]
     fn closing_writes_the_submissions_in_pseudonym_order_without_invitations() {
         let given = with_raters();
         let submissions = vec![
             ("c3".to_string(), submission(Peer, 3, 3, Some("Clear goals"))),
             ("a1".to_string(), submission(Myself, 4, 2, None)),
             ("b2".to_string(), submission(Peer, 2, 3, None)),
+            ("d4".to_string(), submission(Peer, 1, 1, None)),
         ];
         let then = when(&given, C::Close { submissions }).unwrap();
         let pseudonyms: Vec<&str> = then
@@ -1077,13 +1179,13 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(pseudonyms, ["a1", "b2", "c3"]);
+        assert_eq!(pseudonyms, ["a1", "b2", "c3", "d4"]);
         assert_eq!(
             then.last(),
             Some(&E::FeedbackCycleClosed {
                 cycle_id: cycle_id(),
                 subject_id: Uuid::from_u128(1),
-                responses_by_group: [(Myself, 1), (Manager, 0), (Peer, 2), (DirectReport, 0), (Other, 0)]
+                responses_by_group: [(Myself, 1), (Manager, 0), (Peer, 3), (DirectReport, 0), (Other, 0)]
                     .map(|(relationship, responses)| GroupResponses {
                         relationship,
                         responses
@@ -1245,7 +1347,7 @@ mod tests {
         // Others on L-1: 3, 2, 1 and 2 average 2, so self's 4 is 2 above; on L-2, 3 against 2.
         let gaps: Vec<Option<f64>> = report.gaps.iter().map(|g| g.self_vs_others_gap).collect();
         assert_eq!(gaps, [Some(2.0), Some(-1.0)]);
-        let without_self = super::report(&closed_cycle(), &submissions[1..]);
+        let without_self = self::report(&closed_cycle(), &submissions[1..]);
         assert!(without_self.gaps.iter().all(|g| g.self_vs_others_gap.is_none()));
     }
 

@@ -123,7 +123,12 @@ impl UseCases {
             Ask::Needs(needs) => policy::allows(principal, use_case, &self.facts(&target, needs).await?),
         };
         if !allowed {
-            self.record_denial(ctx, use_case, &target).await;
+            // A refused submission records nothing: "this person tried to
+            // rate this cycle" would say who was invited, and when they
+            // answered.
+            if use_case != UseCase::SubmitFeedback {
+                self.record_denial(ctx, use_case, &target).await;
+            }
             return Err(Denied { use_case }.into());
         }
         Ok(Admitted {

@@ -238,6 +238,26 @@ impl UseCases {
                         "the subject, and only the subject, is invited as SELF",
                     )));
                 }
+                // MANAGER is released at one response: were it open to
+                // anyone, a peer invited as MANAGER would be shown alone.
+                let (subject, _) = self.handler.state::<Employee>(cycle.subject_id).await?;
+                let is_manager = subject.manager_id == Some(rater);
+                if (input.relationship == Relationship::Manager) != is_manager {
+                    return Ok(Err(DomainError::on(
+                        "relationship",
+                        ErrorCode::InvalidValue,
+                        "the subject's current manager, and only they, is invited as MANAGER",
+                    )));
+                }
+                // Whoever invites knows their own answer: inside a group
+                // that hides in numbers, it would be one fewer to hide among.
+                if !input.relationship.exempt_from_minimum() && ctx.principal.employee_id() == Some(rater) {
+                    return Ok(Err(DomainError::on(
+                        "raterId",
+                        ErrorCode::InvalidValue,
+                        "whoever invites may not rate in a group that must reach the minimum",
+                    )));
+                }
                 if self.invitation_of(&key, cycle_id, rater).await?.is_some() {
                     return Ok(Err(DomainError::on(
                         "raterId",

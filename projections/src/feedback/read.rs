@@ -4,7 +4,8 @@
 //! The report is `prasme_domain::feedback_cycle::report`, the one rule of
 //! release, run over the read model: the cycle's state is rebuilt from its
 //! row (its invitations from the counts per group, under stand-in ids, as
-//! the report only counts them) and the submissions from its responses.
+//! the report only counts them), the responses per group as the close
+//! counted them, and the submissions from what the close wrote.
 //! That keeps the API's reads on the read models, as every other read is,
 //! with no second copy of the release rule.
 
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use prasme_domain::feedback_cycle::{
-    report, CycleCompetency, CycleStatus, FeedbackCycle, Rating, Relationship, Report, Submission,
+    report, CycleCompetency, CycleStatus, FeedbackCycle, GroupResponses, Rating, Relationship, Report, Submission,
 };
 use prasme_domain::reference::from_wire_name;
 use sqlx::{PgPool, Row};
@@ -26,7 +27,7 @@ pub struct GroupCount {
     pub relationship: Relationship,
     pub invited: i64,
     /// While the cycle is open, how many sealed submissions wait; after the
-    /// close, how many it wrote; none once cancelled.
+    /// close, how many it counted; none once cancelled.
     pub responded: i64,
 }
 
@@ -72,37 +73,32 @@ pub async fn cycle_by_id(pool: &PgPool, scope: &ReadScope, id: Uuid) -> Result<O
     let status: String = r.try_get("status")?;
     let competencies: serde_json::Value = r.try_get("competencies")?;
     let status: CycleStatus = from_wire_name(&status).ok_or_else(|| corrupt("rm_feedback_cycle", &status))?;
-    let invited: Vec<(String, i32)> =
-        sqlx::query_as("SELECT relationship, invited FROM rm_feedback_invited WHERE cycle_id = $1")
+    let invited: Vec<(String, i32, Option<i64>)> =
+        sqlx::query_as("SELECT relationship, invited, responses FROM rm_feedback_invited WHERE cycle_id = $1")
             .bind(id)
             .fetch_all(pool)
             .await?;
-    // Counts only, whichever table they come from.
-    let responded: Vec<(String, i64)> = match status {
-        CycleStatus::Open => {
-            sqlx::query_as(
-                "SELECT relationship, count(*) FROM feedback_pending WHERE cycle_id = $1 GROUP BY relationship",
-            )
+    // Counts only: while open, of the sealed submissions waiting; once
+    // closed, as the close counted them.
+    let pending: Vec<(String, i64)> = if status == CycleStatus::Open {
+        sqlx::query_as("SELECT relationship, count(*) FROM feedback_pending WHERE cycle_id = $1 GROUP BY relationship")
             .bind(id)
             .fetch_all(pool)
             .await?
-        }
-        CycleStatus::Closed => {
-            sqlx::query_as(
-                "SELECT relationship, count(*) FROM rm_feedback_response WHERE cycle_id = $1 GROUP BY relationship",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await?
-        }
-        CycleStatus::Cancelled => vec![],
+    } else {
+        vec![]
     };
     let mut groups = Vec::with_capacity(invited.len());
-    for (name, invited) in invited {
+    for (name, invited, closed_with) in invited {
+        let responded = match status {
+            CycleStatus::Open => pending.iter().find(|(n, _)| *n == name).map_or(0, |(_, c)| *c),
+            CycleStatus::Closed => closed_with.unwrap_or(0),
+            CycleStatus::Cancelled => 0,
+        };
         groups.push(GroupCount {
             relationship: relationship(&name)?,
             invited: i64::from(invited),
-            responded: responded.iter().find(|(n, _)| *n == name).map_or(0, |(_, c)| *c),
+            responded,
         });
     }
     groups.sort_by_key(|g| g.relationship);
@@ -164,5 +160,13 @@ pub async fn report_of(pool: &PgPool, cycle: &CycleRow) -> Result<Option<Report>
         min_raters: u8::try_from(cycle.min_raters).unwrap_or(u8::MAX),
         invitations,
     };
-    Ok(Some(report(&state, &submissions)))
+    let responses: Vec<GroupResponses> = cycle
+        .groups
+        .iter()
+        .map(|g| GroupResponses {
+            relationship: g.relationship,
+            responses: u32::try_from(g.responded).unwrap_or(0),
+        })
+        .collect();
+    Ok(Some(report(&state, &responses, &submissions)))
 }

@@ -102,7 +102,23 @@ pub(super) async fn cycle(
             .execute(&mut *tx)
             .await?;
         }
-        E::FeedbackCycleClosed { cycle_id, .. } => status(tx, cycle_id, CycleStatus::Closed, None, position).await?,
+        E::FeedbackCycleClosed {
+            cycle_id,
+            responses_by_group,
+            ..
+        } => {
+            // The counts come from the close: a group under its minimum has
+            // no responses written to count.
+            for group in responses_by_group {
+                sqlx::query("UPDATE rm_feedback_invited SET responses = $3 WHERE cycle_id = $1 AND relationship = $2")
+                    .bind(cycle_id)
+                    .bind(wire(&group.relationship))
+                    .bind(i64::from(group.responses))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            status(tx, cycle_id, CycleStatus::Closed, None, position).await?
+        }
         E::FeedbackCycleCancelled { cycle_id, reason, .. } => {
             status(tx, cycle_id, CycleStatus::Cancelled, Some(reason), position).await?
         }
