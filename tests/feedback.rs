@@ -748,3 +748,79 @@ async fn only_the_subjects_manager_or_hr_opens_a_cycle() {
     assert_eq!(keys, 0, "a refused opening left a key");
     w.s.shut_down().await;
 }
+
+/// `feedbackCycleUpdated` over graphql-ws: an update per invitation and on
+/// the close, none for a submission (which changes nothing the log sees),
+/// and a cycle out of reach reads as missing.
+#[tokio::test]
+async fn the_subscription_sends_invitations_and_the_close_but_never_a_submission() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let w = world().await;
+    let s = &w.s;
+    let cycle = open(&w).await;
+    let send = |v: Value| Message::Text(v.to_string().into());
+    let addr = s.addr;
+    let connect = |token: String| async move {
+        let mut request = format!("ws://{addr}/graphql").into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+        let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        ws.send(send(common::server::connection_init(&token))).await.unwrap();
+        assert_eq!(common::server::next_json(&mut ws).await["type"], "connection_ack");
+        ws
+    };
+    let subscribe = |id: &str| {
+        send(json!({ "id": id, "type": "subscribe", "payload": { "query": format!(
+            "subscription {{ feedbackCycleUpdated(cycleId: \"{cycle}\") {{ position cycle {{ status
+               groups {{ relationship invited responded }} report {{ groups {{ relationship responses released }} }} }} }} }}") } }))
+    };
+    // A peer may not watch the cycle they rate.
+    let mut ws = connect(w.as_employee(&w.peers[0])).await;
+    ws.send(subscribe("x")).await.unwrap();
+    let refused = common::server::next_json(&mut ws).await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{refused}"
+    );
+    drop(ws);
+
+    let mut ws = connect(w.boss_token()).await;
+    ws.send(subscribe("c")).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let invited = invite(&w, &cycle, &w.peers[0], "PEER").await;
+    ok(&invited);
+    let update = common::server::next_json(&mut ws).await;
+    let data = &update["payload"]["data"]["feedbackCycleUpdated"];
+    assert_eq!(data["position"], invited["position"], "{update}");
+    assert_eq!(
+        data["cycle"]["groups"],
+        json!([{ "relationship": "PEER", "invited": 1, "responded": 0 }])
+    );
+    ok(&submit(s, &w.as_employee(&w.peers[0]), &cycle, ratings(3, None), None).await);
+    let closed = as_who(
+        s,
+        &w.hr_token(),
+        "closeFeedbackCycle",
+        "CloseFeedbackCycleInput",
+        "cycleId position userErrors { code field message }",
+        json!({ "cycleId": cycle }),
+    )
+    .await;
+    ok(&closed);
+    // The next message is the close: the submission sent none.
+    let update = common::server::next_json(&mut ws).await;
+    let data = &update["payload"]["data"]["feedbackCycleUpdated"];
+    assert_eq!(data["position"], closed["position"], "{update}");
+    assert_eq!(data["cycle"]["status"], "CLOSED");
+    assert_eq!(
+        data["cycle"]["report"]["groups"],
+        json!([{ "relationship": "PEER", "responses": 1, "released": false }])
+    );
+    drop(ws);
+    w.s.shut_down().await;
+}

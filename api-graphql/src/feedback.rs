@@ -12,6 +12,8 @@ use prasme_commands::{
 };
 use prasme_domain::feedback_cycle as domain;
 use prasme_projections::feedback::read::{self, CycleRow};
+use prasme_projections::ReadScope;
+use sqlx::PgPool;
 use std::marker::PhantomData;
 use uuid::Uuid;
 
@@ -551,6 +553,19 @@ impl From<Invitation> for FeedbackInvitation {
     }
 }
 
+/// The cycle with its counts and, once closed, its report, if it is in `scope`.
+pub(crate) async fn load_cycle(
+    pool: &PgPool,
+    scope: &ReadScope,
+    id: Uuid,
+) -> async_graphql::Result<Option<FeedbackCycle>> {
+    let Some(row) = read::cycle_by_id(pool, scope, id).await.map_err(db)? else {
+        return Ok(None);
+    };
+    let report = read::report_of(pool, &row).await.map_err(db)?;
+    Ok(Some(cycle(row, report)))
+}
+
 #[derive(Default)]
 pub struct FeedbackQuery;
 
@@ -572,13 +587,9 @@ impl FeedbackQuery {
             .reach(read_models::FEEDBACK_CYCLES, at_least_position.map(|p| p.0))
             .await?;
         let scope = scope(ctx, ReadOf::Personal).await?;
-        let pool = reads(ctx).await?;
-        let row = read::cycle_by_id(&pool, scope, id)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| not_found("no feedback cycle has this id"))?;
-        let report = read::report_of(&pool, &row).await.map_err(db)?;
-        Ok(cycle(row, report))
+        load_cycle(&*reads(ctx).await?, scope, id)
+            .await?
+            .ok_or_else(|| not_found("no feedback cycle has this id"))
     }
 
     /// The open cycles that invite the signed-in employee to give feedback, soonest deadline first, with whether

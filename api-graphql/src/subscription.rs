@@ -11,6 +11,7 @@ use crate::assessment::CompetencyProfile;
 use crate::context::{api, read_models, scope, ApiContext};
 use crate::development_plan::DevelopmentPlan;
 use crate::errors::{db, internal, not_found};
+use crate::feedback::{load_cycle, FeedbackCycle};
 use crate::model::InstitutionBudget;
 use crate::offering::{load_offering, load_transcript, Offering, Transcript};
 use crate::scalars::Position;
@@ -80,6 +81,16 @@ pub struct DevelopmentPlanUpdate {
     pub position: Position,
     /// The plan as the read model has it when the update is sent.
     pub plan: DevelopmentPlan,
+}
+
+/// A 360-degree feedback cycle, sent after it was opened, invited a rater, closed or was cancelled.
+#[derive(SimpleObject)]
+pub struct FeedbackCycleUpdate {
+    /// The global position of the event that changed the cycle (after the subscriber fell
+    /// behind: the position every read model had reached).
+    pub position: Position,
+    /// The cycle as the read model has it when the update is sent: counts while open, the report once closed.
+    pub cycle: FeedbackCycle,
 }
 
 /// The positions of the changes one subscriber wants. When it falls behind
@@ -254,6 +265,42 @@ impl SubscriptionRoot {
                     .map(|p| DevelopmentPlanUpdate {
                         position: Position(position),
                         plan: p.into(),
+                    });
+                Some((item, w))
+            }
+        }))
+    }
+
+    /// A 360-degree feedback cycle in the caller's reach of personal data (the subject, their manager, HR), each time
+    /// it is opened, invites a rater, closes or is cancelled. A submission changes nothing the log or this
+    /// subscription sees: it is counted in `feedbackCycle` and written only when the cycle closes.
+    async fn feedback_cycle_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The cycle to watch.")] cycle_id: Uuid,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<FeedbackCycleUpdate>>> {
+        let api = api(ctx)?.clone();
+        let changes = api.projections.subscribe();
+        api.reach_head(read_models::FEEDBACK_CYCLES).await?;
+        let scope = scope(ctx, ReadOf::Personal).await?.clone();
+        if load_cycle(&api.pool, &scope, cycle_id).await?.is_none() {
+            return Err(not_found("no feedback cycle has this id"));
+        }
+        let watch = Watch {
+            changes,
+            api,
+            wants: Change::FeedbackCycle { cycle_id },
+        };
+        Ok(futures::stream::unfold(watch, move |mut w| {
+            let scope = scope.clone();
+            async move {
+                let position = w.next().await?;
+                let item = load_cycle(&w.api.pool, &scope, cycle_id)
+                    .await
+                    .and_then(|c| c.ok_or_else(|| internal("the cycle is not in the read model")))
+                    .map(|cycle| FeedbackCycleUpdate {
+                        position: Position(position),
+                        cycle,
                     });
                 Some((item, w))
             }
