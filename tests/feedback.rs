@@ -703,6 +703,49 @@ async fn a_cancelled_cycle_destroys_its_key_and_its_submissions_unwritten() {
         .await
         .unwrap();
     assert!(!text.contains("atcelts"), "a cancelled submission was written");
+
+    // The subject's cycles, latest deadline first, paged; a peer reaches none.
+    let second = open(&w).await;
+    let invited = invite(&w, &second, &w.peers[0], "PEER").await;
+    ok(&invited);
+    let at = invited["position"].clone();
+    let subject = w.subject.clone();
+    let list = |who: String, args: &'static str| {
+        let (subject, at) = (subject.clone(), at.clone());
+        async move {
+            let (_, body) = s
+                .gql_as(
+                    &who,
+                    &format!(
+                        "query($e: UUID!, $p: Position) {{ feedbackCycles(subjectId: $e, atLeastPosition: $p, {args}) {{ totalCount
+                       pageInfo {{ hasNextPage endCursor }} nodes {{ cycleId status }} }} }}"
+                    ),
+                    json!({ "e": subject, "p": at }),
+                )
+                .await;
+            body
+        }
+    };
+    let all = list(w.boss_token(), "first: 5").await;
+    let listed = &all["data"]["feedbackCycles"];
+    assert_eq!(listed["totalCount"], 2, "{all}");
+    let mut ids: Vec<&Value> = listed["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| &n["cycleId"])
+        .collect();
+    ids.sort_by_key(|v| v.as_str().unwrap().to_owned());
+    let mut expected = [json!(cycle), json!(second)];
+    expected.sort_by_key(|v| v.as_str().unwrap().to_owned());
+    assert_eq!(ids, expected.iter().collect::<Vec<_>>());
+    let first = list(w.boss_token(), "first: 1").await;
+    assert_eq!(
+        first["data"]["feedbackCycles"]["pageInfo"]["hasNextPage"], true,
+        "{first}"
+    );
+    let peer = list(w.as_employee(&w.peers[0]), "first: 5").await;
+    assert_eq!(peer["errors"][0]["extensions"]["code"], "NOT_FOUND", "{peer}");
     w.s.shut_down().await;
 }
 

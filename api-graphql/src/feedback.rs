@@ -12,15 +12,18 @@ use prasme_commands::{
 };
 use prasme_domain::feedback_cycle as domain;
 use prasme_projections::feedback::read::{self, CycleRow};
+use prasme_projections::page::Page;
 use prasme_projections::ReadScope;
 use sqlx::PgPool;
 use std::marker::PhantomData;
 use uuid::Uuid;
 
 use crate::competency::level_number;
+use crate::complexity::page;
 use crate::context::{api, read_models, reads, scope};
 use crate::errors::{db, internal_because, not_found, user_errors, UserError};
 use crate::mutation::{command, outcome, settle, stream_uuid, use_cases, Outcome};
+use crate::paging::{connection, window, Keyed};
 use crate::payload::{names, payload_type_name, MutationName};
 use crate::scalars::{Date, Position};
 
@@ -328,7 +331,7 @@ impl FeedbackMutation {
 }
 
 /// A competency a cycle rates, as copied from the framework at opening.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct FeedbackCompetency {
     /// The competency's code.
     pub code: String,
@@ -339,7 +342,7 @@ pub struct FeedbackCompetency {
 }
 
 /// One relationship group of a cycle, as counts: never who.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct FeedbackGroup {
     /// The group.
     pub relationship: Relationship,
@@ -353,7 +356,7 @@ pub struct FeedbackGroup {
 }
 
 /// A group's average level in one competency.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct FeedbackAverage {
     /// The competency's code.
     pub competency: String,
@@ -362,7 +365,7 @@ pub struct FeedbackAverage {
 }
 
 /// A released group's results.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct FeedbackGroupResults {
     /// One per competency of the cycle, in its order.
     pub averages: Vec<FeedbackAverage>,
@@ -371,7 +374,7 @@ pub struct FeedbackGroupResults {
 }
 
 /// One group in a cycle's report.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct FeedbackGroupReport {
     /// The group.
     pub relationship: Relationship,
@@ -384,7 +387,7 @@ pub struct FeedbackGroupReport {
 }
 
 /// The self rating against the others in one competency.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct FeedbackGap {
     /// The competency's code.
     pub competency: String,
@@ -393,7 +396,7 @@ pub struct FeedbackGap {
 }
 
 /// A closed cycle's 360 report.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct FeedbackReport {
     /// Every invited group, in relationship order.
     pub groups: Vec<FeedbackGroupReport>,
@@ -437,7 +440,7 @@ impl From<domain::Report> for FeedbackReport {
 }
 
 /// A 360-degree feedback cycle.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct FeedbackCycle {
     /// The cycle's id.
     pub cycle_id: Uuid,
@@ -590,6 +593,55 @@ impl FeedbackQuery {
         load_cycle(&*reads(ctx).await?, scope, id)
             .await?
             .ok_or_else(|| not_found("no feedback cycle has this id"))
+    }
+
+    /// The 360-degree feedback cycles on an employee in the caller's reach of personal data (the subject, their
+    /// manager, HR), latest deadline first: counts while open, the report once closed.
+    #[graphql(complexity = "page(first.or(last).unwrap_or(50), child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn feedback_cycles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The employee rated; NOT_FOUND when no employee has this id.")] subject_id: Uuid,
+        #[graphql(
+            desc = "How many cycles to read from the latest deadline (after `after`), 1 to 500; 50 when neither \
+                    `first` nor `last` is given. Not together with `last`."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: read the earlier cycles after it.")] after: Option<String>,
+        #[graphql(
+            desc = "How many cycles to read from the earliest deadline (before `before`), 1 to 500. Not together \
+                    with `first`."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: read the later cycles before it.")] before: Option<String>,
+        #[graphql(
+            desc = "Waits (bounded) until the read models include this event-log position, such as a \
+                    mutation's `position`, to read one's own writes; READ_MODEL_BEHIND if they do not in time."
+        )]
+        at_least_position: Option<Position>,
+    ) -> async_graphql::Result<Keyed<FeedbackCycle>> {
+        api(ctx)?
+            .reach(read_models::FEEDBACK_CYCLES, at_least_position.map(|p| p.0))
+            .await?;
+        crate::employee::require_employee(ctx, subject_id).await?;
+        let window = window(first, after, last, before, 50)?;
+        let scope = scope(ctx, ReadOf::Personal).await?;
+        let pool = reads(ctx).await?;
+        let page = read::cycles_of(&pool, scope, subject_id, &window).await.map_err(db)?;
+        let mut rows = Vec::with_capacity(page.rows.len());
+        for (key, row) in page.rows {
+            let report = read::report_of(&pool, &row).await.map_err(db)?;
+            rows.push((key, cycle(row, report)));
+        }
+        Ok(connection(
+            &window,
+            Page {
+                rows,
+                total: page.total,
+            },
+            |c| c,
+        ))
     }
 
     /// The open cycles that invite the signed-in employee to give feedback, soonest deadline first, with whether

@@ -16,9 +16,11 @@ use prasme_domain::feedback_cycle::{
     report, CycleCompetency, CycleStatus, FeedbackCycle, GroupResponses, Rating, Relationship, Report, Submission,
 };
 use prasme_domain::reference::from_wire_name;
+use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use crate::page::{bind_pair, Page, Window};
 use crate::scope::ReadScope;
 use crate::ReadError;
 
@@ -58,18 +60,66 @@ fn relationship(name: &str) -> Result<Relationship, ReadError> {
     from_wire_name(name).ok_or_else(|| corrupt("rm_feedback_invited", name))
 }
 
+const CYCLE_COLUMNS: &str = "cycle_id, subject_id, institution_id, framework_id, framework_version, competencies, \
+                             deadline, min_raters, status, cancel_reason, position";
+
 /// The cycle, if it is in `scope` (one out of scope reads as missing).
 pub async fn cycle_by_id(pool: &PgPool, scope: &ReadScope, id: Uuid) -> Result<Option<CycleRow>, ReadError> {
     let row = sqlx::query(&format!(
-        "SELECT cycle_id, subject_id, institution_id, framework_id, framework_version, competencies, deadline,
-                min_raters, status, cancel_reason, position
-           FROM rm_feedback_cycle c WHERE cycle_id = $1 AND {}",
+        "SELECT {CYCLE_COLUMNS} FROM rm_feedback_cycle c WHERE cycle_id = $1 AND {}",
         scope.condition("c.institution_id", Some("c.subject_id"), None)
     ))
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    let Some(r) = row else { return Ok(None) };
+    match row {
+        Some(r) => Ok(Some(cycle_row(pool, &r).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Where a cycle stands in a subject's list: latest deadline first.
+pub type CycleKey = (NaiveDate, Uuid);
+
+/// A window of the cycles on `subject_id` in `scope`, latest deadline first
+/// (a subject out of scope reads as having none).
+pub async fn cycles_of(
+    pool: &PgPool,
+    scope: &ReadScope,
+    subject_id: Uuid,
+    window: &Window<CycleKey>,
+) -> Result<Page<CycleKey, CycleRow>, ReadError> {
+    let in_scope = scope.condition("c.institution_id", Some("c.subject_id"), None);
+    let rows = bind_pair(
+        sqlx::query(&format!(
+            "SELECT {CYCLE_COLUMNS} FROM rm_feedback_cycle c WHERE c.subject_id = $6 AND {in_scope}
+                AND ($1::date IS NULL OR (c.deadline, c.cycle_id) < ($1, $2))
+                AND ($3::date IS NULL OR (c.deadline, c.cycle_id) > ($3, $4))
+              ORDER BY c.deadline {d}, c.cycle_id {d} LIMIT $5",
+            d = window.newest_first()
+        )),
+        window,
+    )
+    .bind(subject_id)
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM rm_feedback_cycle c WHERE c.subject_id = $1 AND {in_scope}"
+    ))
+    .bind(subject_id)
+    .fetch_one(pool)
+    .await?;
+    let mut cycles = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let c = cycle_row(pool, r).await?;
+        cycles.push(((c.deadline, c.cycle_id), c));
+    }
+    Ok(Page { rows: cycles, total })
+}
+
+/// One cycle's row with its groups as counts.
+async fn cycle_row(pool: &PgPool, r: &PgRow) -> Result<CycleRow, ReadError> {
+    let id: Uuid = r.try_get("cycle_id")?;
     let status: String = r.try_get("status")?;
     let competencies: serde_json::Value = r.try_get("competencies")?;
     let status: CycleStatus = from_wire_name(&status).ok_or_else(|| corrupt("rm_feedback_cycle", &status))?;
@@ -102,7 +152,7 @@ pub async fn cycle_by_id(pool: &PgPool, scope: &ReadScope, id: Uuid) -> Result<O
         });
     }
     groups.sort_by_key(|g| g.relationship);
-    Ok(Some(CycleRow {
+    Ok(CycleRow {
         cycle_id: r.try_get("cycle_id")?,
         subject_id: r.try_get("subject_id")?,
         institution_id: r.try_get("institution_id")?,
@@ -116,7 +166,7 @@ pub async fn cycle_by_id(pool: &PgPool, scope: &ReadScope, id: Uuid) -> Result<O
         cancel_reason: r.try_get("cancel_reason")?,
         position: r.try_get("position")?,
         groups,
-    }))
+    })
 }
 
 /// The cycle's 360 report; none until it is closed.
