@@ -119,6 +119,24 @@ async fn the_demo_lands_in_every_status_and_loads_once() {
         "{reviews} reviews, {approved} approved, {drafts} drafts"
     );
 
+    // 360 feedback: closed cycles whose peers are released and whose two
+    // "other" raters are counted but never written; some cycles still open.
+    let (closed, open, released_peers, others_counted, others_written): (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM rm_feedback_cycle WHERE status = 'CLOSED'),
+                    (SELECT count(*) FROM rm_feedback_cycle WHERE status = 'OPEN'),
+                    (SELECT count(*) FROM rm_feedback_response WHERE relationship = 'PEER'),
+                    (SELECT coalesce(sum(responses), 0)::bigint FROM rm_feedback_invited WHERE relationship = 'OTHER'),
+                    (SELECT count(*) FROM rm_feedback_response WHERE relationship = 'OTHER')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(
+        closed > 0 && open > 0 && released_peers >= 3 * closed && others_counted > 0 && others_written == 0,
+        "{closed} closed, {open} open, {released_peers} peer answers, {others_counted} others counted, \
+         {others_written} written"
+    );
+
     let again = demo::load(&use_cases).await.unwrap();
     assert_eq!(again.already_loaded, again.commands, "a second load writes nothing");
     assert_eq!(store.head_position().await.unwrap(), first.last_position);

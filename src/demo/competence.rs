@@ -37,7 +37,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 /// The employee themself, signed in.
-fn as_employee(id: Uuid, institution: Uuid) -> Principal {
+pub(super) fn as_employee(id: Uuid, institution: Uuid) -> Principal {
     Principal {
         subject: id.to_string(),
         roles: vec![Role::Employee],
@@ -47,7 +47,7 @@ fn as_employee(id: Uuid, institution: Uuid) -> Principal {
 }
 
 /// An institution's head, signed in as the manager of its direct reports.
-fn as_head(institution: Uuid) -> Principal {
+pub(super) fn as_head(institution: Uuid) -> Principal {
     Principal {
         subject: employee_id(institution, 0).to_string(),
         roles: vec![Role::Manager],

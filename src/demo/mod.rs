@@ -2,11 +2,12 @@
 //! ids and command ids, so loading it twice changes nothing: institutions and
 //! their training budgets, a course catalogue covering the five priorities,
 //! a few thousand employees, competency frameworks, assessments, talent
-//! reviews and development plans.
+//! reviews, development plans and 360-degree feedback cycles.
 
 mod budget;
 mod catalogue;
 mod competence;
+mod feedback;
 mod frameworks;
 mod offerings;
 mod people;
@@ -65,6 +66,7 @@ pub async fn load(use_cases: &UseCases) -> Result<Loaded, DemoError> {
     let places: Vec<(Uuid, Uuid)> = staff.iter().map(|s| (s.id, s.institution)).collect();
     offerings::load(use_cases, &courses, &places, &mut loaded).await?;
     competence::load(use_cases, &staff, &mut loaded).await?;
+    feedback::load(use_cases, &staff, &mut loaded).await?;
     Ok(loaded)
 }
 
