@@ -17,6 +17,7 @@ use prasme_domain::employee::{Employee, SealedPersonalData};
 use prasme_domain::feedback_cycle::{
     CycleStatus, FeedbackCycle, FeedbackCycleCommand, FeedbackCycleEvent, Rating, Relationship, Submission,
 };
+use prasme_domain::reference::wire_name;
 use prasme_domain::{Decider, DomainError, DomainEvent, ErrorCode};
 use serde::Serialize;
 use uuid::Uuid;
@@ -99,14 +100,6 @@ fn not_invited() -> DomainError {
 
 fn already_submitted() -> DomainError {
     DomainError::on("cycleId", ErrorCode::AlreadyExists, "you have already submitted")
-}
-
-/// How a relationship is stored in `feedback_pending`: its wire name.
-fn relationship_name(r: Relationship) -> String {
-    serde_json::to_value(r)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 impl UseCases {
@@ -351,7 +344,7 @@ impl UseCases {
             nonce,
             sealed,
         };
-        if !FeedbackKeys::keep(&mut tx, cycle_id, &relationship_name(submission.relationship), pending).await? {
+        if !FeedbackKeys::keep(&mut tx, cycle_id, &wire_name(&submission.relationship), pending).await? {
             return Err(already_submitted().into());
         }
         tx.commit().await.map_err(VaultError::from)?;
