@@ -8,16 +8,17 @@ use std::time::Duration;
 
 use prasme_api_graphql::identity::KeySetError;
 use prasme_api_graphql::{router, AccessLimits, ApiContext, Identity};
-use prasme_commands::{CommandHandler, FeedbackKeys, UseCases, Vault, VaultError};
+use prasme_commands::{CommandContext, CommandHandler, FeedbackKeys, Principal, UseCases, Vault, VaultError};
 use prasme_eventstore::EventStore;
 use prasme_projections::{
     CompetencyProjection, CourseProjection, DevelopmentPlanProjection, EmployeeProjection, FeedbackCycleProjection,
-    OfferingProjection, Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection,
+    OfferingProjection, PlanProjection, Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection,
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 /// How long in-flight requests get after a stop signal. Open subscriptions
 /// never end by themselves, so the server does not wait for them past this.
@@ -33,6 +34,7 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(CompetencyProjection),
         Arc::new(DevelopmentPlanProjection),
         Arc::new(FeedbackCycleProjection),
+        Arc::new(PlanProjection),
     ]
 }
 
@@ -139,13 +141,19 @@ impl Application {
         // left a key behind: destroy it before anything else runs.
         FeedbackKeys::destroy_leftovers(&pool).await?;
         let store = EventStore::new(pool.clone());
-        let (stop, stopped) = watch::channel(false);
-        let (runner, background_tasks) = ProjectionRunner::new(store.clone(), projections())
-            .start(stopped)
-            .await?;
         let vault = Vault::new(pool.clone());
+        let use_cases = UseCases::new(CommandHandler::new(store.clone()), vault.clone());
+        // The plan is reference data of the log: on first start, Prasme
+        // publishes it as the annexes state it, before the projections
+        // start, so that being ready includes it.
+        use_cases
+            .publish_plan(&CommandContext::new(Uuid::now_v7(), Principal::system("prasme")))
+            .await
+            .map_err(|e| BuildError::Plan(e.to_string()))?;
+        let (stop, stopped) = watch::channel(false);
+        let (runner, background_tasks) = ProjectionRunner::new(store, projections()).start(stopped).await?;
         let ctx = ApiContext {
-            use_cases: UseCases::new(CommandHandler::new(store), vault.clone()),
+            use_cases,
             vault,
             pool,
             projections: runner,
@@ -233,6 +241,8 @@ pub enum BuildError {
     Projection(#[from] ProjectionError),
     #[error("cannot destroy the keys of ended feedback cycles: {0}")]
     FeedbackKeys(#[from] VaultError),
+    #[error("cannot publish the plan: {0}")]
+    Plan(String),
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -21,6 +21,7 @@ use prasme_commands::{
 use prasme_commands::{
     CancelFeedbackCycle, CloseFeedbackCycle, InviteRater, OpenFeedbackCycle, RecordFeedbackResult, SubmitFeedback,
 };
+use prasme_commands::{ChangeIndicatorTarget, DefineIndicator, RetireIndicator};
 use prasme_domain::assessment::{AssessmentMethod, MatrixRating};
 use prasme_domain::competency::{Area, Competency, Framework, FrameworkContent, Level, RequiredLevel};
 use prasme_domain::course::{CourseType, OwnerLevel, OwnerParts};
@@ -596,6 +597,36 @@ async fn call(u: &UseCases, ctx: &CommandContext, use_case: UseCase, id: Uuid) -
             };
             u.record_feedback_result(ctx, record).await
         }
+        UseCase::PublishPlan => u
+            .publish_plan(ctx)
+            .await?
+            .ok_or_else(|| CommandError::Invalid("already published".into())),
+        UseCase::DefineIndicator => {
+            let define = DefineIndicator {
+                measure: "3.1".into(),
+                text_lv: "t".into(),
+                text_en: "t".into(),
+                target: None,
+                secondary_target: None,
+            };
+            u.define_indicator(ctx, define).await
+        }
+        UseCase::ChangeIndicatorTarget => {
+            let change = ChangeIndicatorTarget {
+                indicator_id: "3.1.1".into(),
+                target: None,
+                secondary_target: None,
+                reason: "r".into(),
+            };
+            u.change_indicator_target(ctx, change).await
+        }
+        UseCase::RetireIndicator => {
+            let retire = RetireIndicator {
+                indicator_id: "3.1.1".into(),
+                reason: "r".into(),
+            };
+            u.retire_indicator(ctx, retire).await
+        }
     }
 }
 
@@ -973,6 +1004,10 @@ async fn analysts_and_auditors_are_refused_every_command_before_anything_is_read
             | UseCase::CloseFeedbackCycle
             | UseCase::CancelFeedbackCycle
             | UseCase::RecordFeedbackResult => ("feedbackCycle", id),
+            UseCase::PublishPlan
+            | UseCase::DefineIndicator
+            | UseCase::ChangeIndicatorTarget
+            | UseCase::RetireIndicator => ("plan", prasme_commands::plan_id().unwrap()),
             _ => ("offering", id),
         };
         assert_eq!(

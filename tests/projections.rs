@@ -22,6 +22,7 @@ use prasme_domain::employee::EmployeeEvent;
 use prasme_domain::feedback_cycle::FeedbackCycleEvent;
 use prasme_domain::institution::InstitutionEvent;
 use prasme_domain::offering::OfferingEvent;
+use prasme_domain::plan::PlanEvent;
 use prasme_domain::reference::{FundingSource, InstitutionKind, Resor};
 use prasme_domain::Cents;
 use prasme_domain::DomainEvent;
@@ -120,6 +121,7 @@ fn every_event_type_of_every_aggregate_is_read_by_a_projection() {
         CompetenceEvent::EVENT_TYPES,
         DevelopmentPlanEvent::EVENT_TYPES,
         FeedbackCycleEvent::EVENT_TYPES,
+        PlanEvent::EVENT_TYPES,
     ]
     .concat()
     .into_iter()

@@ -24,6 +24,7 @@ mod node;
 mod offering;
 mod paging;
 mod payload;
+mod plan;
 mod query;
 mod request_log;
 mod router;
@@ -54,6 +55,7 @@ pub struct QueryRoot(
     assessment::AssessmentQuery,
     development_plan::DevelopmentPlanQuery,
     feedback::FeedbackQuery,
+    plan::PlanQuery,
     node::NodeQuery,
 );
 
@@ -70,6 +72,7 @@ pub struct MutationRoot(
     assessment::AssessmentMutation,
     development_plan::DevelopmentPlanMutation,
     feedback::FeedbackMutation,
+    plan::PlanMutation,
 );
 
 pub type PrasmeSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;

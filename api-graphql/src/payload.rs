@@ -65,6 +65,9 @@ pub mod names {
         CloseFeedbackCycle,
         CancelFeedbackCycle,
         RecordFeedbackResult,
+        DefineIndicator,
+        ChangeIndicatorTarget,
+        RetireIndicator,
     );
 }
 

@@ -13,6 +13,9 @@ pub enum Role {
     ResorCoordinator,
     VasAdmin,
     VkAnalyst,
+    /// The State Chancellery's keepers of the plan: they supplement its
+    /// indicators and change its targets, as the plan allows.
+    VkAdmin,
     Auditor,
     /// Prasme itself and the services it trusts: the demo loader, importers
     /// from the institutions' HR and finance systems, migrations of data.
@@ -20,13 +23,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Employee,
         Role::Manager,
         Role::InstitutionHr,
         Role::ResorCoordinator,
         Role::VasAdmin,
         Role::VkAnalyst,
+        Role::VkAdmin,
         Role::Auditor,
         Role::System,
     ];
@@ -40,6 +44,7 @@ impl Role {
             Role::ResorCoordinator => "RESOR_COORDINATOR",
             Role::VasAdmin => "VAS_ADMIN",
             Role::VkAnalyst => "VK_ANALYST",
+            Role::VkAdmin => "VK_ADMIN",
             Role::Auditor => "AUDITOR",
             Role::System => "SYSTEM",
         }

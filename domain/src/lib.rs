@@ -19,6 +19,7 @@ pub mod learning_time;
 pub mod money;
 pub mod name_search;
 pub mod offering;
+pub mod plan;
 pub mod reference;
 pub mod security;
 pub mod validate;

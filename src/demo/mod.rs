@@ -153,5 +153,12 @@ pub fn principals() -> Vec<DemoPrincipal> {
             None,
             "an internal auditor",
         ),
+        person(
+            Role::VkAdmin,
+            vk,
+            people::DIRECT_REPORTS + 4,
+            None,
+            "a State Chancellery keeper of the plan",
+        ),
     ]
 }

@@ -6,7 +6,7 @@ use prasme_eventstore::EventStore;
 use prasme_projections::{rebuild, REBUILD_BATCH};
 use sqlx::PgPool;
 
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 23] = [
     "rm_institution",
     "rm_training_budget",
     "rm_training_allocation",
@@ -26,6 +26,10 @@ const TABLES: [&str; 19] = [
     "rm_feedback_cycle",
     "rm_feedback_invited",
     "rm_feedback_response",
+    "rm_plan",
+    "rm_plan_priority",
+    "rm_plan_measure",
+    "rm_plan_indicator",
 ];
 
 /// Every read-model table, each as one canonical JSON text.

@@ -84,6 +84,10 @@ use_cases!(
     CloseFeedbackCycle,
     CancelFeedbackCycle,
     RecordFeedbackResult,
+    PublishPlan,
+    DefineIndicator,
+    ChangeIndicatorTarget,
+    RetireIndicator,
 );
 
 /// Where a role may act, checked against one set of the target's facts.
@@ -187,6 +191,10 @@ fn row(use_case: UseCase) -> &'static [(Role, &'static [Reach])] {
         // admits a rater by the sealed invitation naming their employee id,
         // which no role reach can see. Analysts and auditors still run no
         // command (an invited auditor submits signed in as an employee).
+        // Prasme publishes the plan as the annexes state it, on first start.
+        U::PublishPlan => &[],
+        // The State Chancellery supplements it, as the plan allows.
+        U::DefineIndicator | U::ChangeIndicatorTarget | U::RetireIndicator => &[(VkAdmin, &[Anywhere])],
         U::SubmitFeedback => &[
             (Employee, &[Anywhere]),
             (Manager, &[Anywhere]),
@@ -663,7 +671,7 @@ mod tests {
 
     #[test]
     fn use_case_names_are_their_variants() {
-        assert_eq!(UseCase::ALL.len(), 41);
+        assert_eq!(UseCase::ALL.len(), 45);
         for use_case in UseCase::ALL {
             assert_eq!(use_case.name(), format!("{use_case:?}"));
         }

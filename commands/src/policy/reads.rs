@@ -56,7 +56,7 @@ fn table(role: Role) -> [Reads; 5] {
         Role::InstitutionHr => [Anywhere, OwnInstitution, OwnInstitution, OwnInstitution, Nothing],
         Role::ResorCoordinator => [Anywhere, OwnResor, OwnResor, OwnResor, Nothing],
         Role::VasAdmin => [Anywhere, Nothing, PublicCatalogue, Anywhere, Nothing],
-        Role::VkAnalyst => [Anywhere, Anywhere, Nothing, Anywhere, Nothing],
+        Role::VkAnalyst | Role::VkAdmin => [Anywhere, Anywhere, Nothing, Anywhere, Nothing],
         Role::Auditor => [Anywhere, Anywhere, Anywhere, Anywhere, Nothing],
         Role::System => [Anywhere; 5],
     }

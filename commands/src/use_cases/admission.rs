@@ -61,6 +61,8 @@ pub(crate) enum Target {
     },
     /// A competency framework, new or published.
     Framework(Uuid),
+    /// The Learning and Development Plan itself.
+    LearningPlan(Uuid),
     /// A new development plan, judged by the employee it is for.
     NewPlan {
         plan_id: Uuid,
@@ -99,6 +101,7 @@ impl Target {
             | Target::Place { offering_id: id, .. }
             | Target::Substitution { offering_id: id, .. } => ("offering", id),
             Target::Framework(id) => ("competencyFramework", id),
+            Target::LearningPlan(id) => ("plan", id),
             Target::NewPlan { plan_id: id, .. } | Target::Plan(id) => ("developmentPlan", id),
             Target::NewFeedbackCycle { cycle_id: id, .. } | Target::FeedbackCycle(id) => ("feedbackCycle", id),
         }
@@ -163,7 +166,7 @@ impl UseCases {
                 employee_id,
             } => self.offering_facts(offering_id, &[employee_id], needs).await?,
             // No reach of the framework rows reads facts.
-            Target::Framework(_) => vec![TargetFacts::default()],
+            Target::Framework(_) | Target::LearningPlan(_) => vec![TargetFacts::default()],
             Target::NewPlan { employee_id, .. } => vec![self.person_facts(employee_id, needs).await?],
             Target::Plan(id) => {
                 let (plan, _) = self.handler.state::<DevelopmentPlan>(id).await?;

@@ -14,6 +14,7 @@ mod employee;
 mod feedback;
 mod institution;
 mod offering;
+mod plan;
 
 pub use assessment::{AssessCompetency, ReviewTalent};
 pub use competency::{PublishCompetencyFramework, RetireCompetencyFramework, ReviseCompetencyFramework};
@@ -36,6 +37,7 @@ pub use offering::{
     CancelOffering, ChangeOfferingCapacity, GiveFeedback, PlaceChange, PlaceId, RecordAttendance, RecordCompletion,
     ScheduleOffering, SubstituteParticipant,
 };
+pub use plan::{plan_id, ChangeIndicatorTarget, DefineIndicator, RetireIndicator};
 
 use prasme_domain::competency::Framework;
 use prasme_domain::course::Course;

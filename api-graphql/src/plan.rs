@@ -1,0 +1,562 @@
+//! The Learning and Development Plan over GraphQL: the plan as published
+//! (annex 2's priorities, measures and result indicators with their
+//! targets, annex 5's funding, seed 001's yearly targets) and the State
+//! Chancellery's supplements (VK_ADMIN).
+
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
+use prasme_commands::{ChangeIndicatorTarget, DefineIndicator, ReadOf, RetireIndicator};
+use prasme_domain::plan as domain;
+use prasme_domain::{DomainError, ErrorCode};
+use prasme_projections::plan::read::{self, IndicatorRow, PlanRow};
+use std::marker::PhantomData;
+use uuid::Uuid;
+
+use crate::context::{api, read_models, reads, scope};
+use crate::errors::{db, not_found, user_errors, UserError};
+use crate::mutation::{command, outcome, settle, use_cases, Outcome};
+use crate::payload::{names, payload_type_name, MutationName};
+use crate::scalars::{Cents, Position};
+
+/// What an indicator is measured against.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum TargetKind {
+    /// At least `value` (people, events).
+    AtLeastCount,
+    /// At least `value` percent of a population.
+    AtLeastPercent,
+    /// From `min` to `max`, both included.
+    RangeCount,
+    /// One in every `unit`.
+    Every,
+    /// A yes/no thing: set up, created, published.
+    Milestone,
+}
+
+/// The units an EVERY target covers.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::plan::CoverageUnit")]
+pub enum CoverageUnit {
+    /// Every state administration institution.
+    StateInstitution,
+    /// Every resor.
+    Resor,
+}
+
+/// A target as the plan states it.
+#[derive(SimpleObject, Clone)]
+pub struct IndicatorTarget {
+    /// Its kind.
+    pub kind: TargetKind,
+    /// With AT_LEAST_COUNT and AT_LEAST_PERCENT.
+    pub value: Option<i64>,
+    /// With RANGE_COUNT.
+    pub min: Option<i64>,
+    /// With RANGE_COUNT.
+    pub max: Option<i64>,
+    /// With EVERY.
+    pub unit: Option<CoverageUnit>,
+}
+
+impl From<domain::Target> for IndicatorTarget {
+    fn from(t: domain::Target) -> Self {
+        let (kind, value, range, unit) = match t {
+            domain::Target::AtLeastCount { value } => (TargetKind::AtLeastCount, Some(i64::from(value)), None, None),
+            domain::Target::AtLeastPercent { value } => {
+                (TargetKind::AtLeastPercent, Some(i64::from(value)), None, None)
+            }
+            domain::Target::RangeCount { min, max } => (TargetKind::RangeCount, None, Some((min, max)), None),
+            domain::Target::Every { unit } => (TargetKind::Every, None, None, Some(unit.into())),
+            domain::Target::Milestone => (TargetKind::Milestone, None, None, None),
+        };
+        Self {
+            kind,
+            value,
+            min: range.map(|r| i64::from(r.0)),
+            max: range.map(|r| i64::from(r.1)),
+            unit,
+        }
+    }
+}
+
+/// A target to set: `kind` with the fields it needs.
+#[derive(InputObject)]
+pub struct IndicatorTargetInput {
+    /// Its kind.
+    pub kind: TargetKind,
+    /// Required with AT_LEAST_COUNT (1 or more) and AT_LEAST_PERCENT (1 to 100).
+    pub value: Option<i64>,
+    /// Required with RANGE_COUNT.
+    pub min: Option<i64>,
+    /// Required with RANGE_COUNT, at least `min`.
+    pub max: Option<i64>,
+    /// Required with EVERY.
+    pub unit: Option<CoverageUnit>,
+}
+
+/// The input fields a target's parts are refused on: `value`, `min`, `max`
+/// and `unit` under `target` or `secondaryTarget`.
+type PartFields = [&'static str; 4];
+const TARGET: PartFields = ["target.value", "target.min", "target.max", "target.unit"];
+const SECONDARY: PartFields = [
+    "secondaryTarget.value",
+    "secondaryTarget.min",
+    "secondaryTarget.max",
+    "secondaryTarget.unit",
+];
+
+impl IndicatorTargetInput {
+    /// The domain's target; a missing or negative number is refused on its
+    /// field (the decider judges the ranges).
+    fn target(&self, [value, min, max, unit]: PartFields) -> Result<domain::Target, DomainError> {
+        let number = |n: Option<i64>, field: &'static str| -> Result<u32, DomainError> {
+            let n = n.ok_or_else(|| DomainError::on(field, ErrorCode::Required, "required with this kind"))?;
+            u32::try_from(n).map_err(|_| DomainError::on(field, ErrorCode::OutOfRange, "a target is not negative"))
+        };
+        Ok(match self.kind {
+            TargetKind::AtLeastCount => domain::Target::AtLeastCount {
+                value: number(self.value, value)?,
+            },
+            TargetKind::AtLeastPercent => domain::Target::AtLeastPercent {
+                value: u8::try_from(number(self.value, value)?).unwrap_or(u8::MAX),
+            },
+            TargetKind::RangeCount => domain::Target::RangeCount {
+                min: number(self.min, min)?,
+                max: number(self.max, max)?,
+            },
+            TargetKind::Every => domain::Target::Every {
+                unit: self
+                    .unit
+                    .ok_or_else(|| DomainError::on(unit, ErrorCode::Required, "required with this kind"))?
+                    .into(),
+            },
+            TargetKind::Milestone => domain::Target::Milestone,
+        })
+    }
+}
+
+fn targets(
+    target: &Option<IndicatorTargetInput>,
+    secondary: &Option<IndicatorTargetInput>,
+) -> Result<(Option<domain::Target>, Option<domain::Target>), DomainError> {
+    Ok((
+        target.as_ref().map(|t| t.target(TARGET)).transpose()?,
+        secondary.as_ref().map(|t| t.target(SECONDARY)).transpose()?,
+    ))
+}
+
+/// One result indicator of a measure.
+#[derive(SimpleObject, Clone)]
+pub struct PlanIndicator {
+    /// Its measure's code and its number, such as "3.1.1".
+    pub indicator_id: String,
+    /// 1, 2, … within its measure.
+    pub number: i32,
+    /// As the plan words it, in Latvian (the source).
+    pub text_lv: String,
+    /// An English translation.
+    pub text_en: String,
+    /// Null for a monitoring count with no target.
+    pub target: Option<IndicatorTarget>,
+    /// A second target of the same indicator (1.1.4: every state institution, and at least 200 in all).
+    pub secondary_target: Option<IndicatorTarget>,
+    /// True once the State Chancellery retired it.
+    pub retired: bool,
+    /// Why it was retired.
+    pub retire_reason: Option<String>,
+    /// The log position that defined it: the plan's publication, or a supplement.
+    pub defined_at: Position,
+    /// The log position of its last change.
+    pub position: Position,
+}
+
+impl From<IndicatorRow> for PlanIndicator {
+    fn from(i: IndicatorRow) -> Self {
+        Self {
+            indicator_id: i.indicator_id,
+            number: i.number,
+            text_lv: i.text_lv,
+            text_en: i.text_en,
+            target: i.target.map(Into::into),
+            secondary_target: i.secondary_target.map(Into::into),
+            retired: i.retired,
+            retire_reason: i.retire_reason,
+            defined_at: Position(i.defined_at),
+            position: Position(i.position),
+        }
+    }
+}
+
+/// A measure of annex 2.
+#[derive(SimpleObject)]
+pub struct PlanMeasure {
+    /// "1.1" to "5.5".
+    pub code: String,
+    /// In Latvian (the source).
+    pub title_lv: String,
+    /// An English translation.
+    pub title_en: String,
+    /// The outputs ("Darbības rezultāts"), bullet by bullet, in Latvian.
+    pub outputs_lv: Vec<String>,
+    /// The responsible institutions.
+    pub responsible: Vec<String>,
+    /// The co-responsible institutions.
+    pub co_responsible: Vec<String>,
+    /// The cooperating institutions.
+    pub cooperating: Vec<String>,
+    /// The year the measure is due.
+    pub deadline_year: i32,
+    /// Its result indicators by number, retired ones included.
+    pub indicators: Vec<PlanIndicator>,
+}
+
+/// Where a priority's money comes from, as annex 5 splits it.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::plan::FundingSource")]
+pub enum PlanFundingSource {
+    /// The state budget.
+    StateBudget,
+    /// EU funds.
+    Eu,
+    /// The year's total, where the annex gives it.
+    Total,
+}
+
+/// A year's funding of a priority.
+#[derive(SimpleObject)]
+pub struct YearFunding {
+    /// The year.
+    pub year: i32,
+    /// Where it comes from.
+    pub source: PlanFundingSource,
+    /// The amount.
+    pub amount_cents: Cents,
+}
+
+/// One of the five strategic priorities.
+#[derive(SimpleObject)]
+pub struct PlanPriority {
+    /// 1 to 5.
+    pub number: i32,
+    /// In Latvian (the source).
+    pub title_lv: String,
+    /// An English translation.
+    pub title_en: String,
+    /// The indicative funding annex 2 states.
+    pub indicative_funding_cents: Option<Cents>,
+    /// The funding sentence as the annex words it.
+    pub funding_note_lv: Option<String>,
+    /// Annex 5's planned learners over the period; null where the source gives none (P4, P5).
+    pub planned_learners: Option<i32>,
+    /// Annex 5's funding by year and source, as far as the source gives it.
+    pub funding_by_year: Vec<YearFunding>,
+    /// Its measures in order.
+    pub measures: Vec<PlanMeasure>,
+}
+
+/// Whether a yearly target is a floor or a ceiling.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::plan::Direction")]
+pub enum TargetDirection {
+    /// At least the value.
+    AtLeast,
+    /// At most the value (turnover).
+    AtMost,
+}
+
+/// A year's target value.
+#[derive(SimpleObject)]
+pub struct YearTarget {
+    /// The year.
+    pub year: i32,
+    /// The value, in the target's unit.
+    pub value: i32,
+}
+
+/// One of seed 001's yearly targets: the State Chancellery's strategy 2025–2029, set for its own staff.
+#[derive(SimpleObject)]
+pub struct ChancelleryTarget {
+    /// The strategy's objective, such as "M2.3"; several targets share one.
+    pub code: String,
+    /// In Latvian (the source).
+    pub text_lv: String,
+    /// An English translation.
+    pub text_en: String,
+    /// The unit of the values: PERCENT.
+    pub unit: String,
+    /// Floor or ceiling.
+    pub direction: TargetDirection,
+    /// The value per year.
+    pub targets: Vec<YearTarget>,
+    /// What the source adds: data source, years it is not measured.
+    pub note: String,
+}
+
+/// The Learning and Development Plan 2021–2027, as published and supplemented.
+#[derive(SimpleObject)]
+pub struct Plan {
+    /// The plan's id, the same on every server.
+    pub plan_id: Uuid,
+    /// "lap-2021-2027".
+    pub code: String,
+    /// In Latvian (the source).
+    pub title_lv: String,
+    /// An English translation.
+    pub title_en: String,
+    /// Where the data comes from.
+    pub source: String,
+    /// The five priorities in order.
+    pub priorities: Vec<PlanPriority>,
+    /// Seed 001's yearly targets.
+    pub chancellery_targets: Vec<ChancelleryTarget>,
+    /// The log position of the plan's publication.
+    pub position: Position,
+}
+
+impl From<PlanRow> for Plan {
+    fn from(p: PlanRow) -> Self {
+        Self {
+            plan_id: p.plan_id,
+            code: p.code,
+            title_lv: p.title_lv,
+            title_en: p.title_en,
+            source: p.source,
+            position: Position(p.position),
+            chancellery_targets: p
+                .chancellery_targets
+                .into_iter()
+                .map(|t| ChancelleryTarget {
+                    code: t.code,
+                    text_lv: t.text_lv,
+                    text_en: t.text_en,
+                    unit: t.unit,
+                    direction: t.direction.into(),
+                    targets: t
+                        .targets
+                        .into_iter()
+                        .map(|y| YearTarget {
+                            year: y.year,
+                            value: i32::from(y.value),
+                        })
+                        .collect(),
+                    note: t.note,
+                })
+                .collect(),
+            priorities: p
+                .priorities
+                .into_iter()
+                .map(|p| PlanPriority {
+                    number: p.number,
+                    title_lv: p.title_lv,
+                    title_en: p.title_en,
+                    indicative_funding_cents: p.indicative_funding_cents.map(Cents),
+                    funding_note_lv: p.funding_note_lv,
+                    planned_learners: p.planned_learners,
+                    funding_by_year: p
+                        .funding_by_year
+                        .into_iter()
+                        .map(|f| YearFunding {
+                            year: f.year,
+                            source: f.source.into(),
+                            amount_cents: Cents(f.amount_cents),
+                        })
+                        .collect(),
+                    measures: p
+                        .measures
+                        .into_iter()
+                        .map(|m| PlanMeasure {
+                            code: m.code,
+                            title_lv: m.title_lv,
+                            title_en: m.title_en,
+                            outputs_lv: m.outputs_lv,
+                            responsible: m.responsible,
+                            co_responsible: m.co_responsible,
+                            cooperating: m.cooperating,
+                            deadline_year: m.deadline_year,
+                            indicators: m.indicators.into_iter().map(Into::into).collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An indicator to add to a measure (the State Chancellery, VK_ADMIN).
+#[derive(InputObject)]
+pub struct DefineIndicatorInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input under the same
+    /// id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
+    pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the plan's stream is at this version.
+    pub expected_version: Option<i64>,
+    /// The measure's code, such as "3.1"; NOT_FOUND when the plan has none.
+    pub measure: String,
+    /// The indicator in Latvian: trimmed, 1 to 1 000 characters.
+    pub text_lv: String,
+    /// The indicator in English: trimmed, 1 to 1 000 characters.
+    pub text_en: String,
+    /// None for a monitoring count.
+    pub target: Option<IndicatorTargetInput>,
+    /// A second target of the same indicator.
+    pub secondary_target: Option<IndicatorTargetInput>,
+}
+
+/// New targets for an indicator.
+#[derive(InputObject)]
+pub struct ChangeIndicatorTargetInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input under the same
+    /// id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
+    pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the plan's stream is at this version.
+    pub expected_version: Option<i64>,
+    /// Such as "3.1.1"; NOT_FOUND when the plan has none, INVALID_VALUE when it is retired.
+    pub indicator_id: String,
+    /// The new target; null makes it a monitoring count.
+    pub target: Option<IndicatorTargetInput>,
+    /// The new second target.
+    pub secondary_target: Option<IndicatorTargetInput>,
+    /// Why: trimmed, 1 to 1 000 characters. It stays in the history for good.
+    pub reason: String,
+}
+
+/// An indicator to retire.
+#[derive(InputObject)]
+pub struct RetireIndicatorInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input under the same
+    /// id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
+    pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the plan's stream is at this version.
+    pub expected_version: Option<i64>,
+    /// Such as "3.1.1".
+    pub indicator_id: String,
+    /// Why: trimmed, 1 to 1 000 characters. It stays in the history for good.
+    pub reason: String,
+}
+
+/// What a plan command answers with.
+#[derive(SimpleObject)]
+#[graphql(complex, name_type)]
+pub struct PlanPayload<M: MutationName> {
+    #[graphql(flatten)]
+    pub outcome: Outcome,
+    #[graphql(skip)]
+    mutation: PhantomData<M>,
+}
+payload_type_name!(PlanPayload);
+
+#[ComplexObject]
+impl<M: MutationName> PlanPayload<M> {
+    /// The plan as the read model has it once this command is projected; null when the command was refused.
+    async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Plan>> {
+        let Some(position) = self.outcome.position else {
+            return Ok(None);
+        };
+        api(ctx)?.reach(read_models::PLAN, Some(position.0)).await?;
+        Ok(read::plan(&*reads(ctx).await?).await.map_err(db)?.map(Into::into))
+    }
+}
+
+fn payload<M: MutationName>(result: Result<prasme_commands::Accepted, Vec<UserError>>) -> PlanPayload<M> {
+    PlanPayload {
+        outcome: outcome(&result),
+        mutation: PhantomData,
+    }
+}
+
+/// A refusal of the input's targets, as a payload.
+fn refused<M: MutationName>(e: DomainError) -> async_graphql::Result<PlanPayload<M>> {
+    Ok(payload(Err(user_errors(prasme_commands::CommandError::Rejected(e))?)))
+}
+
+#[derive(Default)]
+pub struct PlanMutation;
+
+#[Object]
+impl PlanMutation {
+    /// Adds a result indicator to a measure (VK_ADMIN): it takes the measure's next number. Refused in `userErrors`
+    /// with NOT_FOUND on `measure`, REQUIRED or OUT_OF_RANGE on a target's numbers, or a text out of bounds.
+    async fn define_indicator(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The indicator.")] input: DefineIndicatorInput,
+    ) -> async_graphql::Result<PlanPayload<names::DefineIndicator>> {
+        let cc = command(ctx, input.command_id, input.expected_version)?;
+        let (target, secondary_target) = match targets(&input.target, &input.secondary_target) {
+            Ok(t) => t,
+            Err(e) => return refused(e),
+        };
+        let define = DefineIndicator {
+            measure: input.measure,
+            text_lv: input.text_lv,
+            text_en: input.text_en,
+            target,
+            secondary_target,
+        };
+        Ok(payload(settle(use_cases(ctx)?.define_indicator(&cc, define).await)?))
+    }
+
+    /// Changes an indicator's targets (VK_ADMIN), with a reason. Refused with NOT_FOUND or INVALID_VALUE (retired) on
+    /// `indicatorId`, NOTHING_TO_CHANGE when the targets are the same.
+    async fn change_indicator_target(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The indicator and its new targets.")] input: ChangeIndicatorTargetInput,
+    ) -> async_graphql::Result<PlanPayload<names::ChangeIndicatorTarget>> {
+        let cc = command(ctx, input.command_id, input.expected_version)?;
+        let (target, secondary_target) = match targets(&input.target, &input.secondary_target) {
+            Ok(t) => t,
+            Err(e) => return refused(e),
+        };
+        let change = ChangeIndicatorTarget {
+            indicator_id: input.indicator_id,
+            target,
+            secondary_target,
+            reason: input.reason,
+        };
+        Ok(payload(settle(
+            use_cases(ctx)?.change_indicator_target(&cc, change).await,
+        )?))
+    }
+
+    /// Retires an indicator (VK_ADMIN), with a reason: it stays in the plan, marked retired.
+    async fn retire_indicator(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The indicator and why.")] input: RetireIndicatorInput,
+    ) -> async_graphql::Result<PlanPayload<names::RetireIndicator>> {
+        let cc = command(ctx, input.command_id, input.expected_version)?;
+        let retire = RetireIndicator {
+            indicator_id: input.indicator_id,
+            reason: input.reason,
+        };
+        Ok(payload(settle(use_cases(ctx)?.retire_indicator(&cc, retire).await)?))
+    }
+}
+
+#[derive(Default)]
+pub struct PlanQuery;
+
+#[Object]
+impl PlanQuery {
+    /// The Learning and Development Plan 2021–2027: its priorities, measures and result indicators with their targets,
+    /// as published and as the State Chancellery supplemented it. Readable by every signed-in role.
+    async fn plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Waits (bounded) until the read models include this event-log position, such as a \
+                    mutation's `position`, to read one's own writes; READ_MODEL_BEHIND if they do not in time."
+        )]
+        at_least_position: Option<Position>,
+    ) -> async_graphql::Result<Plan> {
+        api(ctx)?
+            .reach(read_models::PLAN, at_least_position.map(|p| p.0))
+            .await?;
+        scope(ctx, ReadOf::Directory).await?;
+        read::plan(&*reads(ctx).await?)
+            .await
+            .map_err(db)?
+            .map(Into::into)
+            .ok_or_else(|| not_found("the plan is not published yet"))
+    }
+}
