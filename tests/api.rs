@@ -660,7 +660,7 @@ async fn the_actor_of_every_event_is_the_token_subject_whatever_a_header_claims(
         .await
         .unwrap();
     assert_eq!(response["data"]["registerInstitution"]["userErrors"], json!([]));
-    let actor: String = sqlx::query_scalar("SELECT actor FROM events WHERE position = 1")
+    let actor: String = sqlx::query_scalar("SELECT actor FROM events WHERE event_type = 'InstitutionRegistered'")
         .fetch_one(&s.db.pool)
         .await
         .unwrap();

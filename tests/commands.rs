@@ -1333,3 +1333,28 @@ async fn vas_publishes_revises_and_retires_frameworks_and_no_one_else_does() {
     assert_eq!(refusal(after)["code"], "INVALID_VALUE");
     db.drop_db().await;
 }
+
+/// Servers starting at once on one database publish the plan once between
+/// them; none fails to start for it.
+#[tokio::test]
+async fn the_plan_is_published_once_however_many_servers_start_at_once() {
+    let db = common::fresh_db().await;
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let u = use_cases(&db);
+            tokio::spawn(async move { u.publish_plan(&ctx()).await })
+        })
+        .collect();
+    let mut published = 0;
+    for start in starts {
+        published += usize::from(start.await.unwrap().unwrap().is_some());
+    }
+    assert_eq!(published, 1);
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'PlanPublished'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 1);
+    assert!(use_cases(&db).publish_plan(&ctx()).await.unwrap().is_none());
+    db.drop_db().await;
+}

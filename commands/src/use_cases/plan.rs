@@ -4,6 +4,7 @@
 //! measure, a target changed, an indicator retired. See `docs/kpis.md` §4.
 
 use prasme_domain::plan::{Plan, PlanCommand, PlanContent, Target};
+use prasme_domain::ErrorCode;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -60,7 +61,12 @@ impl UseCases {
             return Ok(None);
         }
         let command = PlanCommand::Publish { plan_id, content };
-        self.handler.execute::<Plan>(&cmd, plan_id, command).await.map(Some)
+        match self.handler.execute::<Plan>(&cmd, plan_id, command).await {
+            Ok(accepted) => Ok(Some(accepted)),
+            // Another server starting on the same database published it first.
+            Err(CommandError::Rejected(refusal)) if refusal.code == ErrorCode::AlreadyExists => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn define_indicator(
