@@ -66,7 +66,7 @@ enum Command {
     /// a server started with the same secret.
     Token {
         /// EMPLOYEE, MANAGER, INSTITUTION_HR, RESOR_COORDINATOR, VAS_ADMIN,
-        /// VK_ANALYST, AUDITOR or SYSTEM; repeat for several.
+        /// VK_ANALYST, VK_ADMIN, AUDITOR or SYSTEM; repeat for several.
         #[arg(long = "role", required = true, value_parser = parse_role)]
         roles: Vec<Role>,
         #[arg(long)]

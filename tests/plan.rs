@@ -73,6 +73,13 @@ async fn the_plan_is_published_on_first_start_and_read_by_everyone() {
         .unwrap();
     let plan = plan_as(&s, &employee, &json!(head)).await;
     assert_eq!(plan["code"], "lap-2021-2027");
+    // Every role reads the same plan.
+    for role in Role::ALL {
+        let institution = matches!(role, Role::Employee | Role::Manager | Role::InstitutionHr).then(Uuid::now_v7);
+        let resor = (role == Role::ResorCoordinator).then_some(prasme_domain::reference::Resor::Fm);
+        let who = token(&Uuid::now_v7().to_string(), &[role], institution, resor);
+        assert_eq!(plan_as(&s, &who, &json!(head)).await, plan, "{role:?}");
+    }
     let priorities = plan["priorities"].as_array().unwrap();
     assert_eq!(priorities.len(), 5);
     let measures: Vec<&Value> = priorities
@@ -90,7 +97,10 @@ async fn the_plan_is_published_on_first_start_and_read_by_everyone() {
         top_managers["target"],
         json!({ "kind": "AT_LEAST_PERCENT", "value": 80, "min": null, "max": null, "unit": null })
     );
-    assert!(top_managers["textLv"].as_str().unwrap().contains("80"));
+    assert_eq!(
+        top_managers["textLv"],
+        "Vismaz 80 % augstākā līmeņa vadītāju ir veikuši kompetenču novērtēšanu atbilstoši kompetenču ietvaram."
+    );
     let trust_people = indicator(&plan, "1.1.4");
     assert_eq!(
         (
@@ -118,16 +128,23 @@ async fn the_state_chancellery_supplements_the_plan_and_nobody_else_may() {
         json!({ "measure": "3.1", "textLv": "Iestāžu skaits, kuras izmanto attīstības matricu",
                 "textEn": "Institutions using the development matrix", "target": target })
     };
-    // An analyst reads the plan but changes nothing.
-    let analyst = token(&Uuid::now_v7().to_string(), &[Role::VkAnalyst], None, None);
-    let (_, body) = s
-        .gql_as(
-            &analyst,
-            "mutation($i: DefineIndicatorInput!) { defineIndicator(input: $i) { position } }",
-            json!({ "i": define(Value::Null) }),
-        )
-        .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{body}");
+    // Every other role reads the plan but changes nothing.
+    for role in Role::ALL
+        .into_iter()
+        .filter(|r| ![Role::VkAdmin, Role::System].contains(r))
+    {
+        let institution = matches!(role, Role::Employee | Role::Manager | Role::InstitutionHr).then(Uuid::now_v7);
+        let resor = (role == Role::ResorCoordinator).then_some(prasme_domain::reference::Resor::Fm);
+        let who = token(&Uuid::now_v7().to_string(), &[role], institution, resor);
+        let (_, body) = s
+            .gql_as(
+                &who,
+                "mutation($i: DefineIndicatorInput!) { defineIndicator(input: $i) { position } }",
+                json!({ "i": define(Value::Null) }),
+            )
+            .await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{role:?}: {body}");
+    }
 
     // Typed refusals.
     let unknown = mutate(&s, &admin, "defineIndicator", "DefineIndicatorInput", {
@@ -157,7 +174,20 @@ async fn the_state_chancellery_supplements_the_plan_and_nobody_else_may() {
         define(json!({ "kind": "AT_LEAST_PERCENT", "value": 120 })),
     )
     .await;
-    assert_eq!(refusal(&too_much), ("OUT_OF_RANGE".into(), json!(["input", "target"])));
+    assert_eq!(
+        refusal(&too_much),
+        ("OUT_OF_RANGE".into(), json!(["input", "target", "value"]))
+    );
+    let second_alone = mutate(&s, &admin, "defineIndicator", "DefineIndicatorInput", {
+        let mut i = define(Value::Null);
+        i["secondaryTarget"] = json!({ "kind": "MILESTONE" });
+        i
+    })
+    .await;
+    assert_eq!(
+        refusal(&second_alone),
+        ("INVALID_VALUE".into(), json!(["input", "secondaryTarget"]))
+    );
 
     // A new indicator takes the measure's next number.
     let defined = mutate(

@@ -542,7 +542,8 @@ async fn sockets_per_subject_and_subscriptions_per_socket_are_bounded() {
 }
 
 /// For each role: a representative query, mutation and subscription, each
-/// allowed and denied (VK_ANALYST and AUDITOR may run no mutation at all).
+/// allowed and denied (VK_ANALYST and AUDITOR may run no mutation at all,
+/// VK_ADMIN only the plan's).
 #[tokio::test]
 async fn every_role_is_allowed_and_denied_a_query_a_mutation_and_a_subscription() {
     let s = start().await;
@@ -555,6 +556,7 @@ async fn every_role_is_allowed_and_denied_a_query_a_mutation_and_a_subscription(
     let vas = token("vas", &[Role::VasAdmin], None, None);
     let analyst = token("vk", &[Role::VkAnalyst], None, None);
     let auditor = token("auditor", &[Role::Auditor], None, None);
+    let keeper = token("vk-plan", &[Role::VkAdmin], None, None);
 
     let transcript = |id: &str| format!("{{ transcript(employeeId: \"{id}\") {{ totalMinutes }} }}");
     let employee_q = |id: &str| format!("{{ employee(id: \"{id}\") {{ id }} }}");
@@ -595,6 +597,8 @@ async fn every_role_is_allowed_and_denied_a_query_a_mutation_and_a_subscription(
     allowed(&query(analyst.clone(), budget_q(&w.b)).await);
     hidden(&query(analyst.clone(), employee_q(&w.a_employee)).await);
     allowed(&query(auditor.clone(), employee_q(&w.b_employee)).await);
+    allowed(&query(keeper.clone(), budget_q(&w.b)).await);
+    hidden(&query(keeper.clone(), employee_q(&w.a_employee)).await);
     let metrics = reqwest::Client::new()
         .get(format!("http://{}/metrics", s.addr))
         .bearer_auth(&auditor)
@@ -657,6 +661,13 @@ async fn every_role_is_allowed_and_denied_a_query_a_mutation_and_a_subscription(
     forbidden(&run(vas.clone(), schedule(&w.a_course)).await);
     forbidden(&run(analyst.clone(), allocate(&w.a)).await);
     forbidden(&run(auditor.clone(), request(&w.a_offering, &w.a_employee)).await);
+    let retire = (
+        "mutation($i: RetireIndicatorInput!) { retireIndicator(input: $i) { userErrors { code } } }",
+        json!({ "i": { "indicatorId": "5.5.2", "reason": "Apvienots ar 5.5.1" } }),
+    );
+    ok(&run(keeper.clone(), retire.clone()).await);
+    forbidden(&run(keeper.clone(), allocate(&w.a)).await);
+    forbidden(&run(analyst.clone(), retire).await);
 
     // Subscriptions.
     let transcript_s =
@@ -676,6 +687,8 @@ async fn every_role_is_allowed_and_denied_a_query_a_mutation_and_a_subscription(
     assert_eq!(subscribe(&s, &analyst, &budget_s(&w.b)).await, Ok(()));
     assert_eq!(subscribe(&s, &analyst, &transcript_s(&w.a_employee)).await, hidden_s);
     assert_eq!(subscribe(&s, &auditor, &transcript_s(&w.b_employee)).await, Ok(()));
+    assert_eq!(subscribe(&s, &keeper, &budget_s(&w.b)).await, Ok(()));
+    assert_eq!(subscribe(&s, &keeper, &transcript_s(&w.a_employee)).await, hidden_s);
     s.shut_down().await;
 }
 

@@ -21,6 +21,13 @@ use crate::scalars::Position;
 /// becomes the nearest one no scale has either, so that the decider refuses
 /// it with OUT_OF_RANGE or INVALID_VALUE like any other off-scale level.
 pub(crate) fn level_number(n: i32) -> u8 {
+    saturating_u8(n)
+}
+
+/// A small number the domain holds in a byte: a negative one becomes 0 and
+/// one past 255 becomes 255, both still out of any range the deciders take,
+/// so they refuse it with their own typed error.
+pub(crate) fn saturating_u8(n: i32) -> u8 {
     u8::try_from(n.max(0)).unwrap_or(u8::MAX)
 }
 

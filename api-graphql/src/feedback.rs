@@ -18,7 +18,7 @@ use sqlx::PgPool;
 use std::marker::PhantomData;
 use uuid::Uuid;
 
-use crate::competency::level_number;
+use crate::competency::{level_number, saturating_u8};
 use crate::complexity::page;
 use crate::context::{api, read_models, reads, scope};
 use crate::errors::{db, internal_because, not_found, user_errors, UserError};
@@ -210,7 +210,7 @@ impl FeedbackMutation {
             framework_version: u32::try_from(input.framework_version).unwrap_or(0),
             competencies: input.competencies,
             deadline: input.deadline.0,
-            min_raters: Some(level_number(input.min_raters)),
+            min_raters: Some(saturating_u8(input.min_raters)),
         };
         Ok(payload(
             settle(use_cases(ctx)?.open_feedback_cycle(&cc, open).await)?,

@@ -4,14 +4,14 @@
 //! Chancellery's supplements (VK_ADMIN).
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
-use prasme_commands::{ChangeIndicatorTarget, DefineIndicator, ReadOf, RetireIndicator};
+use prasme_commands::{ChangeIndicatorTarget, DefineIndicator, RetireIndicator};
 use prasme_domain::plan as domain;
 use prasme_domain::{DomainError, ErrorCode};
 use prasme_projections::plan::read::{self, IndicatorRow, PlanRow};
 use std::marker::PhantomData;
 use uuid::Uuid;
 
-use crate::context::{api, read_models, reads, scope};
+use crate::context::{api, read_models, reads};
 use crate::errors::{db, not_found, user_errors, UserError};
 use crate::mutation::{command, outcome, settle, use_cases, Outcome};
 use crate::payload::{names, payload_type_name, MutationName};
@@ -110,13 +110,14 @@ impl IndicatorTargetInput {
     fn target(&self, [value, min, max, unit]: PartFields) -> Result<domain::Target, DomainError> {
         let number = |n: Option<i64>, field: &'static str| -> Result<u32, DomainError> {
             let n = n.ok_or_else(|| DomainError::on(field, ErrorCode::Required, "required with this kind"))?;
-            u32::try_from(n).map_err(|_| DomainError::on(field, ErrorCode::OutOfRange, "a target is not negative"))
+            u32::try_from(n).map_err(|_| DomainError::on(field, ErrorCode::OutOfRange, "out of range"))
         };
         Ok(match self.kind {
             TargetKind::AtLeastCount => domain::Target::AtLeastCount {
                 value: number(self.value, value)?,
             },
             TargetKind::AtLeastPercent => domain::Target::AtLeastPercent {
+                // Past 255 it stays past 100, which the decider refuses.
                 value: u8::try_from(number(self.value, value)?).unwrap_or(u8::MAX),
             },
             TargetKind::RangeCount => domain::Target::RangeCount {
@@ -552,7 +553,8 @@ impl PlanQuery {
         api(ctx)?
             .reach(read_models::PLAN, at_least_position.map(|p| p.0))
             .await?;
-        scope(ctx, ReadOf::Directory).await?;
+        // Reference data, as the competency frameworks are: every signed-in
+        // role reads it.
         read::plan(&*reads(ctx).await?)
             .await
             .map_err(db)?

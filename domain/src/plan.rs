@@ -8,6 +8,7 @@
 //! a target, retires an indicator. See `docs/kpis.md` §4.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -46,15 +47,37 @@ pub enum CoverageUnit {
 }
 
 impl Target {
+    /// Refused on the part at fault, under `field` (`target` or
+    /// `secondaryTarget`), as the input names it.
     fn validated(self, field: &'static str) -> Result<Self, DomainError> {
-        let bad = |message: &str| Err(DomainError::on(field, ErrorCode::OutOfRange, message.to_owned()));
+        let (value, max) = if field == "target" {
+            ("target.value", "target.max")
+        } else {
+            ("secondaryTarget.value", "secondaryTarget.max")
+        };
+        let bad = |part, message: &str| Err(DomainError::on(part, ErrorCode::OutOfRange, message.to_owned()));
         match self {
-            Target::AtLeastCount { value: 0 } => bad("a count target is at least 1"),
-            Target::AtLeastPercent { value } if !(1..=100).contains(&value) => bad("a share is 1 to 100 %"),
-            Target::RangeCount { min, max } if min > max || max == 0 => bad("a range runs from min up to max"),
+            Target::AtLeastCount { value: 0 } => bad(value, "a count target is at least 1"),
+            Target::AtLeastPercent { value: p } if !(1..=100).contains(&p) => bad(value, "a share is 1 to 100 %"),
+            Target::RangeCount { min, max: m } if min > m || m == 0 => bad(max, "a range runs from min up to max"),
             target => Ok(target),
         }
     }
+}
+
+/// An indicator's targets, each valid; a second one only beside a first.
+fn targets(first: Option<Target>, second: Option<Target>) -> Result<(Option<Target>, Option<Target>), DomainError> {
+    if first.is_none() && second.is_some() {
+        return Err(DomainError::on(
+            "secondaryTarget",
+            ErrorCode::InvalidValue,
+            "a second target stands beside a first",
+        ));
+    }
+    Ok((
+        first.map(|t| t.validated("target")).transpose()?,
+        second.map(|t| t.validated("secondaryTarget")).transpose()?,
+    ))
 }
 
 /// One result indicator of a measure.
@@ -73,14 +96,12 @@ pub struct Indicator {
 
 impl Indicator {
     fn validated(self) -> Result<Self, DomainError> {
+        let (target, secondary_target) = targets(self.target, self.secondary_target)?;
         Ok(Self {
             text_lv: validate::text("textLv", &self.text_lv, MAX_INDICATOR_CHARS)?,
             text_en: validate::text("textEn", &self.text_en, MAX_INDICATOR_CHARS)?,
-            target: self.target.map(|t| t.validated("target")).transpose()?,
-            secondary_target: self
-                .secondary_target
-                .map(|t| t.validated("secondaryTarget"))
-                .transpose()?,
+            target,
+            secondary_target,
             ..self
         })
     }
@@ -182,10 +203,12 @@ pub struct PlanContent {
 }
 
 impl PlanContent {
-    /// The plan in `data/`. A malformed file is a build defect that a test
-    /// catches, not a runtime condition.
-    pub fn published() -> Result<Self, serde_json::Error> {
-        serde_json::from_str(PUBLISHED_PLAN)
+    /// The plan in `data/`, read once. A malformed file is a build defect
+    /// that a test catches; the error says where.
+    pub fn published() -> Result<&'static Self, String> {
+        static PUBLISHED: LazyLock<Result<PlanContent, String>> =
+            LazyLock::new(|| serde_json::from_str(PUBLISHED_PLAN).map_err(|e| e.to_string()));
+        PUBLISHED.as_ref().map_err(Clone::clone)
     }
 
     /// The plan's id: the same wherever and whenever it is published.
@@ -307,6 +330,16 @@ pub struct IndicatorState {
     pub retired: bool,
 }
 
+impl From<&Indicator> for IndicatorState {
+    fn from(i: &Indicator) -> Self {
+        Self {
+            target: i.target,
+            secondary_target: i.secondary_target,
+            retired: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     pub id: Option<Uuid>,
@@ -317,8 +350,9 @@ pub struct Plan {
 
 impl Plan {
     fn published(&self) -> Result<Uuid, DomainError> {
+        // No input names the plan: there is one.
         self.id
-            .ok_or_else(|| DomainError::on("planId", ErrorCode::NotFound, "the plan is not published"))
+            .ok_or_else(|| DomainError::new(ErrorCode::NotFound, None, "the plan is not published"))
     }
 
     fn live(&self, indicator_id: &str) -> Result<IndicatorState, DomainError> {
@@ -336,10 +370,6 @@ impl Plan {
             Some(i) => Ok(*i),
         }
     }
-}
-
-fn target(t: Option<Target>, field: &'static str) -> Result<Option<Target>, DomainError> {
-    t.map(|t| t.validated(field)).transpose()
 }
 
 impl Decider for Plan {
@@ -411,7 +441,7 @@ impl Decider for Plan {
             } => {
                 let plan_id = state.published()?;
                 let current = state.live(indicator_id)?;
-                let (first, secondary) = (target(*first, "target")?, target(*secondary_target, "secondaryTarget")?);
+                let (first, secondary) = targets(*first, *secondary_target)?;
                 if (current.target, current.secondary_target) == (first, secondary) {
                     return Err(DomainError::on(
                         "target",
@@ -448,14 +478,7 @@ impl Decider for Plan {
                         .measures
                         .insert(measure.code.clone(), measure.indicators.len() as u8);
                     for i in &measure.indicators {
-                        state.indicators.insert(
-                            indicator_id(&measure.code, i.number),
-                            IndicatorState {
-                                target: i.target,
-                                secondary_target: i.secondary_target,
-                                retired: false,
-                            },
-                        );
+                        state.indicators.insert(indicator_id(&measure.code, i.number), i.into());
                     }
                 }
             }
@@ -466,14 +489,7 @@ impl Decider for Plan {
                 ..
             } => {
                 state.measures.insert(measure.clone(), indicator.number);
-                state.indicators.insert(
-                    indicator_id.clone(),
-                    IndicatorState {
-                        target: indicator.target,
-                        secondary_target: indicator.secondary_target,
-                        retired: false,
-                    },
-                );
+                state.indicators.insert(indicator_id.clone(), indicator.into());
             }
             PlanEvent::IndicatorTargetChanged {
                 indicator_id,
@@ -504,7 +520,7 @@ mod tests {
     use PlanEvent as E;
 
     fn content() -> PlanContent {
-        PlanContent::published().expect("the published plan parses")
+        PlanContent::published().expect("the published plan parses").clone()
     }
 
     fn published() -> Vec<E> {
@@ -642,11 +658,19 @@ mod tests {
                 &published(),
                 define("3.1", Some(Target::AtLeastPercent { value: 101 }))
             )),
-            (ErrorCode::OutOfRange, Some("target"))
+            (ErrorCode::OutOfRange, Some("target.value"))
         );
+        assert_eq!(refusal(when(&[], define("3.1", None))), (ErrorCode::NotFound, None));
+        let second_alone = C::DefineIndicator {
+            measure: "3.1".into(),
+            text_lv: "t".into(),
+            text_en: "t".into(),
+            target: None,
+            secondary_target: Some(Target::Milestone),
+        };
         assert_eq!(
-            refusal(when(&[], define("3.1", None))),
-            (ErrorCode::NotFound, Some("planId"))
+            refusal(when(&published(), second_alone)),
+            (ErrorCode::InvalidValue, Some("secondaryTarget"))
         );
     }
 

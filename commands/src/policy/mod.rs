@@ -187,14 +187,14 @@ fn row(use_case: UseCase) -> &'static [(Role, &'static [Reach])] {
         | U::CloseFeedbackCycle
         | U::CancelFeedbackCycle
         | U::RecordFeedbackResult => &[(Manager, &[DirectReports]), (InstitutionHr, OWN_INSTITUTION)],
-        // Whoever the cycle invited, whatever their role: the use case
-        // admits a rater by the sealed invitation naming their employee id,
-        // which no role reach can see. Analysts and auditors still run no
-        // command (an invited auditor submits signed in as an employee).
         // Prasme publishes the plan as the annexes state it, on first start.
         U::PublishPlan => &[],
         // The State Chancellery supplements it, as the plan allows.
         U::DefineIndicator | U::ChangeIndicatorTarget | U::RetireIndicator => &[(VkAdmin, &[Anywhere])],
+        // Whoever the cycle invited, whatever their role: the use case
+        // admits a rater by the sealed invitation naming their employee id,
+        // which no role reach can see. Analysts and auditors still run no
+        // command (an invited auditor submits signed in as an employee).
         U::SubmitFeedback => &[
             (Employee, &[Anywhere]),
             (Manager, &[Anywhere]),
@@ -426,6 +426,33 @@ mod tests {
                 assert!(!allows(&principal, use_case, &[everything]), "{roles:?} {use_case:?}");
             }
         }
+    }
+
+    #[test]
+    fn only_the_plans_keepers_supplement_the_plan_and_they_run_nothing_else() {
+        let plan = [
+            UseCase::DefineIndicator,
+            UseCase::ChangeIndicatorTarget,
+            UseCase::RetireIndicator,
+        ];
+        let keeper = given(&[Role::VkAdmin]);
+        for use_case in UseCase::ALL {
+            let expected = if plan.contains(&use_case) {
+                Ask::Allowed
+            } else {
+                Ask::Refused
+            };
+            assert_eq!(ask(&keeper, use_case), expected, "{use_case:?}");
+        }
+        for role in Role::ALL
+            .into_iter()
+            .filter(|r| ![Role::VkAdmin, Role::System].contains(r))
+        {
+            for use_case in plan.into_iter().chain([UseCase::PublishPlan]) {
+                assert_eq!(ask(&given(&[role]), use_case), Ask::Refused, "{role:?} {use_case:?}");
+            }
+        }
+        assert_eq!(ask(&keeper, UseCase::PublishPlan), Ask::Refused, "SYSTEM publishes");
     }
 
     #[test]

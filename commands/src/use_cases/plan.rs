@@ -44,7 +44,7 @@ pub fn plan_id() -> Result<Uuid, CommandError> {
     Ok(published()?.id())
 }
 
-fn published() -> Result<PlanContent, CommandError> {
+fn published() -> Result<&'static PlanContent, CommandError> {
     PlanContent::published().map_err(|e| CommandError::Invalid(format!("the published plan cannot be read: {e}")))
 }
 
@@ -60,7 +60,10 @@ impl UseCases {
         if self.handler.exists::<Plan>(plan_id).await? {
             return Ok(None);
         }
-        let command = PlanCommand::Publish { plan_id, content };
+        let command = PlanCommand::Publish {
+            plan_id,
+            content: content.clone(),
+        };
         match self.handler.execute::<Plan>(&cmd, plan_id, command).await {
             Ok(accepted) => Ok(Some(accepted)),
             // Another server starting on the same database published it first.

@@ -242,8 +242,6 @@ fn talent_review(r: &PgRow) -> Result<TalentReviewRow, ReadError> {
     })
 }
 
-/// The employee's placements on the development matrix, newest first; None
-/// when the employee is out of scope or does not exist.
 /// Where a placement stands in an employee's list: newest business date
 /// first, then newest recorded.
 pub type TalentReviewKey = (NaiveDate, i64);

@@ -60,7 +60,8 @@ pub struct PlanRow {
 /// The plan; none until it is published.
 pub async fn plan(pool: &PgPool) -> Result<Option<PlanRow>, ReadError> {
     let Some(p) = sqlx::query(
-        "SELECT plan_id, code, title_lv, title_en, source, chancellery_targets, position FROM rm_plan LIMIT 1",
+        "SELECT plan_id, code, title_lv, title_en, source, chancellery_targets, position FROM rm_plan
+          ORDER BY position LIMIT 1",
     )
     .fetch_optional(pool)
     .await?
@@ -88,6 +89,15 @@ pub async fn plan(pool: &PgPool) -> Result<Option<PlanRow>, ReadError> {
     )
     .fetch_all(pool)
     .await?;
+    // Each child row with its parent's key, read once.
+    let measures = measures
+        .iter()
+        .map(|m| Ok((m.try_get::<i32, _>("priority")?, m)))
+        .collect::<Result<Vec<_>, ReadError>>()?;
+    let indicators = indicators
+        .iter()
+        .map(|i| Ok((i.try_get::<String, _>("measure")?, i)))
+        .collect::<Result<Vec<_>, ReadError>>()?;
     let mut rows = Vec::with_capacity(priorities.len());
     for r in &priorities {
         let number: i32 = r.try_get("number")?;
@@ -101,7 +111,7 @@ pub async fn plan(pool: &PgPool) -> Result<Option<PlanRow>, ReadError> {
             funding_by_year: r.try_get::<Json<Vec<YearFunding>>, _>("funding_by_year")?.0,
             measures: vec![],
         };
-        for m in measures.iter().filter(|m| m.get::<i32, _>("priority") == number) {
+        for (_, m) in measures.iter().filter(|(p, _)| *p == number) {
             let code: String = m.try_get("code")?;
             let mut measure = MeasureRow {
                 title_lv: m.try_get("title_lv")?,
@@ -114,10 +124,7 @@ pub async fn plan(pool: &PgPool) -> Result<Option<PlanRow>, ReadError> {
                 indicators: vec![],
                 code,
             };
-            for i in indicators
-                .iter()
-                .filter(|i| i.get::<String, _>("measure") == measure.code)
-            {
+            for (_, i) in indicators.iter().filter(|(code, _)| *code == measure.code) {
                 measure.indicators.push(IndicatorRow {
                     indicator_id: i.try_get("indicator_id")?,
                     number: i.try_get("number")?,

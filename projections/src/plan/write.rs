@@ -66,7 +66,15 @@ pub(super) async fn plan(tx: &mut PgConnection, event: PlanEvent, position: i64)
                 .bind(&p.title_en)
                 .bind(p.indicative_funding_cents)
                 .bind(&p.funding_note_lv)
-                .bind(p.planned_learners.and_then(|n| i32::try_from(n).ok()))
+                .bind(
+                    p.planned_learners
+                        .map(i32::try_from)
+                        .transpose()
+                        .map_err(|e| ProjectionError::BadEvent {
+                            position,
+                            reason: e.to_string(),
+                        })?,
+                )
                 .bind(json(&p.funding_by_year, position)?)
                 .execute(&mut *tx)
                 .await?;
