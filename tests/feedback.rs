@@ -463,11 +463,20 @@ async fn raters_stay_anonymous_through_every_path_and_the_report_releases_only_g
         )
         .await;
     let auditor = token(&Uuid::now_v7().to_string(), &[Role::Auditor], None, None);
+    // The subject's list of cycles shows the same view.
+    let (_, listed) = s
+        .gql_as(
+            &auditor,
+            &format!("query($e: UUID!) {{ feedbackCycles(subjectId: $e) {{ nodes {{ {CYCLE} }} }} }}"),
+            json!({ "e": w.subject }),
+        )
+        .await;
     for view in [
         system["data"]["feedbackCycle"].clone(),
         read_cycle(s, &w.hr_token(), &cycle, &Value::Null).await,
         read_cycle(s, &auditor, &cycle, &Value::Null).await,
         read_cycle(s, &w.as_employee(&w.subject), &cycle, &Value::Null).await,
+        listed["data"]["feedbackCycles"]["nodes"][0].clone(),
     ] {
         assert_eq!(view, report);
         // No path of the API names a rater.
