@@ -162,6 +162,7 @@ impl Application {
             limits: security.limits,
         };
         let mut background_tasks = background_tasks;
+        background_tasks.push(tokio::spawn(sweep_feedback_keys(ctx.pool.clone(), stop.subscribe())));
         if let Some(KeySource::Url(_)) = &security.jwks {
             background_tasks.push(tokio::spawn(refresh_keys(security, stop.subscribe())));
         }
@@ -219,6 +220,27 @@ impl Application {
 
 /// Fetches the JWKS again every [`JWKS_REFRESH`] until the server stops; a
 /// failed fetch keeps the keys in use.
+/// How often the keys a close or cancel failed to destroy are looked for
+/// while the server runs (it also looks once at start).
+pub const FEEDBACK_KEY_SWEEP: Duration = Duration::from_secs(60);
+
+/// A close or cancel deletes its cycle's key after its append commits, in a
+/// transaction of its own; a database error between the two would leave
+/// the key readable until the next start. This bounds that to a minute.
+async fn sweep_feedback_keys(pool: PgPool, mut stopping: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(FEEDBACK_KEY_SWEEP) => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+        match FeedbackKeys::destroy_leftovers(&pool).await {
+            Ok(0) => {}
+            Ok(keys) => tracing::warn!(keys, "destroyed the keys of feedback cycles that had ended"),
+            Err(e) => tracing::warn!(error = %e, "cannot sweep the keys of ended feedback cycles; trying again later"),
+        }
+    }
+}
+
 async fn refresh_keys(security: Security, mut stopping: watch::Receiver<bool>) {
     loop {
         tokio::select! {

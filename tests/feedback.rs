@@ -7,7 +7,7 @@
 mod common;
 
 use common::server::{start, token, Server};
-use prasme_commands::Role;
+use prasme_commands::{FeedbackKeys, Role};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -874,5 +874,56 @@ async fn the_subscription_sends_invitations_and_the_close_but_never_a_submission
         json!([{ "relationship": "PEER", "responses": 1, "released": false }])
     );
     drop(ws);
+    w.s.shut_down().await;
+}
+
+/// A close whose delete never ran (the process stopped after the append)
+/// leaves the key, the sealed submissions and the inbox behind; the sweep the
+/// server runs at start and every minute destroys them, and only them.
+#[tokio::test]
+async fn the_sweep_destroys_what_an_interrupted_close_left_and_nothing_of_an_open_cycle() {
+    let w = world().await;
+    let s = &w.s;
+    let (closed, open_one) = (open(&w).await, open(&w).await);
+    ok(&invite(&w, &open_one, &w.peers[0], "PEER").await);
+    ok(&as_who(
+        s,
+        &w.hr_token(),
+        "closeFeedbackCycle",
+        "CloseFeedbackCycleInput",
+        "cycleId userErrors { code field message }",
+        json!({ "cycleId": closed }),
+    )
+    .await);
+    // What the delete would have removed, put back as it was before it.
+    for sql in [
+        "INSERT INTO feedback_cycle_keys (cycle_id, key) VALUES ($1::uuid, decode(repeat('ab', 32), 'hex'))",
+        "INSERT INTO feedback_pending (cycle_id, pseudonym, relationship, nonce, sealed)
+         VALUES ($1::uuid, 'p', 'PEER', '\\x00', '\\x00')",
+        "INSERT INTO feedback_inbox (rater_id, cycle_id) VALUES (gen_random_uuid(), $1::uuid)",
+    ] {
+        sqlx::query(sql).bind(&closed).execute(&s.db.pool).await.unwrap();
+    }
+    let count = |table: &'static str, cycle: String| {
+        let pool = s.db.pool.clone();
+        async move {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table} WHERE cycle_id = $1::uuid"))
+                .bind(cycle)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            n
+        }
+    };
+    assert_eq!(FeedbackKeys::destroy_leftovers(&s.db.pool).await.unwrap(), 1);
+    for table in ["feedback_cycle_keys", "feedback_pending", "feedback_inbox"] {
+        assert_eq!(count(table, closed.clone()).await, 0, "{table}");
+    }
+    assert_eq!(
+        count("feedback_cycle_keys", open_one.clone()).await,
+        1,
+        "the open cycle keeps its key"
+    );
+    assert_eq!(count("feedback_inbox", open_one).await, 1, "and its invitation");
     w.s.shut_down().await;
 }
