@@ -6,19 +6,19 @@
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use prasme_commands::{ChangeIndicatorTarget, DefineIndicator, RetireIndicator};
 use prasme_domain::plan as domain;
-use prasme_domain::{DomainError, ErrorCode};
 use prasme_projections::plan::read::{self, IndicatorRow, PlanRow};
 use std::marker::PhantomData;
 use uuid::Uuid;
 
 use crate::context::{api, read_models, reads};
-use crate::errors::{db, not_found, user_errors, UserError};
+use crate::errors::{db, not_found, UserError};
 use crate::mutation::{command, outcome, settle, use_cases, Outcome};
 use crate::payload::{names, payload_type_name, MutationName};
 use crate::scalars::{Cents, Position};
 
 /// What an indicator is measured against.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::plan::TargetKind")]
 pub enum TargetKind {
     /// At least `value` (people, events).
     AtLeastCount,
@@ -93,56 +93,16 @@ pub struct IndicatorTargetInput {
     pub unit: Option<CoverageUnit>,
 }
 
-/// The input fields a target's parts are refused on: `value`, `min`, `max`
-/// and `unit` under `target` or `secondaryTarget`.
-type PartFields = [&'static str; 4];
-const TARGET: PartFields = ["target.value", "target.min", "target.max", "target.unit"];
-const SECONDARY: PartFields = [
-    "secondaryTarget.value",
-    "secondaryTarget.min",
-    "secondaryTarget.max",
-    "secondaryTarget.unit",
-];
-
-impl IndicatorTargetInput {
-    /// The domain's target; a missing or negative number is refused on its
-    /// field (the decider judges the ranges).
-    fn target(&self, [value, min, max, unit]: PartFields) -> Result<domain::Target, DomainError> {
-        let number = |n: Option<i64>, field: &'static str| -> Result<u32, DomainError> {
-            let n = n.ok_or_else(|| DomainError::on(field, ErrorCode::Required, "required with this kind"))?;
-            u32::try_from(n).map_err(|_| DomainError::on(field, ErrorCode::OutOfRange, "out of range"))
-        };
-        Ok(match self.kind {
-            TargetKind::AtLeastCount => domain::Target::AtLeastCount {
-                value: number(self.value, value)?,
-            },
-            TargetKind::AtLeastPercent => domain::Target::AtLeastPercent {
-                // Past 255 it stays past 100, which the decider refuses.
-                value: u8::try_from(number(self.value, value)?).unwrap_or(u8::MAX),
-            },
-            TargetKind::RangeCount => domain::Target::RangeCount {
-                min: number(self.min, min)?,
-                max: number(self.max, max)?,
-            },
-            TargetKind::Every => domain::Target::Every {
-                unit: self
-                    .unit
-                    .ok_or_else(|| DomainError::on(unit, ErrorCode::Required, "required with this kind"))?
-                    .into(),
-            },
-            TargetKind::Milestone => domain::Target::Milestone,
-        })
+impl From<IndicatorTargetInput> for domain::TargetSpec {
+    fn from(t: IndicatorTargetInput) -> Self {
+        Self {
+            kind: t.kind.into(),
+            value: t.value,
+            min: t.min,
+            max: t.max,
+            unit: t.unit.map(Into::into),
+        }
     }
-}
-
-fn targets(
-    target: &Option<IndicatorTargetInput>,
-    secondary: &Option<IndicatorTargetInput>,
-) -> Result<(Option<domain::Target>, Option<domain::Target>), DomainError> {
-    Ok((
-        target.as_ref().map(|t| t.target(TARGET)).transpose()?,
-        secondary.as_ref().map(|t| t.target(SECONDARY)).transpose()?,
-    ))
 }
 
 /// One result indicator of a measure.
@@ -464,11 +424,6 @@ fn payload<M: MutationName>(result: Result<prasme_commands::Accepted, Vec<UserEr
     }
 }
 
-/// A refusal of the input's targets, as a payload.
-fn refused<M: MutationName>(e: DomainError) -> async_graphql::Result<PlanPayload<M>> {
-    Ok(payload(Err(user_errors(prasme_commands::CommandError::Rejected(e))?)))
-}
-
 #[derive(Default)]
 pub struct PlanMutation;
 
@@ -482,16 +437,12 @@ impl PlanMutation {
         #[graphql(desc = "The indicator.")] input: DefineIndicatorInput,
     ) -> async_graphql::Result<PlanPayload<names::DefineIndicator>> {
         let cc = command(ctx, input.command_id, input.expected_version)?;
-        let (target, secondary_target) = match targets(&input.target, &input.secondary_target) {
-            Ok(t) => t,
-            Err(e) => return refused(e),
-        };
         let define = DefineIndicator {
             measure: input.measure,
             text_lv: input.text_lv,
             text_en: input.text_en,
-            target,
-            secondary_target,
+            target: input.target.map(Into::into),
+            secondary_target: input.secondary_target.map(Into::into),
         };
         Ok(payload(settle(use_cases(ctx)?.define_indicator(&cc, define).await)?))
     }
@@ -504,14 +455,10 @@ impl PlanMutation {
         #[graphql(desc = "The indicator and its new targets.")] input: ChangeIndicatorTargetInput,
     ) -> async_graphql::Result<PlanPayload<names::ChangeIndicatorTarget>> {
         let cc = command(ctx, input.command_id, input.expected_version)?;
-        let (target, secondary_target) = match targets(&input.target, &input.secondary_target) {
-            Ok(t) => t,
-            Err(e) => return refused(e),
-        };
         let change = ChangeIndicatorTarget {
             indicator_id: input.indicator_id,
-            target,
-            secondary_target,
+            target: input.target.map(Into::into),
+            secondary_target: input.secondary_target.map(Into::into),
             reason: input.reason,
         };
         Ok(payload(settle(

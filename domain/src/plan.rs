@@ -80,6 +80,80 @@ fn targets(first: Option<Target>, second: Option<Target>) -> Result<(Option<Targ
     ))
 }
 
+/// A target's kind, as a client names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TargetKind {
+    AtLeastCount,
+    AtLeastPercent,
+    RangeCount,
+    Every,
+    Milestone,
+}
+
+/// A target as a client writes it: a kind and the numbers it needs, which
+/// may be missing or out of any range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetSpec {
+    pub kind: TargetKind,
+    pub value: Option<i64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub unit: Option<CoverageUnit>,
+}
+
+impl TargetSpec {
+    /// The target, its parts refused on the input fields under `under`
+    /// (`target` or `secondaryTarget`).
+    fn target(self, under: &'static str) -> Result<Target, DomainError> {
+        let [value, min, max, unit] = if under == "target" {
+            ["target.value", "target.min", "target.max", "target.unit"]
+        } else {
+            [
+                "secondaryTarget.value",
+                "secondaryTarget.min",
+                "secondaryTarget.max",
+                "secondaryTarget.unit",
+            ]
+        };
+        let number = |n: Option<i64>, field: &'static str| -> Result<u32, DomainError> {
+            let n = n.ok_or_else(|| DomainError::on(field, ErrorCode::Required, "required with this kind"))?;
+            u32::try_from(n).map_err(|_| DomainError::on(field, ErrorCode::OutOfRange, "out of range"))
+        };
+        Ok(match self.kind {
+            TargetKind::AtLeastCount => Target::AtLeastCount {
+                value: number(self.value, value)?,
+            },
+            // Past 255 it stays past 100, which `Target::validated` refuses.
+            TargetKind::AtLeastPercent => Target::AtLeastPercent {
+                value: u8::try_from(number(self.value, value)?).unwrap_or(u8::MAX),
+            },
+            TargetKind::RangeCount => Target::RangeCount {
+                min: number(self.min, min)?,
+                max: number(self.max, max)?,
+            },
+            TargetKind::Every => Target::Every {
+                unit: self
+                    .unit
+                    .ok_or_else(|| DomainError::on(unit, ErrorCode::Required, "required with this kind"))?,
+            },
+            TargetKind::Milestone => Target::Milestone,
+        })
+    }
+}
+
+/// The targets a client wrote, each valid; a second one only beside a first.
+fn specified(
+    first: Option<TargetSpec>,
+    second: Option<TargetSpec>,
+) -> Result<(Option<Target>, Option<Target>), DomainError> {
+    targets(
+        first.map(|t| t.target("target")).transpose()?,
+        second.map(|t| t.target("secondaryTarget")).transpose()?,
+    )
+}
+
 /// One result indicator of a measure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -275,13 +349,13 @@ pub enum PlanCommand {
         measure: String,
         text_lv: String,
         text_en: String,
-        target: Option<Target>,
-        secondary_target: Option<Target>,
+        target: Option<TargetSpec>,
+        secondary_target: Option<TargetSpec>,
     },
     ChangeIndicatorTarget {
         indicator_id: String,
-        target: Option<Target>,
-        secondary_target: Option<Target>,
+        target: Option<TargetSpec>,
+        secondary_target: Option<TargetSpec>,
         reason: String,
     },
     RetireIndicator {
@@ -418,12 +492,13 @@ impl Decider for Plan {
                         "the measure has all the indicators it can",
                     )
                 })?;
+                let (target, secondary_target) = specified(*first, *secondary_target)?;
                 let indicator = Indicator {
                     number,
                     text_lv: text_lv.clone(),
                     text_en: text_en.clone(),
-                    target: *first,
-                    secondary_target: *secondary_target,
+                    target,
+                    secondary_target,
                 }
                 .validated()?;
                 Ok(vec![PlanEvent::IndicatorDefined {
@@ -441,7 +516,7 @@ impl Decider for Plan {
             } => {
                 let plan_id = state.published()?;
                 let current = state.live(indicator_id)?;
-                let (first, secondary) = targets(*first, *secondary_target)?;
+                let (first, secondary) = specified(*first, *secondary_target)?;
                 if (current.target, current.secondary_target) == (first, secondary) {
                     return Err(DomainError::on(
                         "target",
@@ -529,6 +604,17 @@ mod tests {
             plan_id: content.id(),
             content,
         }]
+    }
+
+    /// A target as a client would write it.
+    fn spec(kind: TargetKind, value: i64) -> Option<TargetSpec> {
+        Some(TargetSpec {
+            kind,
+            value: Some(value),
+            min: None,
+            max: None,
+            unit: None,
+        })
     }
 
     fn when(given: &[E], command: C) -> Result<Vec<E>, DomainError> {
@@ -644,7 +730,7 @@ mod tests {
             target,
             secondary_target: None,
         };
-        let then = when(&published(), define("3.1", Some(Target::AtLeastCount { value: 40 }))).unwrap();
+        let then = when(&published(), define("3.1", spec(TargetKind::AtLeastCount, 40))).unwrap();
         assert!(
             matches!(&then[..], [E::IndicatorDefined { indicator_id, indicator, .. }]
             if indicator_id == "3.1.5" && indicator.number == 5)
@@ -654,19 +740,28 @@ mod tests {
             (ErrorCode::NotFound, Some("measure"))
         );
         assert_eq!(
-            refusal(when(
-                &published(),
-                define("3.1", Some(Target::AtLeastPercent { value: 101 }))
-            )),
+            refusal(when(&published(), define("3.1", spec(TargetKind::AtLeastPercent, 101)))),
             (ErrorCode::OutOfRange, Some("target.value"))
         );
         assert_eq!(refusal(when(&[], define("3.1", None))), (ErrorCode::NotFound, None));
+        let no_value = TargetSpec {
+            value: None,
+            ..spec(TargetKind::AtLeastCount, 0).unwrap()
+        };
+        assert_eq!(
+            refusal(when(&published(), define("3.1", Some(no_value)))),
+            (ErrorCode::Required, Some("target.value"))
+        );
+        assert_eq!(
+            refusal(when(&published(), define("3.1", spec(TargetKind::AtLeastCount, -1)))),
+            (ErrorCode::OutOfRange, Some("target.value"))
+        );
         let second_alone = C::DefineIndicator {
             measure: "3.1".into(),
             text_lv: "t".into(),
             text_en: "t".into(),
             target: None,
-            secondary_target: Some(Target::Milestone),
+            secondary_target: spec(TargetKind::Milestone, 0),
         };
         assert_eq!(
             refusal(when(&published(), second_alone)),
@@ -683,13 +778,13 @@ mod tests {
             reason: "Valdības lēmums".into(),
         };
         let mut given = published();
-        given.extend(when(&given, change(Some(Target::AtLeastPercent { value: 90 }))).unwrap());
+        given.extend(when(&given, change(spec(TargetKind::AtLeastPercent, 90))).unwrap());
         assert_eq!(
             Plan::fold(&given).indicators["3.1.1"].target,
             Some(Target::AtLeastPercent { value: 90 })
         );
         assert_eq!(
-            refusal(when(&given, change(Some(Target::AtLeastPercent { value: 90 })))),
+            refusal(when(&given, change(spec(TargetKind::AtLeastPercent, 90)))),
             (ErrorCode::NothingToChange, Some("target"))
         );
         let retire = C::RetireIndicator {

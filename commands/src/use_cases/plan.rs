@@ -3,7 +3,7 @@
 //! Chancellery (VK_ADMIN) as the plan allows: an indicator defined on a
 //! measure, a target changed, an indicator retired. See `docs/kpis.md` §4.
 
-use prasme_domain::plan::{Plan, PlanCommand, PlanContent, Target};
+use prasme_domain::plan::{Plan, PlanCommand, PlanContent, TargetSpec};
 use prasme_domain::ErrorCode;
 use serde::Serialize;
 use uuid::Uuid;
@@ -19,8 +19,8 @@ pub struct DefineIndicator {
     pub measure: String,
     pub text_lv: String,
     pub text_en: String,
-    pub target: Option<Target>,
-    pub secondary_target: Option<Target>,
+    pub target: Option<TargetSpec>,
+    pub secondary_target: Option<TargetSpec>,
 }
 
 #[derive(Serialize)]
@@ -28,8 +28,8 @@ pub struct ChangeIndicatorTarget {
     /// Such as "3.1.1".
     pub indicator_id: String,
     /// The new targets; none makes it a monitoring count.
-    pub target: Option<Target>,
-    pub secondary_target: Option<Target>,
+    pub target: Option<TargetSpec>,
+    pub secondary_target: Option<TargetSpec>,
     pub reason: String,
 }
 
