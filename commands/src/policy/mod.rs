@@ -90,6 +90,15 @@ use_cases!(
     RetireIndicator,
 );
 
+impl UseCase {
+    /// Whether a refusal is logged and appended as `AccessDenied`. Not for
+    /// a 360 submission: "this person tried to rate this cycle" would say
+    /// who was invited, and when they answered.
+    pub fn records_refusals(self) -> bool {
+        self != UseCase::SubmitFeedback
+    }
+}
+
 /// Where a role may act, checked against one set of the target's facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reach {

@@ -126,10 +126,7 @@ impl UseCases {
             Ask::Needs(needs) => policy::allows(principal, use_case, &self.facts(&target, needs).await?),
         };
         if !allowed {
-            // A refused submission records nothing: "this person tried to
-            // rate this cycle" would say who was invited, and when they
-            // answered.
-            if use_case != UseCase::SubmitFeedback {
+            if use_case.records_refusals() {
                 self.record_denial(ctx, use_case, &target).await;
             }
             return Err(Denied { use_case }.into());
