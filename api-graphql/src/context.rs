@@ -177,7 +177,7 @@ impl ApiContext {
 pub(crate) mod read_models {
     use prasme_projections::{
         CompetencyProjection, CourseProjection, DevelopmentPlanProjection, EmployeeProjection, FeedbackCycleProjection,
-        OfferingProjection, PlanProjection, TrainingBudgetProjection,
+        KpiProjection, OfferingProjection, PlanProjection, TrainingBudgetProjection,
     };
 
     /// Institutions and their budgets (seat costs included).
@@ -224,8 +224,8 @@ pub(crate) mod read_models {
     /// Feedback cycles lead to their subject, in scope by their institution
     /// and manager.
     pub(crate) const FEEDBACK_CYCLES: &[&str] = &[FeedbackCycleProjection::NAME, EmployeeProjection::NAME];
-    /// The plan is reference data that leads nowhere else.
-    pub(crate) const PLAN: &[&str] = &[PlanProjection::NAME];
+    /// The plan, reference data, with its indicators' values.
+    pub(crate) const KPIS: &[&str] = &[PlanProjection::NAME, KpiProjection::NAME];
     /// Learning time and activity: places and employment periods, of an
     /// institution or employee that must exist.
     pub(crate) const ACTIVITY: &[&str] = &[

@@ -65,6 +65,10 @@ pub enum EmployeeFunction {
     Mentor,
     /// A digital agent, of the network that spreads digital skills.
     DigitalAgent,
+    /// Makes policy.
+    PolicyMaking,
+    /// Works in a client service centre (KAC, VPVKAC).
+    ClientServiceCentre,
 }
 
 /// Personal data, readable only while the employee's key exists.

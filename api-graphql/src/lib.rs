@@ -15,6 +15,7 @@ mod feedback;
 mod field_order;
 mod graphiql;
 pub mod identity;
+mod kpi;
 mod limits;
 mod loaders;
 mod metrics;

@@ -5,16 +5,19 @@
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use prasme_commands::{ChangeIndicatorTarget, DefineIndicator, RetireIndicator};
+use prasme_domain::kpi::Computation;
 use prasme_domain::plan as domain;
 use prasme_projections::plan::read::{self, IndicatorRow, PlanRow};
 use std::marker::PhantomData;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::context::{api, read_models, reads};
-use crate::errors::{db, not_found, UserError};
+use crate::errors::{db, not_found, year_argument, UserError};
+use crate::kpi::{IndicatorStatus, KpiSeries, KpiSnapshot};
 use crate::mutation::{command, outcome, settle, use_cases, Outcome};
 use crate::payload::{names, payload_type_name, MutationName};
-use crate::scalars::{Cents, Position};
+use crate::scalars::{Cents, DateTime, Position};
 
 /// What an indicator is measured against.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -55,6 +58,8 @@ pub struct IndicatorTarget {
     pub max: Option<i64>,
     /// With EVERY.
     pub unit: Option<CoverageUnit>,
+    #[graphql(skip)]
+    pub(crate) target: domain::Target,
 }
 
 impl From<domain::Target> for IndicatorTarget {
@@ -74,6 +79,7 @@ impl From<domain::Target> for IndicatorTarget {
             min: range.map(|r| i64::from(r.0)),
             max: range.map(|r| i64::from(r.1)),
             unit,
+            target: t,
         }
     }
 }
@@ -107,6 +113,7 @@ impl From<IndicatorTargetInput> for domain::TargetSpec {
 
 /// One result indicator of a measure.
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct PlanIndicator {
     /// Its measure's code and its number, such as "3.1.1".
     pub indicator_id: String,
@@ -128,6 +135,49 @@ pub struct PlanIndicator {
     pub defined_at: Position,
     /// The log position of its last change.
     pub position: Position,
+    /// Why the ledger cannot compute it; null for a computed indicator (docs/kpis.md lists them).
+    pub not_computable_reason: Option<String>,
+    #[graphql(skip)]
+    deadline_year: i32,
+    #[graphql(skip)]
+    kpis: Option<Arc<KpiSnapshot>>,
+}
+
+impl PlanIndicator {
+    pub(crate) fn kpi_series(&self) -> Vec<KpiSeries> {
+        self.kpis
+            .as_ref()
+            .map(|k| {
+                k.indicator(
+                    &self.indicator_id,
+                    [
+                        self.target.as_ref().map(|t| t.target),
+                        self.secondary_target.as_ref().map(|t| t.target),
+                    ],
+                    self.deadline_year,
+                )
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[ComplexObject]
+impl PlanIndicator {
+    /// Its computed series with their values, for the year and instant the plan was read for; empty for an
+    /// indicator not computed.
+    async fn series(&self) -> Vec<KpiSeries> {
+        self.kpi_series()
+    }
+
+    /// The first series' count (for a share, its numerator); null for an indicator not computed.
+    async fn actual(&self) -> Option<i64> {
+        self.kpi_series().first().map(|s| s.count)
+    }
+
+    /// The worse of its series' statuses; null for a monitoring count with no target, or one not computed.
+    async fn status(&self) -> Option<IndicatorStatus> {
+        KpiSnapshot::status(&self.kpi_series())
+    }
 }
 
 impl From<IndicatorRow> for PlanIndicator {
@@ -143,6 +193,13 @@ impl From<IndicatorRow> for PlanIndicator {
             retire_reason: i.retire_reason,
             defined_at: Position(i.defined_at),
             position: Position(i.position),
+            not_computable_reason: match i.computation {
+                Some(Computation::NotComputable { reason }) => Some(reason),
+                Some(Computation::Computed { .. }) => None,
+                None => Some("defined without a computation".to_owned()),
+            },
+            deadline_year: 0,
+            kpis: None,
         }
     }
 }
@@ -333,7 +390,14 @@ impl From<PlanRow> for Plan {
                             co_responsible: m.co_responsible,
                             cooperating: m.cooperating,
                             deadline_year: m.deadline_year,
-                            indicators: m.indicators.into_iter().map(Into::into).collect(),
+                            indicators: m
+                                .indicators
+                                .into_iter()
+                                .map(|i| PlanIndicator {
+                                    deadline_year: m.deadline_year,
+                                    ..i.into()
+                                })
+                                .collect(),
                         })
                         .collect(),
                 })
@@ -412,8 +476,8 @@ impl<M: MutationName> PlanPayload<M> {
         let Some(position) = self.outcome.position else {
             return Ok(None);
         };
-        api(ctx)?.reach(read_models::PLAN, Some(position.0)).await?;
-        Ok(read::plan(&*reads(ctx).await?).await.map_err(db)?.map(Into::into))
+        api(ctx)?.reach(read_models::KPIS, Some(position.0)).await?;
+        with_kpis(ctx, None, None).await
     }
 }
 
@@ -492,20 +556,100 @@ impl PlanQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(
+            desc = "The year whose values the indicators show (2021 to 2035); null for the whole plan. \
+                          Statuses are always judged on the whole plan."
+        )]
+        year: Option<i32>,
+        #[graphql(
+            desc = "Show the values as they stood after the last event recorded at or before this \
+                          instant, and judge statuses on its day; null for now."
+        )]
+        as_of: Option<DateTime>,
+        #[graphql(
             desc = "Waits (bounded) until the read models include this event-log position, such as a \
                     mutation's `position`, to read one's own writes; READ_MODEL_BEHIND if they do not in time."
         )]
         at_least_position: Option<Position>,
     ) -> async_graphql::Result<Plan> {
+        year.map(year_argument).transpose()?;
         api(ctx)?
-            .reach(read_models::PLAN, at_least_position.map(|p| p.0))
+            .reach(read_models::KPIS, at_least_position.map(|p| p.0))
             .await?;
-        // Reference data, as the competency frameworks are: every signed-in
-        // role reads it.
-        read::plan(&*reads(ctx).await?)
-            .await
-            .map_err(db)?
-            .map(Into::into)
+        // Reference data, as the competency frameworks are, and aggregates
+        // over the whole administration: every signed-in role reads it;
+        // breakdowns suppress what the caller may not read.
+        with_kpis(ctx, year, as_of.map(|t| t.0))
+            .await?
             .ok_or_else(|| not_found("the plan is not published yet"))
+    }
+
+    /// Every computed series of every indicator, in indicator order, for a year (null: the whole plan), now or
+    /// as of an instant: what the dashboard showed then, as a replay of the log up to that instant would.
+    async fn kpis(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "2021 to 2035; null for the whole plan.")] year: Option<i32>,
+        #[graphql(desc = "The values after the last event recorded at or before this instant; null for now.")]
+        as_of: Option<DateTime>,
+        #[graphql(
+            desc = "Waits (bounded) until the read models include this event-log position, such as a \
+                    mutation's `position`, to read one's own writes; READ_MODEL_BEHIND if they do not in time."
+        )]
+        at_least_position: Option<Position>,
+    ) -> async_graphql::Result<Vec<KpiSeries>> {
+        year.map(year_argument).transpose()?;
+        api(ctx)?
+            .reach(read_models::KPIS, at_least_position.map(|p| p.0))
+            .await?;
+        let plan = with_kpis(ctx, year, as_of.map(|t| t.0))
+            .await?
+            .ok_or_else(|| not_found("the plan is not published yet"))?;
+        Ok(plan.series())
+    }
+}
+
+/// The plan with its indicators' values for `year`, now or as of an instant.
+async fn with_kpis(
+    ctx: &Context<'_>,
+    year: Option<i32>,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+) -> async_graphql::Result<Option<Plan>> {
+    with_kpis_from(&*reads(ctx).await?, year, as_of).await
+}
+
+/// The same, read from `pool` (a subscription's feed has no request).
+pub(crate) async fn with_kpis_from(
+    pool: &sqlx::PgPool,
+    year: Option<i32>,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+) -> async_graphql::Result<Option<Plan>> {
+    let Some(row) = read::plan(pool).await.map_err(db)? else {
+        return Ok(None);
+    };
+    let snapshot = KpiSnapshot::read(pool, year, as_of).await?;
+    let mut plan = Plan::from(row);
+    for p in &mut plan.priorities {
+        for m in &mut p.measures {
+            for i in &mut m.indicators {
+                i.kpis = Some(Arc::clone(&snapshot));
+            }
+        }
+    }
+    Ok(Some(plan))
+}
+
+impl Plan {
+    /// Every computed series, in indicator order.
+    fn series(&self) -> Vec<KpiSeries> {
+        self.indicators().flat_map(|(_, _, i)| i.kpi_series()).collect()
+    }
+
+    /// Every indicator with its priority's number and its measure's code.
+    pub(crate) fn indicators(&self) -> impl Iterator<Item = (i32, &str, &PlanIndicator)> {
+        self.priorities.iter().flat_map(|p| {
+            p.measures
+                .iter()
+                .flat_map(move |m| m.indicators.iter().map(move |i| (p.number, m.code.as_str(), i)))
+        })
     }
 }

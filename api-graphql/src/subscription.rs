@@ -12,13 +12,16 @@ use crate::context::{api, read_models, scope, ApiContext};
 use crate::development_plan::DevelopmentPlan;
 use crate::errors::{db, internal, not_found};
 use crate::feedback::{load_cycle, FeedbackCycle};
+use crate::kpi::{IndicatorStatus, KpiSeries, KpiSnapshot};
 use crate::model::InstitutionBudget;
 use crate::offering::{load_offering, load_transcript, Offering, Transcript};
+use crate::plan::with_kpis_from;
 use crate::scalars::Position;
 use prasme_commands::ReadOf;
 use prasme_projections::budget::read::{self, InstitutionFilter};
 use prasme_projections::competency::profile;
 use prasme_projections::development_plan::read as plans;
+use prasme_projections::kpi::read as kpi_read;
 use prasme_projections::ReadScope;
 
 pub struct SubscriptionRoot;
@@ -118,9 +121,124 @@ impl Watch {
     }
 }
 
+/// An indicator's values, sent after an event changed its whole-plan total.
+#[derive(SimpleObject)]
+pub struct KpiUpdate {
+    /// The global position of the event that changed it (after the subscriber fell behind: the position every
+    /// read model had reached, with every watched indicator's current values).
+    pub position: Position,
+    /// Such as "1.4.1".
+    pub indicator_id: String,
+    /// Its series as the read model has them when the update is sent, for the whole plan.
+    pub series: Vec<KpiSeries>,
+    /// The worse of its series' statuses.
+    pub status: Option<IndicatorStatus>,
+}
+
+/// Which indicators a `kpiUpdated` subscriber watches.
+#[derive(Clone)]
+struct KpiFilter {
+    priority: Option<i32>,
+    measure: Option<String>,
+    indicator: Option<String>,
+}
+
+impl KpiFilter {
+    fn wants(&self, priority: i32, measure: &str, indicator: &str) -> bool {
+        self.priority.is_none_or(|p| p == priority)
+            && self.measure.as_deref().is_none_or(|m| m == measure)
+            && self.indicator.as_deref().is_none_or(|i| i == indicator)
+    }
+}
+
+struct KpiFeed {
+    changes: Receiver<ChangeNotice>,
+    api: ApiContext,
+    filter: KpiFilter,
+    pending: VecDeque<KpiUpdate>,
+}
+
+impl KpiFeed {
+    async fn next(&mut self) -> Option<async_graphql::Result<KpiUpdate>> {
+        loop {
+            if let Some(update) = self.pending.pop_front() {
+                return Some(Ok(update));
+            }
+            let (position, changed) = match self.changes.recv().await {
+                Ok(ChangeNotice {
+                    position,
+                    change: Change::Kpis,
+                }) => match kpi_read::changed_at(&self.api.pool, position).await {
+                    Ok(ids) if ids.is_empty() => continue,
+                    Ok(ids) => (position, Some(ids)),
+                    Err(e) => return Some(Err(db(e))),
+                },
+                Ok(_) => continue,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "subscriber fell behind; resending the current state");
+                    (self.api.projections.position(), None)
+                }
+                Err(RecvError::Closed) => return None,
+            };
+            let plan = match with_kpis_from(&self.api.pool, None, None).await {
+                Ok(Some(plan)) => plan,
+                Ok(None) => continue,
+                Err(e) => return Some(Err(e)),
+            };
+            for (priority, measure, i) in plan.indicators() {
+                let moved = changed.as_ref().is_none_or(|ids| ids.contains(&i.indicator_id));
+                if moved && self.filter.wants(priority, measure, &i.indicator_id) {
+                    let series = i.kpi_series();
+                    self.pending.push_back(KpiUpdate {
+                        position: Position(position),
+                        indicator_id: i.indicator_id.clone(),
+                        status: KpiSnapshot::status(&series),
+                        series,
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// Updates pushed over a WebSocket as the read models change.
 #[Subscription]
 impl SubscriptionRoot {
+    /// An indicator's values each time the KPI projection has committed an event that changed its whole-plan
+    /// total: once per change. Every argument narrows what is watched; none watches every indicator.
+    async fn kpi_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A priority, 1 to 5.")] priority: Option<i32>,
+        #[graphql(desc = "A measure, such as \"1.4\".")] measure: Option<String>,
+        #[graphql(desc = "An indicator, such as \"1.4.1\".")] indicator: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<KpiUpdate>>> {
+        let api = api(ctx)?.clone();
+        let changes = api.projections.subscribe();
+        api.reach_head(read_models::KPIS).await?;
+        let plan = with_kpis_from(&api.pool, None, None)
+            .await?
+            .ok_or_else(|| not_found("the plan is not published yet"))?;
+        let filter = KpiFilter {
+            priority,
+            measure,
+            indicator,
+        };
+        if !plan.indicators().any(|(p, m, i)| filter.wants(p, m, &i.indicator_id)) {
+            return Err(not_found("the plan has no indicator that matches"));
+        }
+        let feed = KpiFeed {
+            changes,
+            api,
+            filter,
+            pending: VecDeque::new(),
+        };
+        Ok(futures::stream::unfold(feed, |mut feed| async move {
+            let item = feed.next().await?;
+            Some((item, feed))
+        }))
+    }
+
     /// The offering (and through it its roster) each time the offering
     /// projection has committed a change to it.
     async fn offering_updated(

@@ -40,6 +40,10 @@ pub enum EmployeeFunction {
     InternalTrainer,
     Mentor,
     DigitalAgent,
+    /// Makes policy (1.4 #2: "politikas veidotāji").
+    PolicyMaking,
+    /// Works in a client service centre (KAC, VPVKAC; 4.2 #1).
+    ClientServiceCentre,
 }
 
 /// Personal data in clear text: exists only in memory, between the API and
@@ -225,7 +229,7 @@ pub struct Standing {
 
 /// The entry in force on `date`: the latest-dated one not after it, and of
 /// equal dates the one recorded last.
-fn in_force<T>(history: &[(NaiveDate, T)], date: NaiveDate) -> Option<&T> {
+pub fn in_force<T>(history: &[(NaiveDate, T)], date: NaiveDate) -> Option<&T> {
     history
         .iter()
         .enumerate()

@@ -15,6 +15,7 @@ pub mod error;
 pub mod event;
 pub mod feedback_cycle;
 pub mod institution;
+pub mod kpi;
 pub mod learning_time;
 pub mod money;
 pub mod name_search;

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::kpi::Computation;
 use crate::validate::{self, MAX_REASON_CHARS};
 use crate::{Decider, DomainError, ErrorCode};
 
@@ -166,11 +167,25 @@ pub struct Indicator {
     /// A second target of the same indicator (1.1 #4: every institution,
     /// and at least 200 trained in all).
     pub secondary_target: Option<Target>,
+    /// How the KPI engine computes it, or why it cannot; none for an
+    /// indicator defined without one (`docs/kpis.md` §4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computation: Option<Computation>,
 }
 
 impl Indicator {
     fn validated(self) -> Result<Self, DomainError> {
         let (target, secondary_target) = targets(self.target, self.secondary_target)?;
+        if let Some(Computation::Computed { series }) = &self.computation {
+            let needed = usize::from(target.is_some()) + usize::from(secondary_target.is_some());
+            if series.is_empty() || series.len() < needed {
+                return Err(DomainError::on(
+                    "computation.series",
+                    ErrorCode::InvalidValue,
+                    "a computed indicator has a series for each of its targets",
+                ));
+            }
+        }
         Ok(Self {
             text_lv: validate::text("textLv", &self.text_lv, MAX_INDICATOR_CHARS)?,
             text_en: validate::text("textEn", &self.text_en, MAX_INDICATOR_CHARS)?,
@@ -499,6 +514,7 @@ impl Decider for Plan {
                     text_en: text_en.clone(),
                     target,
                     secondary_target,
+                    computation: None,
                 }
                 .validated()?;
                 Ok(vec![PlanEvent::IndicatorDefined {

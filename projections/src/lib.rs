@@ -8,6 +8,7 @@ pub mod course;
 pub mod development_plan;
 pub mod employee;
 pub mod feedback;
+pub mod kpi;
 pub mod offering;
 pub mod page;
 pub mod plan;
@@ -23,6 +24,7 @@ pub use course::CourseProjection;
 pub use development_plan::DevelopmentPlanProjection;
 pub use employee::EmployeeProjection;
 pub use feedback::FeedbackCycleProjection;
+pub use kpi::KpiProjection;
 pub use offering::OfferingProjection;
 pub use plan::PlanProjection;
 pub use rebuild::{rebuild, REBUILD_BATCH};
@@ -77,6 +79,8 @@ pub enum Change {
     Transcript {
         employee_id: Uuid,
     },
+    /// The KPI projection read an event, which may have moved indicators.
+    Kpis,
 }
 
 #[derive(Debug, Clone)]

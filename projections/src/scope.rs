@@ -61,6 +61,11 @@ impl ReadScope {
         })
     }
 
+    /// Whether every row is in scope.
+    pub fn covers_everything(&self) -> bool {
+        self.all
+    }
+
     /// Whether rows of this institution are in scope.
     pub fn covers_institution(&self, id: Uuid) -> bool {
         self.all || self.institutions.contains(&id)

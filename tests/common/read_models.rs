@@ -6,7 +6,7 @@ use prasme_eventstore::EventStore;
 use prasme_projections::{rebuild, REBUILD_BATCH};
 use sqlx::PgPool;
 
-const TABLES: [&str; 23] = [
+const TABLES: [&str; 32] = [
     "rm_institution",
     "rm_training_budget",
     "rm_training_allocation",
@@ -30,6 +30,15 @@ const TABLES: [&str; 23] = [
     "rm_plan_priority",
     "rm_plan_measure",
     "rm_plan_indicator",
+    "rm_kpi_series",
+    "rm_kpi_institution",
+    "rm_kpi_career",
+    "rm_kpi_course",
+    "rm_kpi_offering",
+    "rm_kpi_fact",
+    "rm_kpi_member",
+    "rm_kpi_value",
+    "rm_kpi_history",
 ];
 
 /// Every read-model table, each as one canonical JSON text.

@@ -1,6 +1,7 @@
 //! The typed reader of the plan: its priorities in order, each with its
 //! measures in order, each with its indicators by number.
 
+use prasme_domain::kpi::Computation;
 use prasme_domain::plan::{ChancelleryTarget, Target, YearFunding};
 use sqlx::types::Json;
 use sqlx::{PgPool, Row};
@@ -15,6 +16,8 @@ pub struct IndicatorRow {
     pub text_en: String,
     pub target: Option<Target>,
     pub secondary_target: Option<Target>,
+    /// How the KPI engine computes it, or why it cannot.
+    pub computation: Option<Computation>,
     pub retired: bool,
     pub retire_reason: Option<String>,
     /// The log position that defined it: the plan's publication, or a
@@ -69,7 +72,7 @@ pub async fn plan(pool: &PgPool) -> Result<Option<PlanRow>, ReadError> {
         return Ok(None);
     };
     let indicators = sqlx::query(
-        "SELECT indicator_id, measure, number, text_lv, text_en, target, secondary_target, retired, retire_reason,
+        "SELECT indicator_id, measure, number, text_lv, text_en, target, secondary_target, computation, retired, retire_reason,
                 defined_at, position
            FROM rm_plan_indicator ORDER BY measure, number",
     )
@@ -132,6 +135,7 @@ pub async fn plan(pool: &PgPool) -> Result<Option<PlanRow>, ReadError> {
                     text_en: i.try_get("text_en")?,
                     target: i.try_get::<Option<Json<Target>>, _>("target")?.map(|t| t.0),
                     secondary_target: i.try_get::<Option<Json<Target>>, _>("secondary_target")?.map(|t| t.0),
+                    computation: i.try_get::<Option<Json<Computation>>, _>("computation")?.map(|t| t.0),
                     retired: i.try_get("retired")?,
                     retire_reason: i.try_get("retire_reason")?,
                     defined_at: i.try_get("defined_at")?,

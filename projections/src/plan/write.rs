@@ -23,8 +23,8 @@ async fn indicator(
 ) -> Result<(), ProjectionError> {
     sqlx::query(
         "INSERT INTO rm_plan_indicator (indicator_id, measure, number, text_lv, text_en, target, secondary_target,
-             defined_at, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT DO NOTHING",
+             defined_at, position, computation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(measure)
@@ -34,6 +34,7 @@ async fn indicator(
     .bind(indicator.target.map(Json))
     .bind(indicator.secondary_target.map(Json))
     .bind(position)
+    .bind(indicator.computation.as_ref().map(Json))
     .execute(&mut *tx)
     .await?;
     Ok(())
