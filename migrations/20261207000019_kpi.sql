@@ -37,6 +37,16 @@ CREATE TABLE rm_kpi_offering (
     starts_on       date    NOT NULL
 );
 
+-- Every fact about an employee, counted or not, to be placed again when a
+-- change to their history (a back-dated transfer, a departure) moves it.
+CREATE TABLE rm_kpi_employee_fact (
+    fact_key        text    PRIMARY KEY,
+    employee_id     uuid    NOT NULL,
+    occurred_on     date    NOT NULL,
+    fact            jsonb   NOT NULL
+);
+CREATE INDEX rm_kpi_employee_fact_employee ON rm_kpi_employee_fact (employee_id, occurred_on);
+
 -- Every counted fact, with the subject and cells it counted in, so that a
 -- revocation or a correction takes back exactly what it added.
 CREATE TABLE rm_kpi_fact (
@@ -58,7 +68,7 @@ CREATE TABLE rm_kpi_member (
     year            integer NOT NULL,
     dimension       text    NOT NULL,
     value           text    NOT NULL,
-    part            "char"  NOT NULL,
+    part            text    NOT NULL,
     refs            integer NOT NULL,
     PRIMARY KEY (series_key, subject, part, year, dimension, value)
 );

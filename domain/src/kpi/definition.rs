@@ -155,12 +155,14 @@ pub struct Series {
     pub share_of: Option<Denominator>,
 }
 
-/// One fact, as the engine matches it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fact<'a> {
+/// One fact, as the engine matches it, and keeps it to place it again
+/// when the person's history changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fact {
     pub kind: FactKind,
     /// The course, for completions, attendances, offerings and courses.
-    pub course: Option<&'a CourseTags>,
+    pub course: Option<CourseTags>,
     pub knowledge_test_passed: Option<bool>,
     /// The function a designation is to.
     pub designated: Option<EmployeeFunction>,
@@ -171,11 +173,11 @@ impl Series {
     /// `person` on its date (none for facts about no person). For an
     /// employee share, `who` is the population's, matched on the
     /// reference date by the caller, not here.
-    pub fn counts(&self, fact: &Fact<'_>, person: Option<(&Profile, InstitutionKind)>) -> bool {
+    pub fn counts(&self, fact: &Fact, person: Option<(&Profile, InstitutionKind)>) -> bool {
         if fact.kind != self.fact {
             return false;
         }
-        if let Some(course) = fact.course {
+        if let Some(course) = &fact.course {
             if !self.course.matches(course, fact.knowledge_test_passed) {
                 return false;
             }
@@ -235,7 +237,7 @@ mod tests {
         };
         let fact = Fact {
             kind: FactKind::Completion,
-            course: Some(&course),
+            course: Some(course.clone()),
             knowledge_test_passed: Some(true),
             designated: None,
         };
@@ -260,7 +262,7 @@ mod tests {
             ..course.clone()
         };
         let elsewhere = Fact {
-            course: Some(&other),
+            course: Some(other),
             ..fact
         };
         assert!(
@@ -289,7 +291,7 @@ mod tests {
         };
         let fact = Fact {
             kind: FactKind::Attendance,
-            course: Some(&course),
+            course: Some(course.clone()),
             knowledge_test_passed: None,
             designated: None,
         };

@@ -3,8 +3,8 @@
 //! municipal, resor, institution and job group, and the history of every
 //! total. Its tables: `rm_kpi_series` (what is computed), its own copy of
 //! the reference facts (`rm_kpi_institution`, `rm_kpi_career`,
-//! `rm_kpi_course`, `rm_kpi_offering`), the facts counted
-//! (`rm_kpi_fact`), who counts where (`rm_kpi_member`), the values
+//! `rm_kpi_course`, `rm_kpi_offering`), employees' facts
+//! (`rm_kpi_employee_fact`), the facts counted (`rm_kpi_fact`), who counts where (`rm_kpi_member`), the values
 //! (`rm_kpi_value`) and their history (`rm_kpi_history`).
 
 pub mod read;
@@ -32,11 +32,12 @@ impl KpiProjection {
 }
 
 /// Its tables, emptied in this order by a rebuild.
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 10] = [
     "rm_kpi_history",
     "rm_kpi_value",
     "rm_kpi_member",
     "rm_kpi_fact",
+    "rm_kpi_employee_fact",
     "rm_kpi_offering",
     "rm_kpi_course",
     "rm_kpi_career",

@@ -169,11 +169,11 @@ impl Engine {
             .fetch_all(&mut *tx)
             .await?;
         for r in rows {
-            let kind: String = r.get("kind");
-            let resor: Option<String> = r.get("resor");
+            let kind: String = r.try_get("kind")?;
+            let resor: Option<String> = r.try_get("resor")?;
             if let Some(kind) = parse(&kind) {
                 engine.institutions.insert(
-                    r.get("institution_id"),
+                    r.try_get("institution_id")?,
                     InstitutionFacts {
                         kind,
                         resor: resor.as_deref().and_then(parse),
@@ -193,10 +193,10 @@ impl Engine {
         self.series = rows
             .into_iter()
             .map(|r| {
-                let Json(series): Json<Series> = r.get("definition");
-                (r.get("series_key"), series)
+                let Json(series): Json<Series> = r.try_get("definition")?;
+                Ok((r.try_get("series_key")?, series))
             })
-            .collect();
+            .collect::<Result<_, sqlx::Error>>()?;
         Ok(())
     }
 
@@ -326,11 +326,22 @@ impl Engine {
         event: EmployeeEvent,
         at: At,
     ) -> Result<(), ProjectionError> {
-        let employee_id = match &event {
-            EmployeeEvent::EmployeeHired { employee_id, .. }
-            | EmployeeEvent::EmployeeRoleChanged { employee_id, .. }
-            | EmployeeEvent::EmployeeTransferred { employee_id, .. }
-            | EmployeeEvent::EmployeeLeft { employee_id, .. } => *employee_id,
+        // Facts dated from `moved` on may now stand elsewhere.
+        let (employee_id, moved) = match &event {
+            EmployeeEvent::EmployeeHired { employee_id, .. } => (*employee_id, None),
+            EmployeeEvent::EmployeeRoleChanged {
+                employee_id,
+                effective_on,
+                ..
+            }
+            | EmployeeEvent::EmployeeTransferred {
+                employee_id,
+                effective_on,
+                ..
+            } => (*employee_id, Some(*effective_on)),
+            EmployeeEvent::EmployeeLeft {
+                employee_id, left_on, ..
+            } => (*employee_id, left_on.succ_opt()),
             EmployeeEvent::ManagerAssigned { .. } | EmployeeEvent::EmployeePersonalDataErased { .. } => return Ok(()),
         };
         let before = career(tx, employee_id).await?;
@@ -353,7 +364,7 @@ impl Engine {
         let new: BTreeSet<(NaiveDate, EmployeeFunction)> = after.designations().into_iter().collect();
         let key = |(date, f): &(NaiveDate, EmployeeFunction)| format!("des:{employee_id}:{date}:{}", wire_name(f));
         for gone in old.difference(&new) {
-            self.take_back(tx, &key(gone), at).await?;
+            self.forget(tx, &key(gone), at).await?;
         }
         for (date, f) in new.difference(&old) {
             let fact = Fact {
@@ -362,9 +373,11 @@ impl Engine {
                 knowledge_test_passed: None,
                 designated: Some(*f),
             };
-            let person = self.person(employee_id, &after, *date);
-            self.count(tx, &key(&(*date, *f)), &fact, *date, person.as_ref(), None, at)
+            self.count_for(tx, &key(&(*date, *f)), &fact, *date, employee_id, at)
                 .await?;
+        }
+        if let Some(from) = moved {
+            self.place_again(tx, employee_id, &after, from, at).await?;
         }
         self.recompute_shares(tx, employee_id, at).await
     }
@@ -398,8 +411,8 @@ impl Engine {
         self.take_back(tx, &key, at).await?;
         let fact = Fact {
             kind: FactKind::CourseCatalogued,
-            course: Some(&tags),
             knowledge_test_passed: Some(tags.knowledge_test),
+            course: Some(tags),
             designated: None,
         };
         let on = at.recorded_at.date_naive();
@@ -428,7 +441,7 @@ impl Engine {
                 };
                 let fact = Fact {
                     kind: FactKind::OfferingScheduled,
-                    course: Some(&tags),
+                    course: Some(tags),
                     knowledge_test_passed: None,
                     designated: None,
                 };
@@ -445,7 +458,7 @@ impl Engine {
                 attendance,
             } => {
                 let key = format!("att:{offering_id}:{employee_id}");
-                self.take_back(tx, &key, at).await?;
+                self.forget(tx, &key, at).await?;
                 if !matches!(attendance, Attendance::Attended | Attendance::PartiallyAttended) {
                     return Ok(());
                 }
@@ -454,7 +467,7 @@ impl Engine {
                 };
                 let fact = Fact {
                     kind: FactKind::Attendance,
-                    course: Some(&tags),
+                    course: Some(tags),
                     knowledge_test_passed: None,
                     designated: None,
                 };
@@ -467,7 +480,7 @@ impl Engine {
                 ..
             } => {
                 let key = format!("cmp:{offering_id}:{employee_id}");
-                self.take_back(tx, &key, at).await?;
+                self.forget(tx, &key, at).await?;
                 if !result.passed {
                     return Ok(());
                 }
@@ -476,7 +489,7 @@ impl Engine {
                 };
                 let fact = Fact {
                     kind: FactKind::Completion,
-                    course: Some(&tags),
+                    course: Some(tags),
                     knowledge_test_passed: result.knowledge_test_passed,
                     designated: None,
                 };
@@ -545,12 +558,13 @@ impl Engine {
     }
 
     /// A fact about an employee, placed where they stood on its date; a
-    /// fact dated when they did not work anywhere counts for nobody.
+    /// fact dated when they did not work anywhere counts for nobody. It is
+    /// kept, counted or not, to be placed again when their history changes.
     async fn count_for(
         &mut self,
         tx: &mut PgConnection,
         key: &str,
-        fact: &Fact<'_>,
+        fact: &Fact,
         on: NaiveDate,
         employee_id: Uuid,
         at: At,
@@ -558,6 +572,16 @@ impl Engine {
         let Some(career) = career(tx, employee_id).await? else {
             return Ok(());
         };
+        sqlx::query(
+            "INSERT INTO rm_kpi_employee_fact (fact_key, employee_id, occurred_on, fact) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (fact_key) DO UPDATE SET occurred_on = EXCLUDED.occurred_on, fact = EXCLUDED.fact",
+        )
+        .bind(key)
+        .bind(employee_id)
+        .bind(on)
+        .bind(Json(fact))
+        .execute(&mut *tx)
+        .await?;
         let person = self.person(employee_id, &career, on);
         self.count(tx, key, fact, on, person.as_ref(), None, at).await?;
         if self
@@ -576,7 +600,7 @@ impl Engine {
         &self,
         tx: &mut PgConnection,
         key: &str,
-        fact: &Fact<'_>,
+        fact: &Fact,
         on: NaiveDate,
         person: Option<&Person>,
         thing: Option<Uuid>,
@@ -624,6 +648,45 @@ impl Engine {
         Ok(())
     }
 
+    /// Takes back everything a fact counted, and forgets it.
+    async fn forget(&mut self, tx: &mut PgConnection, key: &str, at: At) -> Result<(), ProjectionError> {
+        sqlx::query("DELETE FROM rm_kpi_employee_fact WHERE fact_key = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        self.take_back(tx, key, at).await
+    }
+
+    /// Places an employee's facts dated `from` on again, after a change to
+    /// their history dated then: a back-dated transfer moves them to the
+    /// new institution, a departure takes back those after it.
+    async fn place_again(
+        &mut self,
+        tx: &mut PgConnection,
+        employee_id: Uuid,
+        career: &Career,
+        from: NaiveDate,
+        at: At,
+    ) -> Result<(), ProjectionError> {
+        let rows = sqlx::query(
+            "SELECT fact_key, occurred_on, fact FROM rm_kpi_employee_fact
+             WHERE employee_id = $1 AND occurred_on >= $2 ORDER BY occurred_on, fact_key",
+        )
+        .bind(employee_id)
+        .bind(from)
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in rows {
+            let key: String = r.try_get("fact_key")?;
+            let on: NaiveDate = r.try_get("occurred_on")?;
+            let Json(fact): Json<Fact> = r.try_get("fact")?;
+            self.take_back(tx, &key, at).await?;
+            let person = self.person(employee_id, career, on);
+            self.count(tx, &key, &fact, on, person.as_ref(), None, at).await?;
+        }
+        Ok(())
+    }
+
     /// Takes back everything a fact counted.
     async fn take_back(&mut self, tx: &mut PgConnection, key: &str, at: At) -> Result<(), ProjectionError> {
         let rows = sqlx::query("DELETE FROM rm_kpi_fact WHERE fact_key = $1 RETURNING series_key, subject, cells")
@@ -632,9 +695,9 @@ impl Engine {
             .await?;
         let mut shares = BTreeSet::new();
         for r in rows {
-            let series_key: String = r.get("series_key");
-            let subject: String = r.get("subject");
-            let Json(cells): Json<Vec<Cell>> = r.get("cells");
+            let series_key: String = r.try_get("series_key")?;
+            let subject: String = r.try_get("subject")?;
+            let Json(cells): Json<Vec<Cell>> = r.try_get("cells")?;
             if cells.is_empty() {
                 if let Ok(employee) = subject.parse::<Uuid>() {
                     shares.insert(employee);
@@ -705,8 +768,8 @@ impl Engine {
             .await?;
             let mut held: BTreeSet<(&'static str, Cell)> = BTreeSet::new();
             for r in rows {
-                let part: String = r.get("part");
-                let dimension: String = r.get("dimension");
+                let part: String = r.try_get("part")?;
+                let dimension: String = r.try_get("dimension")?;
                 let Some(dimension) = Dimension::parse(&dimension) else {
                     return Err(bad(at, format!("unknown dimension {dimension}")));
                 };
@@ -718,9 +781,9 @@ impl Engine {
                 held.insert((
                     part,
                     Cell {
-                        year: r.get("year"),
+                        year: r.try_get("year")?,
                         dimension,
-                        value: r.get("value"),
+                        value: r.try_get("value")?,
                     },
                 ));
             }
@@ -802,8 +865,9 @@ async fn offering(
     .bind(offering_id)
     .fetch_optional(&mut *tx)
     .await?;
-    Ok(row.map(|r| {
-        let Json(tags): Json<CourseTags> = r.get("tags");
-        (tags, r.get("starts_on"))
-    }))
+    row.map(|r| {
+        let Json(tags): Json<CourseTags> = r.try_get("tags")?;
+        Ok((tags, r.try_get("starts_on")?))
+    })
+    .transpose()
 }
