@@ -21,7 +21,9 @@ use prasme_commands::{
 use prasme_commands::{
     CancelFeedbackCycle, CloseFeedbackCycle, InviteRater, OpenFeedbackCycle, RecordFeedbackResult, SubmitFeedback,
 };
-use prasme_commands::{ChangeIndicatorTarget, DefineIndicator, RetireIndicator};
+use prasme_commands::{
+    ChangeIndicatorTarget, DefineIndicator, RecordPlanProgress, RetireIndicator, WithdrawPlanProgress,
+};
 use prasme_domain::assessment::{AssessmentMethod, MatrixRating};
 use prasme_domain::competency::{Area, Competency, Framework, FrameworkContent, Level, RequiredLevel};
 use prasme_domain::course::{CourseType, OwnerLevel, OwnerParts};
@@ -30,6 +32,7 @@ use prasme_domain::employee::JobGroup;
 use prasme_domain::feedback_cycle::{Rating, Relationship};
 use prasme_domain::institution::Institution;
 use prasme_domain::offering::{Attendance, Completion, Feedback, OfferingFormat, PlaceStatus, Schedule};
+use prasme_domain::plan::ProgressKind;
 use prasme_domain::reference::{FundingSource, InstitutionKind, Resor, StrategicPriority};
 use prasme_domain::security;
 use prasme_domain::{Cents, ErrorCode};
@@ -627,6 +630,24 @@ async fn call(u: &UseCases, ctx: &CommandContext, use_case: UseCase, id: Uuid) -
             };
             u.retire_indicator(ctx, retire).await
         }
+        UseCase::RecordPlanProgress => {
+            let record = RecordPlanProgress {
+                record_id: id,
+                indicator_id: "2.2.4".into(),
+                kind: ProgressKind::ActivityHeld,
+                institution_id: None,
+                occurred_on: NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+                title: "t".into(),
+            };
+            u.record_plan_progress(ctx, record).await
+        }
+        UseCase::WithdrawPlanProgress => {
+            let withdraw = WithdrawPlanProgress {
+                record_id: id,
+                reason: "r".into(),
+            };
+            u.withdraw_plan_progress(ctx, withdraw).await
+        }
     }
 }
 
@@ -1007,7 +1028,9 @@ async fn analysts_and_auditors_are_refused_every_command_before_anything_is_read
             UseCase::PublishPlan
             | UseCase::DefineIndicator
             | UseCase::ChangeIndicatorTarget
-            | UseCase::RetireIndicator => ("plan", prasme_commands::plan_id().unwrap()),
+            | UseCase::RetireIndicator
+            | UseCase::RecordPlanProgress
+            | UseCase::WithdrawPlanProgress => ("plan", prasme_commands::plan_id().unwrap()),
             _ => ("offering", id),
         };
         assert_eq!(

@@ -95,6 +95,8 @@ struct Model {
     attended: HashSet<(String, String)>,
     /// (employee, assessed on).
     assessments: Vec<(String, NaiveDate)>,
+    /// Progress records not withdrawn: id → (indicator, institution, date).
+    records: HashMap<String, (String, Option<String>, NaiveDate)>,
 }
 
 /// One fact, as the brute force sees it.
@@ -106,6 +108,10 @@ struct Fact<'a> {
     course: Option<&'a Course>,
     test_passed: Option<bool>,
     designated: Option<&'a str>,
+    /// The indicator a progress record counts for.
+    indicator: Option<&'a str>,
+    /// The institution a progress record names.
+    institution: Option<&'a str>,
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -127,6 +133,8 @@ impl Model {
                 course: Some(course),
                 test_passed: *test,
                 designated: None,
+                indicator: None,
+                institution: None,
             });
         }
         for (e, o) in &self.attended {
@@ -139,6 +147,8 @@ impl Model {
                 course: Some(&self.courses[course]),
                 test_passed: None,
                 designated: None,
+                indicator: None,
+                institution: None,
             });
         }
         for (e, on) in &self.assessments {
@@ -150,6 +160,8 @@ impl Model {
                 course: None,
                 test_passed: None,
                 designated: None,
+                indicator: None,
+                institution: None,
             });
         }
         for (o, (course, starts)) in &self.offerings {
@@ -161,6 +173,8 @@ impl Model {
                 course: Some(&self.courses[course]),
                 test_passed: None,
                 designated: None,
+                indicator: None,
+                institution: None,
             });
         }
         for (c, course) in &self.courses {
@@ -172,6 +186,21 @@ impl Model {
                 course: Some(course),
                 test_passed: Some(course.knowledge_test),
                 designated: None,
+                indicator: None,
+                institution: None,
+            });
+        }
+        for (r, (indicator, institution, on)) in &self.records {
+            facts.push(Fact {
+                kind: "RECORDED",
+                on: *on,
+                employee: None,
+                thing: Some(r),
+                course: None,
+                test_passed: None,
+                designated: None,
+                indicator: Some(indicator),
+                institution: institution.as_deref(),
             });
         }
         // A function held on a role's first day and not the day before.
@@ -192,6 +221,8 @@ impl Model {
                             course: None,
                             test_passed: None,
                             designated: Some(f),
+                            indicator: None,
+                            institution: None,
                         });
                     }
                 }
@@ -212,7 +243,7 @@ impl Model {
 
     /// (count, denominator) of one series in `year` (0: the whole plan),
     /// by brute force over every fact.
-    fn evaluate(&self, series: &Value, year: i32, today: NaiveDate) -> (i64, Option<i64>) {
+    fn evaluate(&self, indicator: &str, series: &Value, year: i32, today: NaiveDate) -> (i64, Option<i64>) {
         let course_filter = &series["course"];
         let measures = strings(&course_filter["measures"]);
         let types = strings(&course_filter["types"]);
@@ -228,6 +259,7 @@ impl Model {
                 })
                 && f.designated
                     .is_none_or(|d| strings(&who["functions"]).iter().any(|w| w == d))
+                && f.indicator.is_none_or(|i| i == indicator)
         };
         let facts = self.facts(today);
         if share == Some("EMPLOYEES") {
@@ -258,7 +290,7 @@ impl Model {
                     Some((institution, role)) if self.who_matches(who, institution, role) => Some(institution),
                     _ => continue,
                 },
-                None if who.as_object().is_none_or(|o| o.is_empty()) => None,
+                None if who.as_object().is_none_or(|o| o.is_empty()) => f.institution,
                 None => continue,
             };
             let subject = match (series["unit"].as_str().unwrap(), place) {
@@ -339,7 +371,7 @@ fn expected(model: &Model, year: i32, today: NaiveDate) -> BTreeMap<(String, i64
     definitions()
         .into_iter()
         .map(|(key, s)| {
-            let (count, denominator) = model.evaluate(&s, year, today);
+            let (count, denominator) = model.evaluate(&key.0, &s, year, today);
             let share = s["shareOf"].is_string();
             (key, (count, if share { denominator } else { None }))
         })
@@ -673,7 +705,7 @@ async fn every_indicator_matches_an_independent_count_after_a_rebuild_and_as_of_
             .on(d("2025-02-01"))
             .is_some_and(|(_, r)| r.groups.iter().any(|g| g.ends_with("MANAGER")));
         if managerial && rng.chance(70) {
-            last = ok(
+            ok(
                 &s,
                 "mutation($i: AssessCompetencyInput!) { assessCompetency(input: $i) { position userErrors { code field message } } }",
                 json!({ "employeeId": e, "frameworkId": framework, "frameworkVersion": 1, "competency": "1.1",
@@ -683,6 +715,76 @@ async fn every_indicator_matches_an_independent_count_after_a_rebuild_and_as_of_
             model.assessments.push((e.clone(), d("2025-02-01")));
         }
     }
+    // Progress the State Chancellery records: sprints (things) and
+    // institutions joining the innovation network; one withdrawn.
+    let keeper = common::server::token("vk-admin", &[prasme_commands::Role::VkAdmin], None, None);
+    let record = |indicator: &str, kind: &str, institution: Option<&String>, on: &str| {
+        json!({ "i": { "indicatorId": indicator, "kind": kind, "institutionId": institution,
+                       "occurredOn": on, "title": "Ieraksts" } })
+    };
+    const RECORD: &str = "mutation($i: RecordPlanProgressInput!) { recordPlanProgress(input: $i) {
+        position userErrors { code field message } } }";
+    let mut recorded = Vec::new();
+    for (indicator, kind, institution, on) in [
+        ("2.2.4", "ACTIVITY_HELD", None, "2025-04-01"),
+        ("2.2.4", "ACTIVITY_HELD", None, "2025-09-01"),
+        ("2.2.2", "INSTITUTION_JOINED", Some(&institutions[0]), "2024-02-01"),
+        ("2.2.2", "INSTITUTION_JOINED", Some(&institutions[0]), "2025-02-01"),
+        ("2.2.2", "INSTITUTION_JOINED", Some(&institutions[1]), "2025-03-01"),
+    ] {
+        let (_, body) = s
+            .gql_as(&keeper, RECORD, record(indicator, kind, institution, on))
+            .await;
+        let p = &body["data"]["recordPlanProgress"];
+        assert_eq!(p["userErrors"], json!([]), "{body}");
+        last = p["position"].as_i64().unwrap();
+        let (_, id) =
+            sqlx::query_as::<_, (i64, serde_json::Value)>("SELECT position, payload FROM events WHERE position = $1")
+                .bind(last)
+                .fetch_one(&s.db.pool)
+                .await
+                .unwrap();
+        let id = id["recordId"].as_str().unwrap().to_owned();
+        model
+            .records
+            .insert(id.clone(), (indicator.to_owned(), institution.cloned(), d(on)));
+        recorded.push(id);
+    }
+    // An indicator computed from other events takes no records, and one
+    // that counts institutions needs one named.
+    let (_, body) = s
+        .gql_as(
+            &keeper,
+            RECORD,
+            record("1.1.1", "MILESTONE_REACHED", None, "2025-01-01"),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["recordPlanProgress"]["userErrors"][0]["code"], "INVALID_VALUE",
+        "{body}"
+    );
+    let (_, body) = s
+        .gql_as(
+            &keeper,
+            RECORD,
+            record("2.2.2", "INSTITUTION_JOINED", None, "2025-01-01"),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["recordPlanProgress"]["userErrors"][0]["field"],
+        json!(["input", "institutionId"]),
+        "{body}"
+    );
+    let (_, body) = s
+        .gql_as(
+            &keeper,
+            "mutation($i: WithdrawPlanProgressInput!) { withdrawPlanProgress(input: $i) { position userErrors { code } } }",
+            json!({ "i": { "recordId": recorded[0], "reason": "Ievadīts divreiz" } }),
+        )
+        .await;
+    assert_eq!(body["data"]["withdrawPlanProgress"]["userErrors"], json!([]), "{body}");
+    last = body["data"]["withdrawPlanProgress"]["position"].as_i64().unwrap();
+    model.records.remove(&recorded[0]);
     let t3 = instant_after(&s, last).await;
 
     // Now: every series, for the whole plan and two years.

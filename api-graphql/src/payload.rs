@@ -68,6 +68,8 @@ pub mod names {
         DefineIndicator,
         ChangeIndicatorTarget,
         RetireIndicator,
+        RecordPlanProgress,
+        WithdrawPlanProgress,
     );
 }
 

@@ -4,7 +4,9 @@
 //! Chancellery's supplements (VK_ADMIN).
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
-use prasme_commands::{ChangeIndicatorTarget, DefineIndicator, RetireIndicator};
+use prasme_commands::{
+    ChangeIndicatorTarget, DefineIndicator, RecordPlanProgress, RetireIndicator, WithdrawPlanProgress,
+};
 use prasme_domain::kpi::Computation;
 use prasme_domain::plan as domain;
 use prasme_projections::plan::read::{self, IndicatorRow, PlanRow};
@@ -17,7 +19,7 @@ use crate::errors::{db, not_found, year_argument, UserError};
 use crate::kpi::{IndicatorStatus, KpiSeries, KpiSnapshot};
 use crate::mutation::{command, outcome, settle, use_cases, Outcome};
 use crate::payload::{names, payload_type_name, MutationName};
-use crate::scalars::{Cents, DateTime, Position};
+use crate::scalars::{Cents, Date, DateTime, Position};
 
 /// What an indicator is measured against.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -444,6 +446,57 @@ pub struct ChangeIndicatorTargetInput {
     pub reason: String,
 }
 
+/// The kinds of progress the State Chancellery records.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prasme_domain::plan::ProgressKind")]
+pub enum ProgressKind {
+    /// Set up, created, adopted (a network, a group, a handbook).
+    MilestoneReached,
+    /// A methodological or good-practice material published.
+    MaterialPublished,
+    /// An institution joined (the innovation network) or took up a shared tool.
+    InstitutionJoined,
+    /// An activity held (a sprint, a prototype implemented).
+    ActivityHeld,
+}
+
+/// Progress to record against an indicator that counts recorded progress (the ones whose series count RECORDED
+/// facts: milestones, materials, institutions joining, activities).
+#[derive(InputObject)]
+pub struct RecordPlanProgressInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input under the same
+    /// id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
+    pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the plan's stream is at this version.
+    pub expected_version: Option<i64>,
+    /// The record's id; defaults to the command id, so a retry names the same record.
+    pub record_id: Option<Uuid>,
+    /// Such as "2.2.4"; refused with INVALID_VALUE when the indicator is computed from other events.
+    pub indicator_id: String,
+    /// What happened.
+    pub kind: ProgressKind,
+    /// The institution it is about: required by an indicator that counts institutions (1.1.5, 2.2.2).
+    pub institution_id: Option<Uuid>,
+    /// When it happened (a year from 2021 to 2035).
+    pub occurred_on: Date,
+    /// What it is, for people: a title, trimmed, 1 to 1 000 characters.
+    pub title: String,
+}
+
+/// A progress record to withdraw.
+#[derive(InputObject)]
+pub struct WithdrawPlanProgressInput {
+    /// Idempotency key: a retry with the same id and input answers with the first result; another input under the same
+    /// id is refused with IDEMPOTENCY_KEY_REUSED. Defaults to a new id.
+    pub command_id: Option<Uuid>,
+    /// When given, the command is refused with WRONG_EXPECTED_VERSION unless the plan's stream is at this version.
+    pub expected_version: Option<i64>,
+    /// The record.
+    pub record_id: Uuid,
+    /// Why: trimmed, 1 to 1 000 characters. It stays in the history for good.
+    pub reason: String,
+}
+
 /// An indicator to retire.
 #[derive(InputObject)]
 pub struct RetireIndicatorInput {
@@ -542,6 +595,43 @@ impl PlanMutation {
             reason: input.reason,
         };
         Ok(payload(settle(use_cases(ctx)?.retire_indicator(&cc, retire).await)?))
+    }
+
+    /// Records progress an indicator counts (VK_ADMIN): a milestone reached, a material published, an institution
+    /// joining, an activity held.
+    async fn record_plan_progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The indicator and what happened.")] input: RecordPlanProgressInput,
+    ) -> async_graphql::Result<PlanPayload<names::RecordPlanProgress>> {
+        let cc = command(ctx, input.command_id, input.expected_version)?;
+        let record = RecordPlanProgress {
+            record_id: input.record_id.unwrap_or(cc.command_id),
+            indicator_id: input.indicator_id,
+            kind: input.kind.into(),
+            institution_id: input.institution_id,
+            occurred_on: input.occurred_on.0,
+            title: input.title,
+        };
+        Ok(payload(settle(
+            use_cases(ctx)?.record_plan_progress(&cc, record).await,
+        )?))
+    }
+
+    /// Withdraws a progress record made in error (VK_ADMIN): it stays in the history and stops counting.
+    async fn withdraw_plan_progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record and why.")] input: WithdrawPlanProgressInput,
+    ) -> async_graphql::Result<PlanPayload<names::WithdrawPlanProgress>> {
+        let cc = command(ctx, input.command_id, input.expected_version)?;
+        let withdraw = WithdrawPlanProgress {
+            record_id: input.record_id,
+            reason: input.reason,
+        };
+        Ok(payload(settle(
+            use_cases(ctx)?.withdraw_plan_progress(&cc, withdraw).await,
+        )?))
     }
 }
 

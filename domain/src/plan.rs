@@ -10,10 +10,11 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::kpi::Computation;
+use crate::kpi::{Computation, FactKind, Unit};
 use crate::validate::{self, MAX_REASON_CHARS};
 use crate::{Decider, DomainError, ErrorCode};
 
@@ -352,6 +353,22 @@ pub fn indicator_id(measure: &str, number: u8) -> String {
     format!("{measure}.{number}")
 }
 
+/// What progress against an indicator the State Chancellery records:
+/// the things annex 2 counts that no other event carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProgressKind {
+    /// Set up, created, adopted (a network, a group, a handbook).
+    MilestoneReached,
+    /// A methodological or good-practice material published.
+    MaterialPublished,
+    /// An institution joined (the innovation network) or took up a shared
+    /// tool (the learning platform's shared space).
+    InstitutionJoined,
+    /// An activity held (a sprint, a prototype implemented).
+    ActivityHeld,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanCommand {
     Publish {
@@ -375,6 +392,20 @@ pub enum PlanCommand {
     },
     RetireIndicator {
         indicator_id: String,
+        reason: String,
+    },
+    /// The institution's existence is checked by the caller.
+    RecordProgress {
+        record_id: Uuid,
+        indicator_id: String,
+        kind: ProgressKind,
+        institution_id: Option<Uuid>,
+        occurred_on: NaiveDate,
+        title: String,
+    },
+    /// A correction: the record stays in the history, and stops counting.
+    WithdrawProgress {
+        record_id: Uuid,
         reason: String,
     },
 }
@@ -402,6 +433,22 @@ pub enum PlanEvent {
         indicator_id: String,
         reason: String,
     },
+    /// Progress the indicator counts: the KPI engine's `RECORDED` facts.
+    PlanProgressRecorded {
+        plan_id: Uuid,
+        record_id: Uuid,
+        indicator_id: String,
+        kind: ProgressKind,
+        institution_id: Option<Uuid>,
+        occurred_on: NaiveDate,
+        title: String,
+    },
+    PlanProgressWithdrawn {
+        plan_id: Uuid,
+        record_id: Uuid,
+        indicator_id: String,
+        reason: String,
+    },
 }
 
 crate::domain_event!(PlanEvent {
@@ -409,7 +456,19 @@ crate::domain_event!(PlanEvent {
     IndicatorDefined,
     IndicatorTargetChanged,
     IndicatorRetired,
+    PlanProgressRecorded,
+    PlanProgressWithdrawn,
 });
+
+/// Whether an indicator counts recorded progress, and of what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordsProgress {
+    No,
+    /// Each record counts (a material, a sprint, a milestone).
+    Things,
+    /// Each institution named counts once.
+    Institutions,
+}
 
 /// What the plan's commands are checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -417,14 +476,24 @@ pub struct IndicatorState {
     pub target: Option<Target>,
     pub secondary_target: Option<Target>,
     pub retired: bool,
+    pub records: RecordsProgress,
 }
 
 impl From<&Indicator> for IndicatorState {
     fn from(i: &Indicator) -> Self {
+        let recorded = match &i.computation {
+            Some(Computation::Computed { series }) => series.iter().find(|s| s.fact == FactKind::Recorded),
+            _ => None,
+        };
         Self {
             target: i.target,
             secondary_target: i.secondary_target,
             retired: false,
+            records: match recorded.map(|s| s.unit) {
+                None => RecordsProgress::No,
+                Some(Unit::Institutions) => RecordsProgress::Institutions,
+                Some(_) => RecordsProgress::Things,
+            },
         }
     }
 }
@@ -435,6 +504,8 @@ pub struct Plan {
     /// Each measure's code and its indicators' count.
     pub measures: BTreeMap<String, u8>,
     pub indicators: BTreeMap<String, IndicatorState>,
+    /// Progress records by id: their indicator, and whether withdrawn.
+    pub progress: BTreeMap<Uuid, (String, bool)>,
 }
 
 impl Plan {
@@ -557,6 +628,72 @@ impl Decider for Plan {
                     reason: validate::text("reason", reason, MAX_REASON_CHARS)?,
                 }])
             }
+            PlanCommand::RecordProgress {
+                record_id,
+                indicator_id,
+                kind,
+                institution_id,
+                occurred_on,
+                title,
+            } => {
+                let plan_id = state.published()?;
+                let indicator = state.live(indicator_id)?;
+                match (indicator.records, institution_id) {
+                    (RecordsProgress::No, _) => {
+                        return Err(DomainError::on(
+                            "indicatorId",
+                            ErrorCode::InvalidValue,
+                            "the indicator is computed from other events, not from recorded progress",
+                        ))
+                    }
+                    (RecordsProgress::Institutions, None) => {
+                        return Err(DomainError::on(
+                            "institutionId",
+                            ErrorCode::Required,
+                            "the indicator counts institutions: name the one this is about",
+                        ))
+                    }
+                    _ => {}
+                }
+                validate::year("occurredOn", occurred_on.year())?;
+                if state.progress.contains_key(record_id) {
+                    return Err(DomainError::on(
+                        "recordId",
+                        ErrorCode::AlreadyExists,
+                        "a progress record has this id",
+                    ));
+                }
+                Ok(vec![PlanEvent::PlanProgressRecorded {
+                    plan_id,
+                    record_id: *record_id,
+                    indicator_id: indicator_id.clone(),
+                    kind: *kind,
+                    institution_id: *institution_id,
+                    occurred_on: *occurred_on,
+                    title: validate::text("title", title, MAX_INDICATOR_CHARS)?,
+                }])
+            }
+            PlanCommand::WithdrawProgress { record_id, reason } => {
+                let plan_id = state.published()?;
+                match state.progress.get(record_id) {
+                    None => Err(DomainError::on(
+                        "recordId",
+                        ErrorCode::NotFound,
+                        "no progress record has this id",
+                    )),
+                    Some((_, true)) => Err(DomainError::on(
+                        "recordId",
+                        ErrorCode::InvalidValue,
+                        "the record is withdrawn",
+                    )),
+                    Some((indicator_id, false)) => Ok(vec![PlanEvent::PlanProgressWithdrawn {
+                        plan_id,
+                        record_id: *record_id,
+                        indicator_id: indicator_id.clone(),
+                        reason: validate::text("reason", reason, MAX_REASON_CHARS)?,
+                    }]),
+                }
+            }
         }
     }
 
@@ -596,6 +733,18 @@ impl Decider for Plan {
             PlanEvent::IndicatorRetired { indicator_id, .. } => {
                 if let Some(i) = state.indicators.get_mut(indicator_id) {
                     i.retired = true;
+                }
+            }
+            PlanEvent::PlanProgressRecorded {
+                record_id,
+                indicator_id,
+                ..
+            } => {
+                state.progress.insert(*record_id, (indicator_id.clone(), false));
+            }
+            PlanEvent::PlanProgressWithdrawn { record_id, .. } => {
+                if let Some(r) = state.progress.get_mut(record_id) {
+                    r.1 = true;
                 }
             }
         }

@@ -88,6 +88,8 @@ use_cases!(
     DefineIndicator,
     ChangeIndicatorTarget,
     RetireIndicator,
+    RecordPlanProgress,
+    WithdrawPlanProgress,
 );
 
 impl UseCase {
@@ -198,8 +200,13 @@ fn row(use_case: UseCase) -> &'static [(Role, &'static [Reach])] {
         | U::RecordFeedbackResult => &[(Manager, &[DirectReports]), (InstitutionHr, OWN_INSTITUTION)],
         // Prasme publishes the plan as the annexes state it, on first start.
         U::PublishPlan => &[],
-        // The State Chancellery supplements it, as the plan allows.
-        U::DefineIndicator | U::ChangeIndicatorTarget | U::RetireIndicator => &[(VkAdmin, &[Anywhere])],
+        // The State Chancellery supplements it, as the plan allows, and
+        // records the progress no other event carries.
+        U::DefineIndicator
+        | U::ChangeIndicatorTarget
+        | U::RetireIndicator
+        | U::RecordPlanProgress
+        | U::WithdrawPlanProgress => &[(VkAdmin, &[Anywhere])],
         // Whoever the cycle invited, whatever their role: the use case
         // admits a rater by the sealed invitation naming their employee id,
         // which no role reach can see. Analysts and auditors still run no
@@ -443,6 +450,8 @@ mod tests {
             UseCase::DefineIndicator,
             UseCase::ChangeIndicatorTarget,
             UseCase::RetireIndicator,
+            UseCase::RecordPlanProgress,
+            UseCase::WithdrawPlanProgress,
         ];
         let keeper = given(&[Role::VkAdmin]);
         for use_case in UseCase::ALL {

@@ -37,7 +37,9 @@ pub use offering::{
     CancelOffering, ChangeOfferingCapacity, GiveFeedback, PlaceChange, PlaceId, RecordAttendance, RecordCompletion,
     ScheduleOffering, SubstituteParticipant,
 };
-pub use plan::{plan_id, ChangeIndicatorTarget, DefineIndicator, RetireIndicator};
+pub use plan::{
+    plan_id, ChangeIndicatorTarget, DefineIndicator, RecordPlanProgress, RetireIndicator, WithdrawPlanProgress,
+};
 
 use prasme_domain::competency::Framework;
 use prasme_domain::course::Course;

@@ -3,7 +3,8 @@
 //! Chancellery (VK_ADMIN) as the plan allows: an indicator defined on a
 //! measure, a target changed, an indicator retired. See `docs/kpis.md` §4.
 
-use prasme_domain::plan::{Plan, PlanCommand, PlanContent, TargetSpec};
+use chrono::NaiveDate;
+use prasme_domain::plan::{Plan, PlanCommand, PlanContent, ProgressKind, TargetSpec};
 use prasme_domain::ErrorCode;
 use serde::Serialize;
 use uuid::Uuid;
@@ -36,6 +37,24 @@ pub struct ChangeIndicatorTarget {
 #[derive(Serialize)]
 pub struct RetireIndicator {
     pub indicator_id: String,
+    pub reason: String,
+}
+
+#[derive(Serialize)]
+pub struct RecordPlanProgress {
+    pub record_id: Uuid,
+    /// Such as "2.2.4".
+    pub indicator_id: String,
+    pub kind: ProgressKind,
+    /// Required by an indicator that counts institutions.
+    pub institution_id: Option<Uuid>,
+    pub occurred_on: NaiveDate,
+    pub title: String,
+}
+
+#[derive(Serialize)]
+pub struct WithdrawPlanProgress {
+    pub record_id: Uuid,
     pub reason: String,
 }
 
@@ -125,6 +144,55 @@ impl UseCases {
             .await?;
         let command = PlanCommand::RetireIndicator {
             indicator_id: input.indicator_id,
+            reason: input.reason,
+        };
+        self.handler.execute::<Plan>(&cmd, plan_id, command).await
+    }
+
+    /// Records progress an indicator counts (a milestone, a material, an
+    /// institution joining, an activity): what no other event carries.
+    pub async fn record_plan_progress(
+        &self,
+        ctx: &CommandContext,
+        input: RecordPlanProgress,
+    ) -> Result<Accepted, CommandError> {
+        let plan_id = plan_id()?;
+        let cmd = self
+            .admit(ctx, UseCase::RecordPlanProgress, Touches::LearningPlan(plan_id), &input)
+            .await?;
+        if let Some(institution) = input.institution_id {
+            if let Err(refusal) = self.institution_exists(institution, "institutionId").await? {
+                return Err(CommandError::Rejected(refusal));
+            }
+        }
+        let command = PlanCommand::RecordProgress {
+            record_id: input.record_id,
+            indicator_id: input.indicator_id,
+            kind: input.kind,
+            institution_id: input.institution_id,
+            occurred_on: input.occurred_on,
+            title: input.title,
+        };
+        self.handler.execute::<Plan>(&cmd, plan_id, command).await
+    }
+
+    /// Withdraws a progress record recorded in error; it stays in the history.
+    pub async fn withdraw_plan_progress(
+        &self,
+        ctx: &CommandContext,
+        input: WithdrawPlanProgress,
+    ) -> Result<Accepted, CommandError> {
+        let plan_id = plan_id()?;
+        let cmd = self
+            .admit(
+                ctx,
+                UseCase::WithdrawPlanProgress,
+                Touches::LearningPlan(plan_id),
+                &input,
+            )
+            .await?;
+        let command = PlanCommand::WithdrawProgress {
+            record_id: input.record_id,
             reason: input.reason,
         };
         self.handler.execute::<Plan>(&cmd, plan_id, command).await

@@ -229,6 +229,53 @@ impl Engine {
                 self.reload_series(tx).await?;
             }
             PlanEvent::IndicatorTargetChanged { .. } => {}
+            PlanEvent::PlanProgressRecorded {
+                record_id,
+                indicator_id,
+                institution_id,
+                occurred_on,
+                ..
+            } => {
+                let key = format!("rec:{record_id}");
+                let prefix = format!("{indicator_id}/");
+                for (series_key, s) in &self.series {
+                    if !series_key.starts_with(&prefix) || s.fact != FactKind::Recorded {
+                        continue;
+                    }
+                    let (subject, place) = match (s.unit, institution_id) {
+                        (Unit::Institutions, Some(i)) => {
+                            let Some(facts) = self.institutions.get(&i) else {
+                                continue;
+                            };
+                            let place = Place {
+                                institution_id: i,
+                                kind: facts.kind,
+                                resor: facts.resor,
+                                job_groups: Vec::new(),
+                            };
+                            (i.to_string(), Some(place))
+                        }
+                        (Unit::Things, _) => (record_id.to_string(), None),
+                        _ => continue,
+                    };
+                    let cells = cells(occurred_on.year(), place.as_ref());
+                    sqlx::query(
+                        "INSERT INTO rm_kpi_fact (fact_key, series_key, subject, occurred_on, cells)
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&key)
+                    .bind(series_key)
+                    .bind(&subject)
+                    .bind(occurred_on)
+                    .bind(Json(&cells))
+                    .execute(&mut *tx)
+                    .await?;
+                    bump(tx, series_key, &subject, PART_COUNT, &cells, 1, at).await?;
+                }
+            }
+            PlanEvent::PlanProgressWithdrawn { record_id, .. } => {
+                self.take_back(tx, &format!("rec:{record_id}"), at).await?;
+            }
         }
         Ok(())
     }

@@ -139,6 +139,9 @@ pub(super) async fn plan(tx: &mut PgConnection, event: PlanEvent, position: i64)
             .execute(&mut *tx)
             .await?;
         }
+        // Progress records are facts the KPI engine counts; the plan's text
+        // does not change.
+        PlanEvent::PlanProgressRecorded { .. } | PlanEvent::PlanProgressWithdrawn { .. } => {}
     }
     Ok(())
 }
