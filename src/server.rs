@@ -12,7 +12,8 @@ use prasme_commands::{CommandContext, CommandHandler, FeedbackKeys, Principal, U
 use prasme_eventstore::EventStore;
 use prasme_projections::{
     CompetencyProjection, CourseProjection, DevelopmentPlanProjection, EmployeeProjection, FeedbackCycleProjection,
-    OfferingProjection, PlanProjection, Projection, ProjectionError, ProjectionRunner, TrainingBudgetProjection,
+    OfferingProjection, PlanProjection, Projection, ProjectionError, ProjectionRunner, ScorecardProjection,
+    TrainingBudgetProjection,
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -35,6 +36,7 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(DevelopmentPlanProjection),
         Arc::new(FeedbackCycleProjection),
         Arc::new(PlanProjection),
+        Arc::new(ScorecardProjection),
     ]
 }
 

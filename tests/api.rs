@@ -86,7 +86,8 @@ async fn health_and_readiness() {
             json!("competencies"),
             json!("development_plans"),
             json!("feedback_cycles"),
-            json!("plan")
+            json!("plan"),
+            json!("scorecard")
         ]
     );
     let graphiql = get("/").await.text().await.unwrap();

@@ -6,7 +6,7 @@ use prasme_eventstore::EventStore;
 use prasme_projections::{rebuild, REBUILD_BATCH};
 use sqlx::PgPool;
 
-const TABLES: [&str; 23] = [
+const TABLES: [&str; 32] = [
     "rm_institution",
     "rm_training_budget",
     "rm_training_allocation",
@@ -30,6 +30,15 @@ const TABLES: [&str; 23] = [
     "rm_plan_priority",
     "rm_plan_measure",
     "rm_plan_indicator",
+    "rm_scorecard_course",
+    "rm_scorecard_offering",
+    "rm_scorecard_standing",
+    "rm_scorecard_completion",
+    "rm_priority_participant",
+    "rm_priority_participation",
+    "rm_learning_month",
+    "rm_employment_flow",
+    "rm_plan_activity_year",
 ];
 
 /// Every read-model table, each as one canonical JSON text.
