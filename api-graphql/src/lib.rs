@@ -29,6 +29,7 @@ mod query;
 mod request_log;
 mod router;
 mod scalars;
+mod scorecard;
 mod socket;
 mod subscription;
 mod throttle;
@@ -56,6 +57,7 @@ pub struct QueryRoot(
     development_plan::DevelopmentPlanQuery,
     feedback::FeedbackQuery,
     plan::PlanQuery,
+    scorecard::ScorecardQuery,
     node::NodeQuery,
 );
 
