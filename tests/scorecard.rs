@@ -573,6 +573,52 @@ async fn only_the_institution_level_readers_in_reach_get_a_scorecard() {
         hidden(&body);
         assert!(body["data"].is_null(), "{body}");
     }
+    // A transfer backdated past the one before it closes a period before it
+    // began: that period counts in no month, here as in institutionLearningHours.
+    let x = created(
+        s,
+        "mutation($i: HireEmployeeInput!) { hireEmployee(input: $i) { employeeId } }",
+        json!({ "institutionId": a, "name": "Darbinieks X", "jobGroups": ["HR_SPECIALIST"], "hiredOn": "2024-01-01" }),
+        "employeeId",
+    )
+    .await;
+    for (to, on) in [(b, "2025-06-01"), (a, "2025-03-01")] {
+        run(
+            s,
+            "transferEmployee",
+            "TransferEmployeeInput",
+            json!({ "employeeId": x, "toInstitutionId": to, "effectiveOn": on }),
+        )
+        .await;
+    }
+    let auditor = token("auditor", &[Role::Auditor], None, None);
+    let at = run(
+        s,
+        "recordEmployeeLeft",
+        "RecordEmployeeLeftInput",
+        json!({ "employeeId": x, "leftOn": "2025-12-01" }),
+    )
+    .await;
+    let card = card_as(s, &auditor, b, YEAR, &at).await;
+    let (_, hours) = s
+        .gql_as(
+            &auditor,
+            "query($i: UUID!, $y: Int!) { institutionLearningHours(institutionId: $i, year: $y) { employees } }",
+            json!({ "i": b, "y": YEAR }),
+        )
+        .await;
+    let employees: i64 = hours["data"]["institutionLearningHours"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["employees"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        card["data"]["institutionScorecard"]["learning"]["employeeMonths"], employees,
+        "{card}"
+    );
+    assert_eq!(employees, w.model.employee_months(1).0);
+
     // A refusal reads as a missing institution; a year out of range is the caller's to correct.
     let nowhere = card_as(s, &hr, &Uuid::from_u128(42).to_string(), YEAR, &Value::Null).await;
     hidden(&nowhere);

@@ -292,7 +292,10 @@ async fn flows(
         "WITH p AS (
              SELECT e.institution_id, e.from_date, e.to_date FROM rm_employment_period e
                JOIN unnest($1::uuid[], $2::date[], $3::uuid[]) AS k(employee_id, from_date, institution_id)
-                 ON e.employee_id = k.employee_id AND e.from_date = k.from_date AND e.institution_id = k.institution_id),
+                 ON e.employee_id = k.employee_id AND e.from_date = k.from_date AND e.institution_id = k.institution_id
+              -- A period closed before it began (a transfer backdated past
+              -- it) covers no day and no month: it moves nothing.
+              WHERE e.to_date IS NULL OR e.to_date >= e.from_date),
          d AS (SELECT institution_id, from_date AS on_date, 1 AS started, 0 AS ended FROM p
                UNION ALL
                SELECT institution_id, to_date, 0, 1 FROM p WHERE to_date IS NOT NULL)
