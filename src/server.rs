@@ -13,7 +13,7 @@ use prasme_eventstore::EventStore;
 use prasme_projections::{
     CompetencyProjection, CourseProjection, DevelopmentPlanProjection, EmployeeProjection, FeedbackCycleProjection,
     KpiProjection, OfferingProjection, PlanProjection, Projection, ProjectionError, ProjectionRunner,
-    TrainingBudgetProjection,
+    ScorecardProjection, TrainingBudgetProjection,
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -37,6 +37,7 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(FeedbackCycleProjection),
         Arc::new(PlanProjection),
         Arc::new(KpiProjection),
+        Arc::new(ScorecardProjection),
     ]
 }
 

@@ -87,7 +87,8 @@ async fn health_and_readiness() {
             json!("development_plans"),
             json!("feedback_cycles"),
             json!("plan"),
-            json!("kpi")
+            json!("kpi"),
+            json!("scorecard")
         ]
     );
     let graphiql = get("/").await.text().await.unwrap();

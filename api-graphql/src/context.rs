@@ -177,7 +177,7 @@ impl ApiContext {
 pub(crate) mod read_models {
     use prasme_projections::{
         CompetencyProjection, CourseProjection, DevelopmentPlanProjection, EmployeeProjection, FeedbackCycleProjection,
-        KpiProjection, OfferingProjection, PlanProjection, TrainingBudgetProjection,
+        KpiProjection, OfferingProjection, PlanProjection, ScorecardProjection, TrainingBudgetProjection,
     };
 
     /// Institutions and their budgets (seat costs included).
@@ -226,6 +226,15 @@ pub(crate) mod read_models {
     pub(crate) const FEEDBACK_CYCLES: &[&str] = &[FeedbackCycleProjection::NAME, EmployeeProjection::NAME];
     /// The plan, reference data, with its indicators' values.
     pub(crate) const KPIS: &[&str] = &[PlanProjection::NAME, KpiProjection::NAME];
+    /// An institution's scorecard: its budget, learning time, plan coverage
+    /// and participation per priority.
+    pub(crate) const SCORECARD: &[&str] = &[
+        ScorecardProjection::NAME,
+        TrainingBudgetProjection::NAME,
+        OfferingProjection::NAME,
+        EmployeeProjection::NAME,
+        DevelopmentPlanProjection::NAME,
+    ];
     /// Learning time and activity: places and employment periods, of an
     /// institution or employee that must exist.
     pub(crate) const ACTIVITY: &[&str] = &[

@@ -30,6 +30,7 @@ mod query;
 mod request_log;
 mod router;
 mod scalars;
+mod scorecard;
 mod socket;
 mod subscription;
 mod throttle;
@@ -57,6 +58,7 @@ pub struct QueryRoot(
     development_plan::DevelopmentPlanQuery,
     feedback::FeedbackQuery,
     plan::PlanQuery,
+    scorecard::ScorecardQuery,
     node::NodeQuery,
 );
 

@@ -16,6 +16,7 @@ mod rebuild;
 pub mod record;
 mod runner;
 pub mod scope;
+pub mod scorecard;
 mod staged;
 
 pub use budget::TrainingBudgetProjection;
@@ -30,6 +31,7 @@ pub use plan::PlanProjection;
 pub use rebuild::{rebuild, REBUILD_BATCH};
 pub use runner::{Lagging, ProjectionLag, ProjectionRunner, Runner};
 pub use scope::ReadScope;
+pub use scorecard::ScorecardProjection;
 
 use futures::future::BoxFuture;
 use prasme_domain::DomainEvent;

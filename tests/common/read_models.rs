@@ -6,7 +6,7 @@ use prasme_eventstore::EventStore;
 use prasme_projections::{rebuild, REBUILD_BATCH};
 use sqlx::PgPool;
 
-const TABLES: [&str; 33] = [
+const TABLES: [&str; 42] = [
     "rm_institution",
     "rm_training_budget",
     "rm_training_allocation",
@@ -40,6 +40,15 @@ const TABLES: [&str; 33] = [
     "rm_kpi_member",
     "rm_kpi_value",
     "rm_kpi_history",
+    "rm_scorecard_course",
+    "rm_scorecard_offering",
+    "rm_scorecard_standing",
+    "rm_scorecard_completion",
+    "rm_priority_participant",
+    "rm_priority_participation",
+    "rm_learning_month",
+    "rm_employment_flow",
+    "rm_plan_activity_year",
 ];
 
 /// Every read-model table, each as one canonical JSON text.

@@ -58,7 +58,12 @@ impl Projection for DevelopmentPlanProjection {
 
     fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
-            for table in ["rm_development_activity", "rm_development_goal", "rm_development_plan"] {
+            for table in [
+                "rm_plan_activity_year",
+                "rm_development_activity",
+                "rm_development_goal",
+                "rm_development_plan",
+            ] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
             Ok(())

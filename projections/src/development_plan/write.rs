@@ -97,12 +97,28 @@ pub(super) async fn plan(
             approved_on,
             ..
         } => {
-            sqlx::query("UPDATE rm_development_plan SET approved_on = $2, approver_id = $3 WHERE plan_id = $1")
-                .bind(plan_id)
-                .bind(approved_on)
-                .bind(approver_id)
-                .execute(&mut *tx)
-                .await?;
+            // The plan's activities count, once, in every year its period
+            // overlaps, for the institution it was made in.
+            sqlx::query(
+                "WITH approved AS (
+                     UPDATE rm_development_plan SET approved_on = $2, approver_id = $3
+                      WHERE plan_id = $1 AND approved_on IS NULL
+                     RETURNING plan_id, institution_id, starts_on, ends_on)
+                 INSERT INTO rm_plan_activity_year (institution_id, year, activities, workplace)
+                 SELECT p.institution_id, y, count(*)::int, (count(*) FILTER (WHERE a.kind = ANY ($4)))::int
+                   FROM approved p JOIN rm_development_activity a ON a.plan_id = p.plan_id,
+                        generate_series(extract(year FROM p.starts_on)::int, extract(year FROM p.ends_on)::int) AS y
+                  GROUP BY 1, 2
+                 ON CONFLICT (institution_id, year) DO UPDATE
+                    SET activities = rm_plan_activity_year.activities + EXCLUDED.activities,
+                        workplace = rm_plan_activity_year.workplace + EXCLUDED.workplace",
+            )
+            .bind(plan_id)
+            .bind(approved_on)
+            .bind(approver_id)
+            .bind(super::read::workplace_kinds())
+            .execute(&mut *tx)
+            .await?;
         }
         E::GoalProgressRecorded {
             plan_id,

@@ -66,7 +66,7 @@ impl Projection for EmployeeProjection {
 
     fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
-            for table in ["rm_employment_period", "rm_employee"] {
+            for table in ["rm_employment_flow", "rm_employment_period", "rm_employee"] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
             Ok(())

@@ -111,3 +111,69 @@ pub async fn employees_of(
         .collect::<Result<_, _>>()?;
     Ok(Page { rows, total })
 }
+
+/// Who worked in one institution during one year, from its employment flows
+/// (`rm_employment_flow`): a sum over the institution's rows, never a scan
+/// of its periods. A period counts from its first day up to, not including,
+/// its end, as `rm_employment_period` has it.
+pub struct Staffing {
+    year: i32,
+    /// Periods started, and ended, before 1 January.
+    started_before: i64,
+    ended_before: i64,
+    /// Periods starting and ending on each day of the year with any.
+    days: Vec<(NaiveDate, i64, i64)>,
+}
+
+impl Staffing {
+    /// Periods started by `until` (exclusive) less periods ended by `by` (inclusive).
+    fn count(&self, until: NaiveDate, by: NaiveDate) -> i64 {
+        let started: i64 = self.days.iter().filter(|d| d.0 < until).map(|d| d.1).sum();
+        let ended: i64 = self.days.iter().filter(|d| d.0 <= by).map(|d| d.2).sum();
+        self.started_before + started - self.ended_before - ended
+    }
+
+    /// Employed on `day`, a day of the year.
+    pub fn on(&self, day: NaiveDate) -> i64 {
+        self.count(day.succ_opt().unwrap_or(day), day)
+    }
+
+    /// Employed on at least one day of `month` (1–12) of the year: the
+    /// periods begun before the next month less those ended by its first
+    /// day. A person with two periods there in one month counts twice.
+    pub fn in_month(&self, month: u32) -> i64 {
+        let Some(first) = NaiveDate::from_ymd_opt(self.year, month, 1) else {
+            return 0;
+        };
+        let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+        self.count(next, first)
+    }
+}
+
+pub async fn staffing(pool: &PgPool, institution_id: Uuid, year: i32) -> Result<Staffing, sqlx::Error> {
+    let before = sqlx::query(
+        "SELECT COALESCE(sum(started), 0)::bigint AS started, COALESCE(sum(ended), 0)::bigint AS ended
+           FROM rm_employment_flow WHERE institution_id = $1 AND on_date < make_date($2, 1, 1)",
+    )
+    .bind(institution_id)
+    .bind(year)
+    .fetch_one(pool)
+    .await?;
+    let days = sqlx::query(
+        "SELECT on_date, started::bigint, ended::bigint FROM rm_employment_flow
+          WHERE institution_id = $1 AND on_date >= make_date($2, 1, 1) AND on_date <= make_date($2, 12, 31)",
+    )
+    .bind(institution_id)
+    .bind(year)
+    .fetch_all(pool)
+    .await?;
+    Ok(Staffing {
+        year,
+        started_before: before.try_get("started")?,
+        ended_before: before.try_get("ended")?,
+        days: days
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect::<Result<_, sqlx::Error>>()?,
+    })
+}

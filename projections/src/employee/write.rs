@@ -246,6 +246,10 @@ impl Batch {
         }
         let (keys, ends) = self.periods.changed();
         if !keys.is_empty() {
+            let employees: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+            let froms: Vec<NaiveDate> = keys.iter().map(|k| k.1).collect();
+            let institutions: Vec<Uuid> = keys.iter().map(|k| k.2).collect();
+            let before = flows(tx, &employees, &froms, &institutions, -1).await?;
             sqlx::query(
                 "INSERT INTO rm_employment_period (employee_id, from_date, institution_id, to_date)
                  SELECT * FROM UNNEST($1::uuid[], $2::date[], $3::uuid[], $4::date[])
@@ -257,7 +261,56 @@ impl Batch {
             .bind(ends.iter().map(|e| **e).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
+            flows(tx, &employees, &froms, &institutions, 1).await?;
+            if !before.is_empty() {
+                let (i, d): (Vec<Uuid>, Vec<NaiveDate>) = before.into_iter().unzip();
+                sqlx::query(
+                    "DELETE FROM rm_employment_flow f USING unnest($1::uuid[], $2::date[]) AS k(i, d)
+                      WHERE f.institution_id = k.i AND f.on_date = k.d AND f.started = 0 AND f.ended = 0",
+                )
+                .bind(i)
+                .bind(d)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         Ok(())
     }
+}
+
+/// Adds (`sign` 1) or takes away (-1) these periods, as stored, from
+/// `rm_employment_flow`: one start on the first day, one end on `to_date`.
+/// The dates touched.
+async fn flows(
+    tx: &mut PgConnection,
+    employees: &[Uuid],
+    froms: &[NaiveDate],
+    institutions: &[Uuid],
+    sign: i32,
+) -> Result<Vec<(Uuid, NaiveDate)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "WITH p AS (
+             SELECT e.institution_id, e.from_date, e.to_date FROM rm_employment_period e
+               JOIN unnest($1::uuid[], $2::date[], $3::uuid[]) AS k(employee_id, from_date, institution_id)
+                 ON e.employee_id = k.employee_id AND e.from_date = k.from_date AND e.institution_id = k.institution_id
+              -- A period closed before it began (a transfer backdated past
+              -- it) covers no day and no month: it moves nothing.
+              WHERE e.to_date IS NULL OR e.to_date >= e.from_date),
+         d AS (SELECT institution_id, from_date AS on_date, 1 AS started, 0 AS ended FROM p
+               UNION ALL
+               SELECT institution_id, to_date, 0, 1 FROM p WHERE to_date IS NOT NULL)
+         INSERT INTO rm_employment_flow (institution_id, on_date, started, ended)
+         SELECT institution_id, on_date, ($4 * sum(started))::int, ($4 * sum(ended))::int FROM d GROUP BY 1, 2
+         ON CONFLICT (institution_id, on_date) DO UPDATE
+            SET started = rm_employment_flow.started + EXCLUDED.started,
+                ended = rm_employment_flow.ended + EXCLUDED.ended
+         RETURNING institution_id, on_date",
+    )
+    .bind(employees)
+    .bind(froms)
+    .bind(institutions)
+    .bind(sign)
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }

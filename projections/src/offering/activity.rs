@@ -102,9 +102,26 @@ impl TrainingActivityRow {
 
 /// An institution's learning minutes per month of `year`: headcount from the
 /// employment periods overlapping the month, minutes from the completions of
-/// places booked through the institution.
+/// places booked through the institution (`rm_learning_month`).
 /// None when the institution is out of `scope`; small cells suppressed
 /// unless `people` covers the institution.
+/// The minutes of `year` per month (1–12) of an institution: twelve rows at most.
+pub async fn learning_minutes(pool: &PgPool, institution_id: Uuid, year: i32) -> Result<[i64; 12], sqlx::Error> {
+    let rows: Vec<(i32, i64)> =
+        sqlx::query_as("SELECT month, minutes FROM rm_learning_month WHERE institution_id = $1 AND year = $2")
+            .bind(institution_id)
+            .bind(year)
+            .fetch_all(pool)
+            .await?;
+    let mut months = [0; 12];
+    for (m, minutes) in rows {
+        if let Some(slot) = usize::try_from(m - 1).ok().and_then(|i| months.get_mut(i)) {
+            *slot = minutes;
+        }
+    }
+    Ok(months)
+}
+
 pub async fn institution_months(
     pool: &PgPool,
     scope: &ReadScope,
@@ -120,11 +137,7 @@ pub async fn institution_months(
              SELECT m, make_date($2, m, 1) AS first_day, (make_date($2, m, 1) + interval '1 month')::date AS next_first
                FROM generate_series(1, 12) AS m),
          learnt AS (
-             SELECT extract(month FROM completed_on)::int AS m, sum(minutes)::bigint AS minutes
-               FROM rm_place
-              WHERE institution_id = $1 AND completed_on IS NOT NULL AND NOT revoked
-                AND extract(year FROM completed_on) = $2
-              GROUP BY 1),
+             SELECT month AS m, minutes FROM rm_learning_month WHERE institution_id = $1 AND year = $2),
          staff AS (
              SELECT months.m, count(DISTINCT p.employee_id) AS employees
                FROM months JOIN rm_employment_period p

@@ -87,7 +87,7 @@ impl Projection for OfferingProjection {
 
     fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
-            for table in ["rm_feedback", "rm_place", "rm_offering"] {
+            for table in ["rm_learning_month", "rm_feedback", "rm_place", "rm_offering"] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
             Ok(())

@@ -440,6 +440,8 @@ impl Batch {
         }
         let (keys, rows) = self.places.changed();
         if !keys.is_empty() {
+            let (offerings, employees): (Vec<Uuid>, Vec<Uuid>) = keys.iter().copied().unzip();
+            let before = learning_minutes(tx, &offerings, &employees, -1).await?;
             sqlx::query(&format!(
                 "INSERT INTO rm_place ({PLACE_COLUMNS})
                  SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[],
@@ -467,6 +469,8 @@ impl Batch {
             .bind(rows.iter().map(|r| r.revoked).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
+            learning_minutes(tx, &offerings, &employees, 1).await?;
+            drop_empty_months(tx, before).await?;
         }
         if !self.feedback.is_empty() {
             let rows = &self.feedback;
@@ -494,4 +498,60 @@ impl Batch {
         }
         Ok(())
     }
+}
+
+/// Adds (`sign` 1) or takes away (-1) the counted completions of these
+/// places from `rm_learning_month`: taken away as stored before a batch,
+/// added as written after it. The months touched.
+async fn learning_minutes(
+    tx: &mut PgConnection,
+    offerings: &[Uuid],
+    employees: &[Uuid],
+    sign: i64,
+) -> Result<Vec<(Uuid, i32, i32)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "INSERT INTO rm_learning_month (institution_id, year, month, minutes)
+         SELECT p.institution_id, extract(year FROM p.completed_on)::int, extract(month FROM p.completed_on)::int,
+                $3 * sum(p.minutes)::bigint
+           FROM rm_place p JOIN unnest($1::uuid[], $2::uuid[]) AS k(offering_id, employee_id)
+             ON p.offering_id = k.offering_id AND p.employee_id = k.employee_id
+          WHERE p.completed_on IS NOT NULL AND NOT p.revoked
+          GROUP BY 1, 2, 3
+         ON CONFLICT (institution_id, year, month)
+            DO UPDATE SET minutes = rm_learning_month.minutes + EXCLUDED.minutes
+         RETURNING institution_id, year, month",
+    )
+    .bind(offerings)
+    .bind(employees)
+    .bind(sign)
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
+/// Deletes the months of `rm_learning_month` that `keys` name and that
+/// hold no minutes any more: a month with nothing is absent, as a rebuild
+/// leaves it.
+pub(crate) async fn drop_empty_months(tx: &mut PgConnection, keys: Vec<(Uuid, i32, i32)>) -> Result<(), sqlx::Error> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+    for (x, y, z) in keys {
+        a.push(x);
+        b.push(y);
+        c.push(z);
+    }
+    sqlx::query(
+        "DELETE FROM rm_learning_month l USING unnest($1::uuid[], $2::int[], $3::int[]) AS k(i, y, m)
+          WHERE l.institution_id = k.i AND l.year = k.y AND l.month = k.m AND l.minutes = 0",
+    )
+    .bind(a)
+    .bind(b)
+    .bind(c)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
