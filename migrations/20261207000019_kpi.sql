@@ -28,13 +28,15 @@ CREATE TABLE rm_kpi_career (
 
 CREATE TABLE rm_kpi_course (
     course_id       uuid    PRIMARY KEY,
-    tags            jsonb   NOT NULL
+    tags            jsonb   NOT NULL,
+    catalogued_on   date    NOT NULL
 );
 
 CREATE TABLE rm_kpi_offering (
     offering_id     uuid    PRIMARY KEY,
     course_id       uuid    NOT NULL,
-    starts_on       date    NOT NULL
+    starts_on       date    NOT NULL,
+    cancelled       boolean NOT NULL DEFAULT false
 );
 
 -- Every fact about an employee, counted or not, to be placed again when a

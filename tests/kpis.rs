@@ -469,22 +469,37 @@ async fn instant_after(s: &Server, at: i64) -> String {
 /// The KPI totals a fresh replay of the log up to `position` gives: the
 /// projection reset and replayed inside a transaction that is then
 /// rolled back.
-async fn replayed(s: &Server, position: i64, year: i32) -> BTreeMap<(String, i64), (i64, Option<i64>)> {
+///
+/// With `plan_last`, the plan's publication is applied after every other
+/// event, as in a database that held facts before Prasme published the
+/// plan: a series must count the facts that precede its definition.
+async fn replayed(
+    s: &Server,
+    position: i64,
+    year: i32,
+    plan_last: bool,
+) -> BTreeMap<(String, i64), (i64, Option<i64>)> {
     let projection = KpiProjection;
     let mut tx = s.db.pool.begin().await.unwrap();
     projection.reset(&mut tx).await.unwrap();
     let types: Vec<String> = projection.event_types().into_iter().map(str::to_owned).collect();
     let mut conn = s.db.pool.acquire().await.unwrap();
     let mut after = 0;
+    let mut deferred = Vec::new();
     loop {
         let (events, through) = events_of_types_after(&mut conn, after, &types, 500).await.unwrap();
-        let events: Vec<_> = events.into_iter().filter(|e| e.position <= position).collect();
+        let (plan, events): (Vec<_>, Vec<_>) = events
+            .into_iter()
+            .filter(|e| e.position <= position)
+            .partition(|e| plan_last && e.event_type == "PlanPublished");
+        deferred.extend(plan);
         projection.apply(&mut tx, &events).await.unwrap();
         if through == after || through >= position {
             break;
         }
         after = through;
     }
+    projection.apply(&mut tx, &deferred).await.unwrap();
     let rows: Vec<(String, i32, i64, i64, bool)> = sqlx::query_as(
         "SELECT s.indicator_id, s.ordinal, v.count, v.denominator, s.definition->'shareOf' <> 'null'::jsonb
            FROM rm_kpi_series s JOIN rm_kpi_value v USING (series_key)
@@ -819,8 +834,14 @@ async fn every_indicator_matches_an_independent_count_after_a_rebuild_and_as_of_
                 &got,
                 &expected(snapshot, year, today),
             );
-            let replay = replayed(&s, position, year).await;
+            let replay = replayed(&s, position, year, false).await;
             assert_same(&format!("replay to {position}, year {year}"), &got, &replay);
+            // Before any progress was recorded, the plan published last
+            // counts the same.
+            if t != &t3 {
+                let late = replayed(&s, position, year, true).await;
+                assert_same(&format!("plan published last, to {position}, year {year}"), &got, &late);
+            }
         }
     }
 

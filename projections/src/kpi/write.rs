@@ -208,19 +208,26 @@ impl Engine {
     ) -> Result<(), ProjectionError> {
         match event {
             PlanEvent::PlanPublished { content, .. } => {
+                let mut defined = Vec::new();
                 for priority in &content.priorities {
                     for measure in &priority.measures {
                         for i in &measure.indicators {
-                            self.define(tx, &indicator_id(&measure.code, i.number), i, at).await?;
+                            defined.extend(self.define(tx, &indicator_id(&measure.code, i.number), i, at).await?);
                         }
                     }
                 }
+                self.reload_series(tx).await?;
+                self.count_existing(tx, &defined, at).await?;
             }
             PlanEvent::IndicatorDefined {
                 indicator_id,
                 indicator,
                 ..
-            } => self.define(tx, &indicator_id, &indicator, at).await?,
+            } => {
+                let defined = self.define(tx, &indicator_id, &indicator, at).await?;
+                self.reload_series(tx).await?;
+                self.count_existing(tx, &defined, at).await?;
+            }
             PlanEvent::IndicatorRetired { indicator_id, .. } => {
                 sqlx::query("UPDATE rm_kpi_series SET retired = true WHERE indicator_id = $1")
                     .bind(&indicator_id)
@@ -290,13 +297,14 @@ impl Engine {
         indicator_id: &str,
         indicator: &Indicator,
         at: At,
-    ) -> Result<(), ProjectionError> {
+    ) -> Result<Vec<String>, ProjectionError> {
         let Some(Computation::Computed { series }) = &indicator.computation else {
-            return Ok(());
+            return Ok(Vec::new());
         };
+        let mut defined = Vec::new();
         for (n, s) in series.iter().enumerate() {
             let key = format!("{indicator_id}/{}", n + 1);
-            sqlx::query(
+            let new = sqlx::query(
                 "INSERT INTO rm_kpi_series (series_key, indicator_id, ordinal, definition)
                  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             )
@@ -305,7 +313,12 @@ impl Engine {
             .bind(i32::try_from(n + 1).unwrap_or(i32::MAX))
             .bind(Json(s))
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected()
+                == 1;
+            if !new {
+                continue;
+            }
             // A series with a target has a total from its start: zero.
             for cell in totals_of_every_year() {
                 sqlx::query(
@@ -323,10 +336,86 @@ impl Engine {
             for (id, facts) in institutions {
                 coverage_unit(tx, &key, s, id, facts, at).await?;
             }
+            defined.push(key);
         }
-        self.reload_series(tx).await?;
-        if series.iter().any(Series::is_employee_share) {
-            let employees: Vec<Uuid> = sqlx::query_scalar("SELECT employee_id FROM rm_kpi_career")
+        Ok(defined)
+    }
+
+    /// Counts in newly defined series every fact the log already holds,
+    /// so a series counts the same whether the plan was published before
+    /// the facts (a new database) or after them (one that predates it, or
+    /// an indicator the State Chancellery adds later).
+    async fn count_existing(&mut self, tx: &mut PgConnection, keys: &[String], at: At) -> Result<(), ProjectionError> {
+        let chosen: Vec<(String, Series)> = self.series.iter().filter(|(k, _)| keys.contains(k)).cloned().collect();
+        if chosen.is_empty() {
+            return Ok(());
+        }
+        let facts = sqlx::query(
+            "SELECT fact_key, employee_id, occurred_on, fact FROM rm_kpi_employee_fact ORDER BY employee_id, fact_key",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut current: Option<(Uuid, Option<Career>)> = None;
+        for r in facts {
+            let key: String = r.try_get("fact_key")?;
+            let employee_id: Uuid = r.try_get("employee_id")?;
+            let on: NaiveDate = r.try_get("occurred_on")?;
+            let Json(fact): Json<Fact> = r.try_get("fact")?;
+            if current.as_ref().is_none_or(|(id, _)| *id != employee_id) {
+                current = Some((employee_id, career(tx, employee_id).await?));
+            }
+            let person = current
+                .as_ref()
+                .and_then(|(_, c)| c.as_ref())
+                .and_then(|c| self.person(employee_id, c, on));
+            count_in(tx, &chosen, &key, &fact, on, person.as_ref(), None, at).await?;
+        }
+        let offerings = sqlx::query(
+            "SELECT o.offering_id, o.starts_on, c.tags FROM rm_kpi_offering o JOIN rm_kpi_course c USING (course_id)
+             WHERE NOT o.cancelled ORDER BY o.offering_id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in offerings {
+            let offering_id: Uuid = r.try_get("offering_id")?;
+            let Json(tags): Json<CourseTags> = r.try_get("tags")?;
+            let fact = Fact {
+                kind: FactKind::OfferingScheduled,
+                course: Some(tags),
+                knowledge_test_passed: None,
+                designated: None,
+            };
+            let key = format!("off:{offering_id}");
+            let on: NaiveDate = r.try_get("starts_on")?;
+            count_in(tx, &chosen, &key, &fact, on, None, Some(offering_id), at).await?;
+        }
+        let courses = sqlx::query("SELECT course_id, tags, catalogued_on FROM rm_kpi_course ORDER BY course_id")
+            .fetch_all(&mut *tx)
+            .await?;
+        for r in courses {
+            let course_id: Uuid = r.try_get("course_id")?;
+            let Json(tags): Json<CourseTags> = r.try_get("tags")?;
+            let fact = Fact {
+                kind: FactKind::CourseCatalogued,
+                knowledge_test_passed: Some(tags.knowledge_test),
+                course: Some(tags),
+                designated: None,
+            };
+            let on: NaiveDate = r.try_get("catalogued_on")?;
+            count_in(
+                tx,
+                &chosen,
+                &format!("crs:{course_id}"),
+                &fact,
+                on,
+                None,
+                Some(course_id),
+                at,
+            )
+            .await?;
+        }
+        if chosen.iter().any(|(_, s)| s.is_employee_share()) {
+            let employees: Vec<Uuid> = sqlx::query_scalar("SELECT employee_id FROM rm_kpi_career ORDER BY employee_id")
                 .fetch_all(&mut *tx)
                 .await?;
             for e in employees {
@@ -445,15 +534,17 @@ impl Engine {
             course_type: description.course_type,
             knowledge_test: description.knowledge_test,
         };
-        sqlx::query(
-            "INSERT INTO rm_kpi_course (course_id, tags) VALUES ($1, $2)
-             ON CONFLICT (course_id) DO UPDATE SET tags = EXCLUDED.tags",
+        // A revision re-tags the course and keeps its first day in the catalogue.
+        let on: NaiveDate = sqlx::query_scalar(
+            "INSERT INTO rm_kpi_course (course_id, tags, catalogued_on) VALUES ($1, $2, $3)
+             ON CONFLICT (course_id) DO UPDATE SET tags = EXCLUDED.tags RETURNING catalogued_on",
         )
         .bind(course_id)
         .bind(Json(&tags))
-        .execute(&mut *tx)
+        .bind(at.recorded_at.date_naive())
+        .fetch_one(&mut *tx)
         .await?;
-        // A revision re-tags the course: it counts as its tags now say.
+        // It counts as its tags now say.
         let key = format!("crs:{course_id}");
         self.take_back(tx, &key, at).await?;
         let fact = Fact {
@@ -462,7 +553,6 @@ impl Engine {
             course: Some(tags),
             designated: None,
         };
-        let on = at.recorded_at.date_naive();
         self.count(tx, &key, &fact, on, None, Some(course_id), at).await
     }
 
@@ -497,6 +587,10 @@ impl Engine {
                     .await
             }
             OfferingEvent::OfferingCancelled { offering_id, .. } => {
+                sqlx::query("UPDATE rm_kpi_offering SET cancelled = true WHERE offering_id = $1")
+                    .bind(offering_id)
+                    .execute(&mut *tx)
+                    .await?;
                 self.take_back(tx, &format!("off:{offering_id}"), at).await
             }
             OfferingEvent::AttendanceRecorded {
@@ -547,10 +641,7 @@ impl Engine {
                 offering_id,
                 employee_id,
                 ..
-            } => {
-                self.take_back(tx, &format!("cmp:{offering_id}:{employee_id}"), at)
-                    .await
-            }
+            } => self.forget(tx, &format!("cmp:{offering_id}:{employee_id}"), at).await,
             _ => Ok(()),
         }
     }
@@ -653,46 +744,7 @@ impl Engine {
         thing: Option<Uuid>,
         at: At,
     ) -> Result<(), ProjectionError> {
-        for (series_key, s) in &self.series {
-            let matched = s.counts(fact, person.map(|p| (&p.profile, p.institution.kind)));
-            if !matched {
-                continue;
-            }
-            // A share's facts wait for the share's recomputation, which
-            // places the employee on each reference date.
-            let (subject, place) = match (s.unit, person, thing) {
-                (_, Some(p), _) if s.is_employee_share() => (p.employee_id.to_string(), None),
-                (Unit::Employees, Some(p), _) => (p.employee_id.to_string(), Some(place(p, true))),
-                (Unit::Institutions, Some(p), _) => (p.profile.institution_id.to_string(), Some(place(p, false))),
-                (Unit::Resors, Some(p), _) => match p.institution.resor {
-                    Some(r) => (wire_name(&r), Some(place(p, false))),
-                    None => continue,
-                },
-                (Unit::Things, _, Some(t)) => (t.to_string(), None),
-                _ => continue,
-            };
-            let cells: Vec<Cell> = if s.is_employee_share() {
-                Vec::new()
-            } else {
-                cells(on.year(), place.as_ref())
-            };
-            let inserted = sqlx::query(
-                "INSERT INTO rm_kpi_fact (fact_key, series_key, subject, occurred_on, cells)
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            )
-            .bind(key)
-            .bind(series_key)
-            .bind(&subject)
-            .bind(on)
-            .bind(Json(&cells))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if inserted == 1 {
-                bump(tx, series_key, &subject, PART_COUNT, &cells, 1, at).await?;
-            }
-        }
-        Ok(())
+        count_in(tx, &self.series, key, fact, on, person, thing, at).await
     }
 
     /// Takes back everything a fact counted, and forgets it.
@@ -851,6 +903,60 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Counts a fact in each of `series` it qualifies for.
+#[allow(clippy::too_many_arguments)]
+async fn count_in(
+    tx: &mut PgConnection,
+    series: &[(String, Series)],
+    key: &str,
+    fact: &Fact,
+    on: NaiveDate,
+    person: Option<&Person>,
+    thing: Option<Uuid>,
+    at: At,
+) -> Result<(), ProjectionError> {
+    for (series_key, s) in series {
+        let matched = s.counts(fact, person.map(|p| (&p.profile, p.institution.kind)));
+        if !matched {
+            continue;
+        }
+        // A share's facts wait for the share's recomputation, which
+        // places the employee on each reference date.
+        let (subject, place) = match (s.unit, person, thing) {
+            (_, Some(p), _) if s.is_employee_share() => (p.employee_id.to_string(), None),
+            (Unit::Employees, Some(p), _) => (p.employee_id.to_string(), Some(place(p, true))),
+            (Unit::Institutions, Some(p), _) => (p.profile.institution_id.to_string(), Some(place(p, false))),
+            (Unit::Resors, Some(p), _) => match p.institution.resor {
+                Some(r) => (wire_name(&r), Some(place(p, false))),
+                None => continue,
+            },
+            (Unit::Things, _, Some(t)) => (t.to_string(), None),
+            _ => continue,
+        };
+        let cells: Vec<Cell> = if s.is_employee_share() {
+            Vec::new()
+        } else {
+            cells(on.year(), place.as_ref())
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO rm_kpi_fact (fact_key, series_key, subject, occurred_on, cells)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(key)
+        .bind(series_key)
+        .bind(&subject)
+        .bind(on)
+        .bind(Json(&cells))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            bump(tx, series_key, &subject, PART_COUNT, &cells, 1, at).await?;
+        }
+    }
+    Ok(())
 }
 
 /// An institution in a coverage's denominator: every state institution,
