@@ -373,6 +373,22 @@ enum PlanStep {
     Review,
 }
 
+/// A published framework: its id, scales and competencies, in its order.
+type Published = (Uuid, Vec<(String, u8)>, Vec<Competency>);
+
+/// A course as the catalogue step builds it, before it is catalogued.
+type Entry<'a> = (
+    String,
+    OwnerParts,
+    &'a str,
+    StrategicPriority,
+    Vec<String>,
+    CourseType,
+    bool,
+    i32,
+    Audience,
+);
+
 /// A development plan under way, until its review.
 struct LivePlan {
     id: Uuid,
@@ -401,7 +417,7 @@ struct World<'a> {
     /// Replacements to hire, by the date they start.
     vacancies: VecDeque<(NaiveDate, usize)>,
     /// Each framework's id, scales and competencies, in its order.
-    frameworks: Vec<(Uuid, Vec<(String, u8)>, Vec<Competency>)>,
+    frameworks: Vec<Published>,
     /// Each employee's number, by id.
     by_id: HashMap<Uuid, u32>,
     /// The published frameworks' states, for plans to check goals against.
@@ -656,17 +672,7 @@ impl World<'_> {
     /// VAS, the resors, the largest institutions and professional groups.
     async fn catalogue(&mut self) -> Result<(), GeneratorError> {
         let vas = "Valsts administrācijas skola";
-        let mut entries: Vec<(
-            String,
-            OwnerParts,
-            &str,
-            StrategicPriority,
-            Vec<String>,
-            CourseType,
-            bool,
-            i32,
-            Audience,
-        )> = Vec::new();
+        let mut entries: Vec<Entry<'static>> = Vec::new();
         let public = || OwnerParts {
             level: OwnerLevel::PublicAdministration,
             resor: None,
@@ -1702,7 +1708,7 @@ impl World<'_> {
             let input = CreateDevelopmentPlan {
                 plan_id: Some(plan_id),
                 employee_id,
-                period: period.clone(),
+                period,
                 goals: vec![PlanGoal {
                     goal_id: Some(goal.goal_id),
                     framework_id,
@@ -1784,7 +1790,11 @@ impl World<'_> {
                     approved_on: today,
                 };
                 let actor = approver_id.to_string();
-                if approver != live.person {
+                if approver == live.person {
+                    // Nobody approves their own plan: it stays a draft.
+                    return Ok(());
+                }
+                {
                     self.sink
                         .run::<DevelopmentPlan>(
                             &mut live.agg,
