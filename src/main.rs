@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use prasme::bench::{self, BenchConfig};
 use prasme::bench_api::{self, ApiBenchConfig};
 use prasme::database::{drop_scratch, open_scratch, with_database, Database};
+use prasme::demo::generator::{self, GeneratorConfig};
 use prasme::local_postgres::LocalPostgres;
 use prasme::server::{projections, stop_signal, Application, KeySource, Security, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
 use prasme::{demo, telemetry};
@@ -116,6 +117,41 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+    /// Generate a reproducible dataset into an empty database: institutions,
+    /// employees and seven years (2021–2027) of budgets, courses, offerings,
+    /// assessments and HR changes. `--scale full` is the plan's size (60 000
+    /// employees, about 10 million events). For the small demo to try the
+    /// API with, use `serve --demo`.
+    Demo {
+        #[arg(long, value_enum, default_value_t = Scale::Small)]
+        scale: Scale,
+        /// Employees instead of the scale's number.
+        #[arg(long)]
+        employees: Option<usize>,
+        /// The same seed gives the same events, ids and payloads.
+        #[arg(long, default_value_t = generator::DEFAULT_SEED)]
+        seed: u64,
+        /// Years from 2021 on (at most 7, to 2027).
+        #[arg(long, default_value_t = 7)]
+        years: u32,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Scale {
+    /// 600 employees: tens of thousands of events, seconds.
+    Small,
+    /// 60 000 employees: about 10 million events.
+    Full,
+}
+
+impl Scale {
+    fn employees(self) -> usize {
+        match self {
+            Scale::Small => 600,
+            Scale::Full => generator::FULL_EMPLOYEES,
+        }
+    }
 }
 
 /// How callers are identified: a JWKS in production, a secret in development.
@@ -246,6 +282,66 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
     match cli.command {
         Command::Schema => {
             print!("{}", prasme_api_graphql::sdl());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            scale,
+            employees,
+            seed,
+            years,
+        } => {
+            // Two pooled connections beside the writer's four.
+            let db = Database::open(url, 2).await?;
+            let store = EventStore::new(db.pool.clone());
+            let vault = Vault::new(db.pool.clone());
+            let config = GeneratorConfig {
+                employees: employees.unwrap_or(scale.employees()).max(1),
+                seed,
+                years,
+            };
+            let bar = ProgressBar::new(1);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let started = Instant::now();
+            let mut shown = Instant::now();
+            let generated = generator::generate(&store, &vault, config, |p| {
+                if shown.elapsed() < Duration::from_millis(250) && p.day < p.days {
+                    return;
+                }
+                shown = Instant::now();
+                let secs = started.elapsed().as_secs_f64().max(1e-9);
+                bar.set_length(p.days);
+                bar.set_position(p.day);
+                bar.set_message(format!(
+                    "{}: {} events, {:.0} events/s, peak RSS {} MiB",
+                    p.date,
+                    p.events,
+                    p.events as f64 / secs,
+                    generator::peak_rss_kib().unwrap_or(0) / 1024
+                ));
+            })
+            .await;
+            bar.finish_and_clear();
+            let generated = generated?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "generated {} events ({} appends) in {secs:.1} s: {:.0} events/s, peak RSS {} MiB",
+                generated.events,
+                generated.appends,
+                generated.events as f64 / secs.max(1e-9),
+                generator::peak_rss_kib().unwrap_or(0) / 1024
+            );
+            println!(
+                "{} institutions, {} courses, {} hires, {} offerings; seed {seed}, {years} years; last position {}",
+                generated.institutions,
+                generated.courses,
+                generated.hires,
+                generated.offerings,
+                generated.last_position
+            );
+            drop(store);
+            db.close().await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

@@ -379,6 +379,13 @@ impl CommandHandler {
     }
 }
 
+/// The `metadata.extra` a use case records for `input`: its fingerprint,
+/// for loaders that decide commands themselves and append the events in
+/// bulk, so that their events carry what the API's would.
+pub fn input_extra(use_case: UseCase, input: &impl serde::Serialize) -> Result<serde_json::Value, CommandError> {
+    Ok(InputFingerprint::of(use_case, input)?.extra())
+}
+
 /// A domain event as the store takes it: a new id, its type and payload shape.
 pub fn new_event<E: DomainEvent>(event: &E, occurred_at: chrono::DateTime<chrono::Utc>) -> NewEvent {
     NewEvent {

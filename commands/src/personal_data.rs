@@ -132,6 +132,61 @@ impl Vault {
         })
     }
 
+    /// Seals many subjects' data at once, for bulk loads: their keys in one
+    /// statement (a subject that has a key keeps it), their names indexed
+    /// in another. The caller gives each subject's key and nonce; a loader
+    /// of synthetic data derives them from its seed, so that the same seed
+    /// seals to the same bytes. Anything real goes through `seal`.
+    pub async fn seal_many(
+        &self,
+        subjects: &[(Uuid, PersonalData, [u8; 32], [u8; 24])],
+    ) -> Result<Vec<SealedPersonalData>, VaultError> {
+        let ids: Vec<Uuid> = subjects.iter().map(|s| s.0).collect();
+        let fresh: Vec<Vec<u8>> = subjects.iter().map(|s| s.2.to_vec()).collect();
+        let stored: Vec<(Uuid, Vec<u8>)> = sqlx::query_as(
+            "INSERT INTO personal_data_keys (subject_id, key) SELECT * FROM unnest($1::uuid[], $2::bytea[])
+             ON CONFLICT (subject_id) DO UPDATE SET subject_id = EXCLUDED.subject_id
+             RETURNING subject_id, key",
+        )
+        .bind(&ids)
+        .bind(&fresh)
+        .fetch_all(&self.pool)
+        .await?;
+        let keys: std::collections::HashMap<Uuid, Vec<u8>> = stored.into_iter().collect();
+        let mut sealed = Vec::with_capacity(subjects.len());
+        let (mut token_subjects, mut tokens) = (Vec::new(), Vec::new());
+        for (subject, data, _, nonce) in subjects {
+            let key = keys.get(subject).ok_or(VaultError::Corrupt(*subject))?;
+            let plain = serde_json::to_vec(data).map_err(|_| VaultError::Corrupt(*subject))?;
+            let ciphertext = XChaCha20Poly1305::new(Key::from_slice(key))
+                .encrypt(
+                    XNonce::from_slice(nonce),
+                    chacha20poly1305::aead::Payload {
+                        msg: &plain,
+                        aad: subject.as_bytes(),
+                    },
+                )
+                .map_err(|_| VaultError::Corrupt(*subject))?;
+            sealed.push(SealedPersonalData {
+                nonce: hex::encode(nonce),
+                ciphertext: hex::encode(ciphertext),
+            });
+            for token in self.tokens(&name_search::prefixes(&data.name)).await? {
+                token_subjects.push(*subject);
+                tokens.push(token);
+            }
+        }
+        sqlx::query(
+            "INSERT INTO personal_name_index (subject_id, token)
+             SELECT * FROM unnest($1::uuid[], $2::bytea[]) ON CONFLICT DO NOTHING",
+        )
+        .bind(token_subjects)
+        .bind(tokens)
+        .execute(&self.pool)
+        .await?;
+        Ok(sealed)
+    }
+
     /// The subject's personal data, or None once it has been erased.
     pub async fn open(&self, subject: Uuid, sealed: &SealedPersonalData) -> Result<Option<PersonalData>, VaultError> {
         let key: Option<Vec<u8>> = sqlx::query_scalar("SELECT key FROM personal_data_keys WHERE subject_id = $1")

@@ -87,6 +87,21 @@ impl EventStore {
         metadata: EventMetadata,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, AppendError> {
+        self.queue(stream_id, expected, metadata, events).await?.outcome().await
+    }
+
+    /// Queues an append for the writer and returns once it is queued, with
+    /// its answer to come. Appends that one task queues one after another
+    /// are written in that order (positions follow it), without waiting for
+    /// each other's commits: what a bulk load needs to be both fast and
+    /// reproducible.
+    pub async fn queue(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        metadata: EventMetadata,
+        events: Vec<NewEvent>,
+    ) -> Result<QueuedAppend, AppendError> {
         model::validate_append(stream_id, &events)?;
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
@@ -106,7 +121,16 @@ impl EventStore {
             .send(pending)
             .await
             .map_err(|_| AppendError::Store(StoreError::WriterStopped))?;
-        answer
+        Ok(QueuedAppend(answer))
+    }
+}
+
+/// An append the writer has queued: its answer comes once it is durable.
+pub struct QueuedAppend(oneshot::Receiver<request::Outcome>);
+
+impl QueuedAppend {
+    pub async fn outcome(self) -> Result<AppendResult, AppendError> {
+        self.0
             .await
             .map_err(|_| AppendError::Store(StoreError::WriterStopped))?
     }

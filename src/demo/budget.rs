@@ -19,7 +19,7 @@ const YEARS: [i32; 4] = [2024, 2025, 2026, 2027];
 
 /// How a demo institution's training budget compares with the 5 % rule.
 #[derive(Clone, Copy)]
-enum Profile {
+pub(super) enum Profile {
     /// Share in basis points of payroll, rising a little each year.
     Share(u32),
     /// Declares allocations but no payroll.
@@ -29,14 +29,14 @@ enum Profile {
 pub(super) struct Demo {
     pub name: &'static str,
     pub kind: InstitutionKind,
-    resor: Option<Resor>,
-    funds_other_staff: bool,
+    pub resor: Option<Resor>,
+    pub funds_other_staff: bool,
     /// Yearly remuneration budget in euros.
     pub payroll_eur: i64,
-    profile: Profile,
+    pub profile: Profile,
 }
 
-const fn state(name: &'static str, resor: Resor, payroll_eur: i64, share_bp: u32) -> Demo {
+pub(super) const fn state(name: &'static str, resor: Resor, payroll_eur: i64, share_bp: u32) -> Demo {
     Demo {
         name,
         kind: InstitutionKind::State,
@@ -47,7 +47,7 @@ const fn state(name: &'static str, resor: Resor, payroll_eur: i64, share_bp: u32
     }
 }
 
-const fn municipal(name: &'static str, payroll_eur: i64, share_bp: u32) -> Demo {
+pub(super) const fn municipal(name: &'static str, payroll_eur: i64, share_bp: u32) -> Demo {
     Demo {
         name,
         kind: InstitutionKind::Municipal,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{context, Loaded, NAMESPACE};
 
-type Entry = (
+pub(super) type Entry = (
     &'static str,
     StrategicPriority,
     &'static [&'static str],
@@ -17,7 +17,7 @@ type Entry = (
     &'static [&'static str],
 );
 
-const COURSES: &[Entry] = {
+pub(super) const COURSES: &[Entry] = {
     use CourseType::*;
     use StrategicPriority::*;
     &[

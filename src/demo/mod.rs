@@ -9,6 +9,7 @@ mod catalogue;
 mod competence;
 mod feedback;
 mod frameworks;
+pub mod generator;
 mod offerings;
 mod people;
 

@@ -21,7 +21,7 @@ const PAYROLL_PER_EMPLOYEE_EUR: i64 = 250_000;
 /// Hires sent at once, so that the store's group commit has company.
 const CONCURRENCY: usize = 16;
 
-const WOMEN: [&str; 12] = [
+pub(super) const WOMEN: [&str; 12] = [
     "Anna",
     "Līga",
     "Ilze",
@@ -35,7 +35,7 @@ const WOMEN: [&str; 12] = [
     "Agnese",
     "Elīna",
 ];
-const MEN: [&str; 12] = [
+pub(super) const MEN: [&str; 12] = [
     "Jānis",
     "Andris",
     "Mārtiņš",
@@ -50,7 +50,7 @@ const MEN: [&str; 12] = [
     "Toms",
 ];
 /// (masculine, feminine)
-const SURNAMES: [(&str, &str); 12] = [
+pub(super) const SURNAMES: [(&str, &str); 12] = [
     ("Bērziņš", "Bērziņa"),
     ("Kalniņš", "Kalniņa"),
     ("Ozols", "Ozola"),
@@ -65,7 +65,7 @@ const SURNAMES: [(&str, &str); 12] = [
     ("Eglītis", "Eglīte"),
 ];
 
-fn ascii(s: &str) -> String {
+pub(super) fn ascii(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             'ā' => 'a',
