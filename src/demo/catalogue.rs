@@ -231,7 +231,11 @@ fn owner(n: usize, vid: Uuid) -> OwnerParts {
 }
 
 /// Catalogues the courses; returns each one's id and duration in minutes.
-pub(super) async fn load(use_cases: &UseCases, loaded: &mut Loaded) -> Result<Vec<(Uuid, i32)>, CommandError> {
+/// A catalogued course: its id, its length in minutes, and whether it is
+/// for leaders (measures 1.3 and 3.1: political officials and top managers).
+pub(super) type Catalogued = (Uuid, i32, bool);
+
+pub(super) async fn load(use_cases: &UseCases, loaded: &mut Loaded) -> Result<Vec<Catalogued>, CommandError> {
     let mut catalogued = Vec::new();
     let vid = Uuid::new_v5(&NAMESPACE, "Valsts ieņēmumu dienests".as_bytes());
     for (n, (title, priority, measures, course_type, test, minutes, competencies)) in COURSES.iter().enumerate() {
@@ -253,7 +257,8 @@ pub(super) async fn load(use_cases: &UseCases, loaded: &mut Loaded) -> Result<Ve
         };
         loaded.count(&use_cases.catalogue_course(&context(course_id), catalogue).await?);
         loaded.courses += 1;
-        catalogued.push((course_id, *minutes));
+        let for_leaders = measures.iter().any(|m| ["1.3", "3.1"].contains(m));
+        catalogued.push((course_id, *minutes, for_leaders));
     }
     Ok(catalogued)
 }

@@ -12,8 +12,10 @@ mod frameworks;
 pub mod generator;
 mod offerings;
 mod people;
+mod plan_progress;
 
 use prasme_commands::{Accepted, CommandContext, CommandError, Principal, Role, UseCases};
+use prasme_domain::employee::JobGroup;
 use prasme_domain::reference::Resor;
 use uuid::Uuid;
 
@@ -71,9 +73,19 @@ pub async fn load(use_cases: &UseCases) -> Result<Loaded, DemoError> {
     frameworks::load(use_cases, &mut loaded).await?;
     let staff = people::load(use_cases, &mut loaded).await?;
     let places: Vec<(Uuid, Uuid)> = staff.iter().map(|s| (s.id, s.institution)).collect();
-    offerings::load(use_cases, &courses, &places, &mut loaded).await?;
+    let leaders: Vec<(Uuid, Uuid)> = staff
+        .iter()
+        .filter(|s| {
+            s.job_groups
+                .iter()
+                .any(|g| matches!(g, JobGroup::TopManager | JobGroup::PoliticalOfficial))
+        })
+        .map(|s| (s.id, s.institution))
+        .collect();
+    offerings::load(use_cases, &courses, &places, &leaders, &mut loaded).await?;
     competence::load(use_cases, &staff, &mut loaded).await?;
     feedback::load(use_cases, &staff, &mut loaded).await?;
+    plan_progress::load(use_cases, &mut loaded).await?;
     Ok(loaded)
 }
 

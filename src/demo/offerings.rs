@@ -16,6 +16,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
+use super::catalogue::Catalogued;
 use super::{context, Loaded, NAMESPACE};
 
 const SEED: u64 = 2024;
@@ -56,8 +57,10 @@ struct Script {
     steps: Vec<(NaiveDate, Step)>,
 }
 
-fn script(rng: &mut SmallRng, course: (Uuid, i32), year: i32, staff: &[(Uuid, Uuid)]) -> Script {
-    let (course_id, minutes) = course;
+fn script(rng: &mut SmallRng, course: Catalogued, year: i32, staff: &[(Uuid, Uuid)], leaders: &[(Uuid, Uuid)]) -> Script {
+    let (course_id, minutes, for_leaders) = course;
+    // A leaders' course is taken by leaders (annex 2, measures 1.3 and 3.1).
+    let staff = if for_leaders && !leaders.is_empty() { leaders } else { staff };
     let offering_id = Uuid::new_v5(&NAMESPACE, format!("offering:{course_id}:{year}").as_bytes());
     let starts_on = NaiveDate::from_ymd_opt(year, rng.gen_range(2..=11), rng.gen_range(1..=28)).unwrap_or_default();
     let days = u64::try_from(minutes / 480).unwrap_or(0);
@@ -195,15 +198,16 @@ fn script(rng: &mut SmallRng, course: (Uuid, i32), year: i32, staff: &[(Uuid, Uu
 
 pub(super) async fn load(
     use_cases: &UseCases,
-    courses: &[(Uuid, i32)],
+    courses: &[Catalogued],
     staff: &[(Uuid, Uuid)],
+    leaders: &[(Uuid, Uuid)],
     loaded: &mut Loaded,
 ) -> Result<(), CommandError> {
     let mut rng = SmallRng::seed_from_u64(SEED);
     let scripts: Vec<Script> = YEARS
         .iter()
         .flat_map(|year| courses.iter().map(move |c| (*year, *c)))
-        .map(|(year, course)| script(&mut rng, course, year, staff))
+        .map(|(year, course)| script(&mut rng, course, year, staff, leaders))
         .collect();
     loaded.offerings += scripts.len();
     let results: Vec<Vec<Accepted>> = stream::iter(scripts)
