@@ -11,6 +11,7 @@ mod development_plan;
 mod employee;
 mod errors;
 mod execution;
+mod export;
 mod feedback;
 mod field_order;
 mod graphiql;
