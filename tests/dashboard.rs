@@ -1,4 +1,5 @@
-//! The KPI CSV exports (`/export/…`) over HTTP, against the real server.
+//! The KPI dashboard (`/dashboard`) in headless Chromium, and the CSV
+//! exports (`/export/…`) over HTTP, against the real server.
 
 mod common;
 
@@ -65,6 +66,127 @@ async fn get(s: &Server, path: &str, bearer: Option<&str>) -> reqwest::Response 
         None => request,
     };
     request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_the_plan_and_an_event_moves_a_number_over_graphql_ws() {
+    let s = start().await;
+    let first = catalogue(&s, "Zināšanu pārbaude 0").await;
+    let browser = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    assert!(
+        browser.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is missing: scripts/test installs it, and Chromium, before the tests"
+    );
+    // The page reads with an analyst's token: any signed-in role may.
+    let analyst = token("analyst", &[Role::VkAnalyst], None, None);
+    let known = s
+        .gql(
+            "query($at: Position) { kpis(atLeastPosition: $at, indicator: \"5.1.4\") { count } }",
+            json!({ "at": first }),
+        )
+        .await;
+    assert_eq!(known["data"]["kpis"][0]["count"], 1, "{known}");
+    let mutation = json!({ "query": CATALOGUE, "variables": tested_course("Zināšanu pārbaude") });
+    let run = tokio::process::Command::new("node")
+        .arg("dashboard.mjs")
+        .arg(format!("http://{}", s.addr))
+        .arg(&analyst)
+        .arg(mutation.to_string())
+        .arg("5.1.4/1")
+        .arg(system_token())
+        .current_dir(&browser)
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("one JSON line");
+    assert_eq!(
+        seen["outside"],
+        json!([]),
+        "nothing but the server was asked for: {seen}"
+    );
+    assert_eq!(
+        seen["origins"],
+        json!([format!("http://{}", s.addr)]),
+        "every request went to the server: {seen}"
+    );
+    assert_eq!(seen["failures"], json!([]), "{seen}");
+    // Every indicator of the plan, those not computed among them.
+    let plan = s
+        .gql(
+            "{ plan { priorities { measures { indicators { indicatorId notComputableReason } } } } }",
+            json!({}),
+        )
+        .await;
+    let indicators: Vec<Value> = plan["data"]["plan"]["priorities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["measures"].as_array().unwrap().clone())
+        .flat_map(|m| m["indicators"].as_array().unwrap().clone())
+        .collect();
+    assert!(indicators.len() >= 71, "{plan}");
+    assert_eq!(seen["indicators"], indicators.len(), "{seen}");
+    let not_computed = indicators
+        .iter()
+        .filter(|i| !i["notComputableReason"].is_null())
+        .count();
+    assert!(not_computed > 0);
+    assert_eq!(seen["notComputable"], not_computed, "{seen}");
+    assert_eq!(seen["before"], 1, "{seen}");
+    let after = seen["after"].as_i64().unwrap();
+    let posted = seen["posted"].as_i64().unwrap();
+    assert!(after > 1 && after <= 1 + posted, "the number moved: {seen}");
+    // Moved without a reload and without reading the plan again: the value came over graphql-ws.
+    assert_eq!(seen["samePage"], true, "{seen}");
+    assert_eq!(seen["navigations"], 1, "{seen}");
+    assert!(seen["planReadsBefore"].as_i64().unwrap() >= 1, "{seen}");
+    assert_eq!(seen["planReadsAfter"], seen["planReadsBefore"], "{seen}");
+    assert!(seen["pushed"].as_i64().unwrap() >= 1, "{seen}");
+    assert!(
+        seen["pointsAfter"].as_i64().unwrap() > seen["pointsBefore"].as_i64().unwrap(),
+        "the chart got a point: {seen}"
+    );
+    // The page's CSV link downloads the export with the pasted token.
+    assert_eq!(seen["csvName"], "kpis-plan.csv", "{seen}");
+    assert_eq!(
+        seen["csvHeader"],
+        "priority,measure,indicator,ordinal,label,unit,count,denominator,share_percent,target,status"
+    );
+    assert!(seen["csvRows"].as_i64().unwrap() > 60, "{seen}");
+    let now = s.gql("{ kpis(indicator: \"5.1.4\") { count } }", json!({})).await;
+    assert_eq!(now["data"]["kpis"][0]["count"], 1 + posted, "{now}");
+    s.shut_down().await;
+}
+
+#[tokio::test]
+async fn the_dashboard_is_served_from_the_binary_under_its_policy() {
+    let s = start().await;
+    let page = get(&s, "/dashboard", None).await;
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(
+        policy.contains("default-src 'none'") && policy.contains("script-src 'self'"),
+        "{policy}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("/dashboard/dashboard.js") && !html.contains("<script>"),
+        "{html}"
+    );
+    for (asset, kind) in [("dashboard.js", "text/javascript"), ("dashboard.css", "text/css")] {
+        let r = get(&s, &format!("/dashboard/{asset}"), None).await;
+        assert_eq!(r.status(), 200, "{asset}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with(kind));
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    }
+    assert_eq!(get(&s, "/dashboard/secret.js", None).await.status(), 404);
+    s.shut_down().await;
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ mod competency;
 mod complexity;
 mod context;
 mod course;
+mod dashboard;
 mod development_plan;
 mod employee;
 mod errors;
