@@ -218,7 +218,11 @@ pub struct KpiPoint {
 impl KpiSeries {
     /// The series in the year read, by one dimension; cells of fewer than 5 people are suppressed for a caller
     /// who may not read them.
-    async fn breakdown(&self, ctx: &Context<'_>, by: KpiDimension) -> async_graphql::Result<Vec<KpiCell>> {
+    async fn breakdown(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The dimension whose cells are listed.")] by: KpiDimension,
+    ) -> async_graphql::Result<Vec<KpiCell>> {
         let people = scope(ctx, ReadOf::Personal).await.ok();
         let cells = read::breakdown(&*reads(ctx).await?, &self.row, self.snapshot.year, by.into(), people)
             .await

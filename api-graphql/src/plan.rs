@@ -686,6 +686,11 @@ impl PlanQuery {
                     mutation's `position`, to read one's own writes; READ_MODEL_BEHIND if they do not in time."
         )]
         at_least_position: Option<Position>,
+        #[graphql(
+            desc = "Only this indicator's series, such as \"1.4.1\" (none for one not computed); NOT_FOUND when the \
+                    plan has no such indicator."
+        )]
+        indicator: Option<String>,
     ) -> async_graphql::Result<Vec<KpiSeries>> {
         year.map(year_argument).transpose()?;
         api(ctx)?
@@ -694,7 +699,15 @@ impl PlanQuery {
         let plan = with_kpis(ctx, year, as_of.map(|t| t.0))
             .await?
             .ok_or_else(|| not_found("the plan is not published yet"))?;
-        Ok(plan.series())
+        match indicator {
+            // Reading one indicator's breakdowns need not read every other's.
+            Some(id) => plan
+                .indicators()
+                .find(|(_, _, i)| i.indicator_id == id)
+                .map(|(_, _, i)| i.kpi_series())
+                .ok_or_else(|| not_found(format!("the plan has no indicator {id}"))),
+            None => Ok(plan.series()),
+        }
     }
 }
 

@@ -29,13 +29,14 @@ pub(crate) struct AppState {
     pub(crate) ctx: ApiContext,
     /// Turns true when the server is asked to stop.
     pub(crate) stopping: watch::Receiver<bool>,
-    limiter: Arc<RateLimiter>,
+    pub(crate) limiter: Arc<RateLimiter>,
     pub(crate) sockets: SocketSlots,
 }
 
 /// `/graphql` (POST queries and mutations, GET graphql-ws subscriptions),
 /// `/healthz` (process up), `/readyz` (migrated, and the read models caught
-/// up) and, in development mode only, GraphiQL at `/`. Every operation needs
+/// up), the KPI dashboard at `/dashboard` and its CSV exports under
+/// `/export/`, and, in development mode only, GraphiQL at `/`. Every operation needs
 /// a verified token (see `identity`); development mode also serves the
 /// schema's introspection without one. When `stopping` turns true, every
 /// open WebSocket is closed with 1001 (going away), so clients reconnect to
@@ -69,6 +70,10 @@ pub fn router(ctx: ApiContext, stopping: watch::Receiver<bool>) -> Router {
                 )
             }),
         )
+        .route("/dashboard", get(crate::dashboard::page))
+        .route("/dashboard/{name}", get(crate::dashboard::asset))
+        .route("/export/kpis.csv", get(crate::export::kpis))
+        .route("/export/kpis/{indicator}/breakdown.csv", get(crate::export::breakdown))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
