@@ -3,17 +3,21 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use prasme::demo;
 use prasme::server::projections;
 use prasme_commands::{CommandHandler, UseCases, Vault};
 use prasme_domain::budget::{BudgetLine, BudgetStatus};
+use prasme_domain::kpi::{status_on, IndicatorStatus, SeriesValue};
+use prasme_domain::plan::Target;
 use prasme_domain::reference::from_wire_name;
 use prasme_domain::Cents;
 use prasme_eventstore::EventStore;
 use prasme_projections::ProjectionRunner;
+use sqlx::types::Json;
 use tokio::sync::watch;
 
 #[tokio::test]
@@ -33,8 +37,10 @@ async fn the_demo_lands_in_every_status_and_loads_once() {
         .start(stopped)
         .await
         .unwrap();
+    // The KPI projection writes row by row (docs/kpis.md §4.6): it takes
+    // the longest to catch up.
     runner
-        .wait_for(first.last_position, Duration::from_secs(60))
+        .wait_for(first.last_position, Duration::from_secs(600))
         .await
         .unwrap();
     for year in [2024, 2026, 2027] {
@@ -136,6 +142,51 @@ async fn the_demo_lands_in_every_status_and_loads_once() {
         "{closed} closed, {open} open, {released_peers} peer answers, {others_counted} others counted, \
          {others_written} written"
     );
+
+    // The dashboard, on the day the demo was made: every priority has
+    // indicators met, on track and at risk (statuses move with the date).
+    let rows: Vec<(
+        String,
+        String,
+        i32,
+        i64,
+        i64,
+        Option<Json<Target>>,
+        Option<Json<Target>>,
+    )> = sqlx::query_as(
+        "SELECT s.indicator_id, m.code, m.deadline_year, v.count, v.denominator, i.target, i.secondary_target
+           FROM rm_kpi_series s JOIN rm_kpi_value v ON v.series_key = s.series_key AND v.year = 0
+                AND v.dimension = 'TOTAL' AND s.ordinal = 1
+           JOIN rm_plan_indicator i ON i.indicator_id = s.indicator_id
+           JOIN rm_plan_measure m ON m.code = i.measure",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+    let mut by_priority: BTreeMap<char, BTreeSet<IndicatorStatus>> = BTreeMap::new();
+    for (_, measure, deadline, count, denominator, target, _) in &rows {
+        let Some(Json(target)) = target else { continue };
+        let share = matches!(target, Target::AtLeastPercent { .. } | Target::Every { .. });
+        let value = SeriesValue {
+            value: *count,
+            denominator: share.then_some(*denominator),
+        };
+        let status = status_on(target, value, *deadline, day);
+        by_priority
+            .entry(measure.chars().next().unwrap())
+            .or_default()
+            .insert(status);
+    }
+    for priority in ['1', '2', '3', '4', '5'] {
+        let statuses = by_priority.get(&priority).cloned().unwrap_or_default();
+        for wanted in [IndicatorStatus::Met, IndicatorStatus::OnTrack, IndicatorStatus::AtRisk] {
+            assert!(
+                statuses.contains(&wanted),
+                "priority {priority} has an indicator {wanted:?}: {statuses:?}"
+            );
+        }
+    }
 
     let again = demo::load(&use_cases).await.unwrap();
     assert_eq!(again.already_loaded, again.commands, "a second load writes nothing");

@@ -231,6 +231,11 @@ fn owner(n: usize, vid: Uuid) -> OwnerParts {
 }
 
 /// Catalogues the courses; returns each one's id and duration in minutes.
+/// The induction e-course for political officials (measure 1.3).
+pub(super) fn induction_course() -> Uuid {
+    Uuid::new_v5(&NAMESPACE, "course:Ievadkurss politiskajām amatpersonām".as_bytes())
+}
+
 /// A catalogued course: its id, its length in minutes, and whether it is
 /// for leaders (measures 1.3 and 3.1: political officials and top managers).
 pub(super) type Catalogued = (Uuid, i32, bool);

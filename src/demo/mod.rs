@@ -83,6 +83,7 @@ pub async fn load(use_cases: &UseCases) -> Result<Loaded, DemoError> {
         .map(|s| (s.id, s.institution))
         .collect();
     offerings::load(use_cases, &courses, &places, &leaders, &mut loaded).await?;
+    offerings::induction(use_cases, catalogue::induction_course(), &leaders, &mut loaded).await?;
     competence::load(use_cases, &staff, &mut loaded).await?;
     feedback::load(use_cases, &staff, &mut loaded).await?;
     plan_progress::load(use_cases, &mut loaded).await?;

@@ -57,10 +57,20 @@ struct Script {
     steps: Vec<(NaiveDate, Step)>,
 }
 
-fn script(rng: &mut SmallRng, course: Catalogued, year: i32, staff: &[(Uuid, Uuid)], leaders: &[(Uuid, Uuid)]) -> Script {
+fn script(
+    rng: &mut SmallRng,
+    course: Catalogued,
+    year: i32,
+    staff: &[(Uuid, Uuid)],
+    leaders: &[(Uuid, Uuid)],
+) -> Script {
     let (course_id, minutes, for_leaders) = course;
     // A leaders' course is taken by leaders (annex 2, measures 1.3 and 3.1).
-    let staff = if for_leaders && !leaders.is_empty() { leaders } else { staff };
+    let staff = if for_leaders && !leaders.is_empty() {
+        leaders
+    } else {
+        staff
+    };
     let offering_id = Uuid::new_v5(&NAMESPACE, format!("offering:{course_id}:{year}").as_bytes());
     let starts_on = NaiveDate::from_ymd_opt(year, rng.gen_range(2..=11), rng.gen_range(1..=28)).unwrap_or_default();
     let days = u64::try_from(minutes / 480).unwrap_or(0);
@@ -227,6 +237,60 @@ pub(super) async fn load(
         .await?;
     for accepted in results.iter().flatten() {
         loaded.count(accepted);
+    }
+    Ok(())
+}
+
+/// The mandatory induction e-course for political officials and top
+/// managers (measure 1.3's output, *obligātas īsas ievada e-mācības*),
+/// run once in 2026 for every leader, so that the demo shows indicator
+/// 1.3.2 under way.
+pub(super) async fn induction(
+    use_cases: &UseCases,
+    course_id: Uuid,
+    leaders: &[(Uuid, Uuid)],
+    loaded: &mut Loaded,
+) -> Result<(), CommandError> {
+    let offering_id = Uuid::new_v5(&NAMESPACE, format!("induction:{course_id}").as_bytes());
+    let starts_on = NaiveDate::from_ymd_opt(2026, 9, 14).unwrap_or_default();
+    let seats = i32::try_from(leaders.len()).unwrap_or(i32::MAX).max(1);
+    let mut steps = vec![(
+        starts_on - Days::new(45),
+        Step::Schedule(ScheduleOffering {
+            offering_id: Some(offering_id),
+            schedule: Schedule {
+                course_id,
+                starts_on,
+                ends_on: starts_on,
+                format: OfferingFormat::SelfPaced,
+                capacity: seats,
+                cost_per_participant: Cents(0),
+                organiser: "Valsts administrācijas skola".into(),
+            },
+        }),
+    )];
+    for (employee_id, _) in leaders {
+        let place = || PlaceId {
+            offering_id,
+            employee_id: *employee_id,
+        };
+        steps.push((starts_on - Days::new(30), Step::Request(place())));
+        steps.push((starts_on - Days::new(27), Step::Approve(place())));
+        steps.push((
+            starts_on,
+            Step::Attendance(RecordAttendance {
+                offering_id,
+                employee_id: *employee_id,
+                attendance: Attendance::Attended,
+            }),
+        ));
+    }
+    for (n, (date, step)) in steps.into_iter().enumerate() {
+        let mut ctx = context(Uuid::new_v5(&offering_id, &n.to_be_bytes()));
+        if let Some(nine) = date.and_hms_opt(9, 0, 0) {
+            ctx.clock = Clock::Fixed(Utc.from_utc_datetime(&nine));
+        }
+        loaded.count(&step.run(use_cases, &ctx).await?);
     }
     Ok(())
 }

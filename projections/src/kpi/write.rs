@@ -832,13 +832,50 @@ impl Engine {
         }
         let career = career(tx, employee_id).await?;
         let subject = employee_id.to_string();
+        // Two reads for every share at once: an employee event or a fact
+        // recomputes them all, and most change nothing.
+        let keys: Vec<&str> = shares.iter().map(|(k, _)| k.as_str()).collect();
+        let firsts: HashMap<String, NaiveDate> = sqlx::query_as::<_, (String, NaiveDate)>(
+            "SELECT series_key, min(occurred_on) FROM rm_kpi_fact
+             WHERE series_key = ANY ($1) AND subject = $2 GROUP BY series_key",
+        )
+        .bind(&keys)
+        .bind(&subject)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let rows = sqlx::query(
+            "SELECT series_key, part, year, dimension, value FROM rm_kpi_member
+             WHERE series_key = ANY ($1) AND subject = $2",
+        )
+        .bind(&keys)
+        .bind(&subject)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut holdings: HashMap<String, BTreeSet<(&'static str, Cell)>> = HashMap::new();
+        for r in rows {
+            let part: String = r.try_get("part")?;
+            let dimension: String = r.try_get("dimension")?;
+            let Some(dimension) = Dimension::parse(&dimension) else {
+                return Err(bad(at, format!("unknown dimension {dimension}")));
+            };
+            let part = if part == PART_COUNT {
+                PART_COUNT
+            } else {
+                PART_DENOMINATOR
+            };
+            holdings.entry(r.try_get("series_key")?).or_default().insert((
+                part,
+                Cell {
+                    year: r.try_get("year")?,
+                    dimension,
+                    value: r.try_get("value")?,
+                },
+            ));
+        }
         for (key, s) in shares {
-            let first: Option<NaiveDate> =
-                sqlx::query_scalar("SELECT min(occurred_on) FROM rm_kpi_fact WHERE series_key = $1 AND subject = $2")
-                    .bind(&key)
-                    .bind(&subject)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let first = firsts.get(&key).copied();
             let mut wanted: BTreeSet<(&'static str, Cell)> = BTreeSet::new();
             if let Some(career) = &career {
                 for (year, reference) in reference_dates() {
@@ -858,34 +895,7 @@ impl Engine {
                     }
                 }
             }
-            let rows = sqlx::query(
-                "SELECT part, year, dimension, value FROM rm_kpi_member WHERE series_key = $1 AND subject = $2",
-            )
-            .bind(&key)
-            .bind(&subject)
-            .fetch_all(&mut *tx)
-            .await?;
-            let mut held: BTreeSet<(&'static str, Cell)> = BTreeSet::new();
-            for r in rows {
-                let part: String = r.try_get("part")?;
-                let dimension: String = r.try_get("dimension")?;
-                let Some(dimension) = Dimension::parse(&dimension) else {
-                    return Err(bad(at, format!("unknown dimension {dimension}")));
-                };
-                let part = if part == PART_COUNT {
-                    PART_COUNT
-                } else {
-                    PART_DENOMINATOR
-                };
-                held.insert((
-                    part,
-                    Cell {
-                        year: r.try_get("year")?,
-                        dimension,
-                        value: r.try_get("value")?,
-                    },
-                ));
-            }
+            let held = holdings.remove(&key).unwrap_or_default();
             for part in [PART_COUNT, PART_DENOMINATOR] {
                 let gone: Vec<Cell> = held
                     .difference(&wanted)
