@@ -12,8 +12,16 @@ use uuid::Uuid;
 
 use super::{context, Loaded, NAMESPACE};
 
-/// (indicator, what, institution by name, when, title).
-const RECORDS: [(&str, ProgressKind, Option<&str>, (i32, u32, u32), &str); 14] = [
+/// One record: (indicator, what, institution by name, when, title).
+type Record = (
+    &'static str,
+    ProgressKind,
+    Option<&'static str>,
+    (i32, u32, u32),
+    &'static str,
+);
+
+const RECORDS: [Record; 14] = [
     (
         "1.6.2",
         ProgressKind::MilestoneReached,
