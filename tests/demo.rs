@@ -145,16 +145,10 @@ async fn the_demo_lands_in_every_status_and_loads_once() {
 
     // The dashboard, on the day the demo was made: every priority has
     // indicators met, on track and at risk (statuses move with the date).
-    let rows: Vec<(
-        String,
-        String,
-        i32,
-        i64,
-        i64,
-        Option<Json<Target>>,
-        Option<Json<Target>>,
-    )> = sqlx::query_as(
-        "SELECT s.indicator_id, m.code, m.deadline_year, v.count, v.denominator, i.target, i.secondary_target
+    // (measure, deadline year, count, denominator, target) of each series 1.
+    type Headline = (String, i32, i64, i64, Option<Json<Target>>);
+    let rows: Vec<Headline> = sqlx::query_as(
+        "SELECT m.code, m.deadline_year, v.count, v.denominator, i.target
            FROM rm_kpi_series s JOIN rm_kpi_value v ON v.series_key = s.series_key AND v.year = 0
                 AND v.dimension = 'TOTAL' AND s.ordinal = 1
            JOIN rm_plan_indicator i ON i.indicator_id = s.indicator_id
@@ -165,7 +159,7 @@ async fn the_demo_lands_in_every_status_and_loads_once() {
     .unwrap();
     let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
     let mut by_priority: BTreeMap<char, BTreeSet<IndicatorStatus>> = BTreeMap::new();
-    for (_, measure, deadline, count, denominator, target, _) in &rows {
+    for (measure, deadline, count, denominator, target) in &rows {
         let Some(Json(target)) = target else { continue };
         let share = matches!(target, Target::AtLeastPercent { .. } | Target::Every { .. });
         let value = SeriesValue {
