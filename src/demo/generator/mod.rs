@@ -40,7 +40,6 @@ use prasme_commands::{
     RegisterInstitution, ReviewDevelopmentPlan, ReviewTalent, ScheduleOffering, TransferEmployee, UseCase, Vault,
     VaultError,
 };
-use prasme_commands::{CommandContext, CommandHandler, Principal, UseCases};
 use prasme_domain::assessment::{Assessment, AssessmentMethod, CompetenceCommand, CompetenceRecord, MatrixRating};
 use prasme_domain::competency::{Competency, Framework, FrameworkCommand, FrameworkContent};
 use prasme_domain::course::{Course, CourseCommand, CourseOwner, CourseType, OwnerLevel, OwnerParts};
@@ -462,15 +461,6 @@ pub async fn generate(
     if head > 0 {
         return Err(GeneratorError::NotEmpty(head));
     }
-    // The plan first, as a server does on its first start: the KPI
-    // projection then counts each fact as it arrives, rather than ten
-    // million of them at once when a server publishes the plan later.
-    UseCases::new(CommandHandler::new(store.clone()), vault.clone())
-        .publish_plan(&CommandContext::new(
-            Uuid::new_v5(&super::NAMESPACE, format!("generator-plan:{}", config.seed).as_bytes()),
-            Principal::system("demo-generator"),
-        ))
-        .await?;
     let (start, end) = span(config.years);
     let mut world = World {
         sink: Sink {
