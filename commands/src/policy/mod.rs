@@ -716,7 +716,7 @@ mod tests {
 
     #[test]
     fn use_case_names_are_their_variants() {
-        assert_eq!(UseCase::ALL.len(), 45);
+        assert_eq!(UseCase::ALL.len(), 47);
         for use_case in UseCase::ALL {
             assert_eq!(use_case.name(), format!("{use_case:?}"));
         }
