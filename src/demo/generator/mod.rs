@@ -49,6 +49,7 @@ use prasme_domain::institution::{Institution, InstitutionCommand};
 use prasme_domain::offering::{
     Attendance, Completion, Feedback, Offering, OfferingCommand, OfferingFormat, PlaceStatus, Schedule,
 };
+use prasme_domain::plan::{Plan, PlanCommand, PlanContent};
 use prasme_domain::reference::{FundingSource, InstitutionKind, Resor, StrategicPriority};
 use prasme_domain::{Cents, Decider, DomainError, DomainEvent};
 use prasme_eventstore::{AppendError, EventMetadata, EventStore, ExpectedVersion, NewEvent, QueuedAppend, StoreError};
@@ -131,6 +132,8 @@ pub enum GeneratorError {
     Command(#[from] CommandError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    #[error("the published plan cannot be read: {0}")]
+    Plan(String),
 }
 
 /// The splitmix64 generator: small, fast, and the same on every platform
@@ -537,6 +540,7 @@ impl World<'_> {
     /// The first day: institutions, frameworks, the catalogue, and the staff
     /// as the institutions' HR systems hand them over.
     async fn go_live(&mut self, employees: usize) -> Result<(), GeneratorError> {
+        self.publish_plan().await?;
         let all: Vec<Demo> = reference::institutions();
         let total_payroll: i64 = all.iter().map(|d| d.payroll_eur.max(1_000_000)).sum();
         let mut headcounts = Vec::new();
@@ -633,6 +637,27 @@ impl World<'_> {
             self.assign_manager(n as u32, manager).await?;
         }
         Ok(())
+    }
+
+    /// The plan comes first, as on a new server, so the KPI projection
+    /// counts each fact as it arrives rather than all at once when a
+    /// server started on this log publishes it.
+    async fn publish_plan(&mut self) -> Result<(), GeneratorError> {
+        let content = PlanContent::published().map_err(|e| GeneratorError::Plan(e.to_string()))?;
+        let plan_id = content.id();
+        let command = PlanCommand::Publish {
+            plan_id,
+            content: content.clone(),
+        };
+        self.sink
+            .run::<Plan>(
+                &mut Agg::default(),
+                plan_id,
+                command,
+                (UseCase::PublishPlan, &content.code),
+                ACTOR,
+            )
+            .await
     }
 
     async fn publish_frameworks(&mut self) -> Result<(), GeneratorError> {
