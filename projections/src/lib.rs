@@ -101,6 +101,9 @@ pub enum ProjectionError {
     BadEvent { position: i64, reason: String },
     #[error("no projection is named {0}")]
     Unknown(String),
+    /// A projection's own row it cannot read back: its writer and reader disagree.
+    #[error("a read model row cannot be read: {0}")]
+    Corrupt(String),
 }
 
 /// A typed reader's failure.

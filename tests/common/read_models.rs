@@ -6,7 +6,7 @@ use prasme_eventstore::EventStore;
 use prasme_projections::{rebuild, REBUILD_BATCH};
 use sqlx::PgPool;
 
-const TABLES: [&str; 42] = [
+const TABLES: [&str; 41] = [
     "rm_institution",
     "rm_training_budget",
     "rm_training_allocation",
@@ -36,8 +36,7 @@ const TABLES: [&str; 42] = [
     "rm_kpi_course",
     "rm_kpi_offering",
     "rm_kpi_fact",
-    "rm_kpi_employee_fact",
-    "rm_kpi_member",
+    "rm_kpi_subject",
     "rm_kpi_value",
     "rm_kpi_history",
     "rm_scorecard_course",
