@@ -87,8 +87,14 @@ pub(super) struct Work {
     /// Every series' totals as they stand, for the history.
     totals: HashMap<(String, i32), (i64, i64)>,
     values: BTreeMap<(String, Cell), ValueDelta>,
-    history: BTreeMap<(String, i32, i64), (DateTime<Utc>, i64, i64)>,
+    history: BTreeMap<HistoryKey, Snapshot>,
 }
+
+/// A total's series, year and position in the log.
+type HistoryKey = (String, i32, i64);
+
+/// When a total changed, and its count and denominator after.
+type Snapshot = (DateTime<Utc>, i64, i64);
 
 fn json<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, ProjectionError> {
     serde_json::from_str(text).map_err(|e| ProjectionError::Corrupt(format!("{what}: {e}")))
