@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_api;
+pub mod bench_kpi;
 pub mod database;
 pub mod demo;
 pub mod local_postgres;

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use prasme::bench::{self, BenchConfig};
 use prasme::bench_api::{self, ApiBenchConfig};
+use prasme::bench_kpi::{self, KpiBenchConfig};
 use prasme::database::{drop_scratch, open_scratch, with_database, Database};
 use prasme::demo::generator::{self, GeneratorConfig};
 use prasme::local_postgres::LocalPostgres;
@@ -101,7 +102,8 @@ enum Command {
         name: String,
     },
     /// Measure append throughput in scratch databases; prints a Markdown table.
-    /// `prasme bench api` measures the GraphQL command path instead.
+    /// `prasme bench api` measures the GraphQL command path instead, and
+    /// `prasme bench kpi` the KPI reads on an existing database.
     Bench {
         #[command(subcommand)]
         of: Option<BenchOf>,
@@ -259,6 +261,31 @@ enum BenchOf {
         /// Pairs timed at each length of the long offering stream.
         #[arg(long, default_value_t = 100)]
         samples: usize,
+    },
+    /// The KPI reads on the existing database DATABASE_URL names (the
+    /// full-scale dataset): the dashboard's query for a year, the largest
+    /// institution's scorecard, and commit to `kpiUpdated` over graphql-ws,
+    /// beside `{ __typename }`. Writes only the lag's mutations (progress
+    /// recorded by VK_ADMIN against --indicator, each withdrawn again).
+    Kpi {
+        /// Measured requests of each query, one at a time.
+        #[arg(long, default_value_t = 1000)]
+        requests: usize,
+        /// Measured mutations for the lag.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        /// The year the dashboard and the scorecard are read for.
+        #[arg(long, default_value_t = 2026)]
+        year: i32,
+        /// An indicator that counts recorded materials.
+        #[arg(long, default_value = "1.2.3")]
+        indicator: String,
+        /// The institution whose scorecard is read (default: the one with the most staff).
+        #[arg(long)]
+        institution: Option<Uuid>,
+        /// Database connections the benchmark's server may open in all.
+        #[arg(long, default_value_t = 12)]
+        db_connections: u32,
     },
 }
 
@@ -488,6 +515,33 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             appends_per_writer,
             hot_streams,
         } => {
+            if let Some(BenchOf::Kpi {
+                requests,
+                samples,
+                year,
+                indicator,
+                institution,
+                db_connections,
+            }) = of
+            {
+                // Unlike the other benchmarks, this one measures the data it
+                // is given: ten million events are not made in a scratch database.
+                let Some(url) = url else {
+                    return Err("prasme bench kpi measures an existing database: name it with DATABASE_URL".into());
+                };
+                let config = KpiBenchConfig {
+                    requests: requests.max(1),
+                    samples: samples.max(2),
+                    year,
+                    indicator,
+                    institution,
+                };
+                let db = Database::open(Some(url), pool_share(db_connections)).await?;
+                let report = bench_kpi::run(db.pool.clone(), config.clone()).await;
+                db.close().await?;
+                print!("{}", bench_kpi::to_markdown(&config, &report?));
+                return Ok(ExitCode::SUCCESS);
+            }
             // The scratch databases live beside the one named (or in the
             // private cluster); the named database itself is not touched.
             let local = match url {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use prasme_api_graphql::identity::KeySetError;
-use prasme_api_graphql::{router, AccessLimits, ApiContext, Identity};
+use prasme_api_graphql::{router, AccessLimits, ApiContext, Identity, KpiUpdates};
 use prasme_commands::{CommandContext, CommandHandler, FeedbackKeys, Principal, UseCases, Vault, VaultError};
 use prasme_eventstore::EventStore;
 use prasme_projections::{
@@ -163,6 +163,7 @@ impl Application {
             read_wait,
             identity: security.identity.clone(),
             limits: security.limits,
+            kpi_updates: KpiUpdates::default(),
         };
         let mut background_tasks = background_tasks;
         background_tasks.push(tokio::spawn(sweep_feedback_keys(ctx.pool.clone(), stop.subscribe())));

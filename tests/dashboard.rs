@@ -3,9 +3,14 @@
 
 mod common;
 
-use common::server::{start, system_token, token, Server};
+use std::time::Duration;
+
+use common::server::{connection_init, next_json, start, system_token, token, Server};
+use futures::SinkExt;
 use prasme_commands::Role;
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
 
 const CATALOGUE: &str = "mutation($i: CatalogueCourseInput!) {
   catalogueCourse(input: $i) { courseId position userErrors { code field message } }
@@ -161,6 +166,67 @@ async fn the_dashboard_shows_the_plan_and_an_event_moves_a_number_over_graphql_w
     assert!(seen["csvRows"].as_i64().unwrap() > 60, "{seen}");
     let now = s.gql("{ kpis(indicator: \"5.1.4\") { count } }", json!({})).await;
     assert_eq!(now["data"]["kpis"][0]["count"], 1 + posted, "{now}");
+    s.shut_down().await;
+}
+
+/// `kpiUpdated` over graphql-ws without a browser: the server reads each
+/// change once for all subscribers (`kpi_updates.rs`), and each still gets
+/// its own message, filtered by what it watches.
+#[tokio::test]
+async fn every_kpi_subscriber_gets_the_change_it_watches() {
+    let s = start().await;
+    let first = catalogue(&s, "Zināšanu pārbaude 0").await;
+    let known = s
+        .gql(
+            "query($at: Position) { kpis(atLeastPosition: $at, indicator: \"5.1.4\") { count } }",
+            json!({ "at": first }),
+        )
+        .await;
+    assert_eq!(known["data"]["kpis"][0]["count"], 1, "{known}");
+    let mut sockets = Vec::new();
+    for watched in ["", "(indicator: \"5.1.4\")", "(priority: 5)"] {
+        let mut request = format!("ws://{}/graphql", s.addr).into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+        let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let send = |v: Value| Message::Text(v.to_string().into());
+        let analyst = token("analyst", &[Role::VkAnalyst], None, None);
+        ws.send(send(connection_init(&analyst))).await.unwrap();
+        assert_eq!(next_json(&mut ws).await["type"], "connection_ack");
+        let query = format!(
+            "subscription {{ kpiUpdated{watched} {{ position indicatorId status series {{ ordinal count }} }} }}"
+        );
+        ws.send(send(
+            json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+        ))
+        .await
+        .unwrap();
+        sockets.push(ws);
+    }
+    // Give the server a moment to register the subscriptions before writing.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let posted = catalogue(&s, "Zināšanu pārbaude 1").await;
+    let mut seen = Vec::new();
+    for ws in &mut sockets {
+        // Cataloguing may move other indicators too; those come first or after.
+        let update = loop {
+            let message = next_json(ws).await;
+            assert_eq!(message["type"], "next", "{message}");
+            let update = message["payload"]["data"]["kpiUpdated"].clone();
+            if update["indicatorId"] == "5.1.4" {
+                break update;
+            }
+            assert_ne!(update["indicatorId"], Value::Null, "{message}");
+        };
+        assert_eq!(update["position"], posted, "{update}");
+        assert_eq!(update["series"], json!([{ "ordinal": 1, "count": 2 }]), "{update}");
+        seen.push(update);
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+    // The one watching 5.1.4 alone was sent nothing else.
+    let quiet = tokio::time::timeout(Duration::from_millis(500), futures::StreamExt::next(&mut sockets[1])).await;
+    assert!(quiet.is_err(), "{quiet:?}");
     s.shut_down().await;
 }
 

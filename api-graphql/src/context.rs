@@ -10,6 +10,7 @@ use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 
 use crate::errors::{internal, ApiError, Code};
 use crate::identity::Identity;
+use crate::kpi_updates::KpiUpdates;
 use crate::loaders::{loaders, LoadError, Loaders};
 use crate::throttle::AccessLimits;
 
@@ -27,6 +28,8 @@ pub struct ApiContext {
     /// How callers' tokens are verified; also whether this is development mode.
     pub identity: Identity,
     pub limits: AccessLimits,
+    /// The `kpiUpdated` feed all subscribers share (started by the first).
+    pub kpi_updates: KpiUpdates,
 }
 
 pub(crate) fn api<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a ApiContext> {

@@ -18,6 +18,7 @@ mod field_order;
 mod graphiql;
 pub mod identity;
 mod kpi;
+mod kpi_updates;
 mod limits;
 mod loaders;
 mod metrics;
@@ -39,6 +40,7 @@ mod throttle;
 
 pub use context::ApiContext;
 pub use identity::Identity;
+pub use kpi_updates::KpiUpdates;
 pub use router::{router, MAX_BODY_BYTES, READY_LAG};
 pub use socket::{CLOSE_TOO_MANY_SOCKETS, CLOSE_UNAUTHENTICATED};
 pub use throttle::AccessLimits;

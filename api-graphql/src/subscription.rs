@@ -1,4 +1,5 @@
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use async_graphql::{Context, SimpleObject, Subscription};
 use futures::Stream;
@@ -12,7 +13,8 @@ use crate::context::{api, read_models, scope, ApiContext};
 use crate::development_plan::DevelopmentPlan;
 use crate::errors::{db, internal, not_found};
 use crate::feedback::{load_cycle, FeedbackCycle};
-use crate::kpi::{IndicatorStatus, KpiSeries, KpiSnapshot};
+use crate::kpi::{IndicatorStatus, KpiSeries};
+use crate::kpi_updates::{current, Updates};
 use crate::model::InstitutionBudget;
 use crate::offering::{load_offering, load_transcript, Offering, Transcript};
 use crate::plan::with_kpis_from;
@@ -21,7 +23,6 @@ use prasme_commands::ReadOf;
 use prasme_projections::budget::read::{self, InstitutionFilter};
 use prasme_projections::competency::profile;
 use prasme_projections::development_plan::read as plans;
-use prasme_projections::kpi::read as kpi_read;
 use prasme_projections::ReadScope;
 
 pub struct SubscriptionRoot;
@@ -122,7 +123,7 @@ impl Watch {
 }
 
 /// An indicator's values, sent after an event changed its whole-plan total.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct KpiUpdate {
     /// The global position of the event that changed it (after the subscriber fell behind: the position every
     /// read model had reached, with every watched indicator's current values).
@@ -152,7 +153,7 @@ impl KpiFilter {
 }
 
 struct KpiFeed {
-    changes: Receiver<ChangeNotice>,
+    updates: Receiver<Updates>,
     api: ApiContext,
     filter: KpiFilter,
     pending: VecDeque<KpiUpdate>,
@@ -164,38 +165,22 @@ impl KpiFeed {
             if let Some(update) = self.pending.pop_front() {
                 return Some(Ok(update));
             }
-            let (position, changed) = match self.changes.recv().await {
-                Ok(ChangeNotice {
-                    position,
-                    change: Change::Kpis,
-                }) => match kpi_read::changed_at(&self.api.pool, position).await {
-                    Ok(ids) if ids.is_empty() => continue,
-                    Ok(ids) => (position, Some(ids)),
-                    Err(e) => return Some(Err(db(e))),
-                },
-                Ok(_) => continue,
+            let updates = match self.updates.recv().await {
+                Ok(updates) => updates,
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "subscriber fell behind; resending the current state");
-                    (self.api.projections.position(), None)
+                    Arc::new(current(&self.api.pool, self.api.projections.position()).await)
                 }
                 Err(RecvError::Closed) => return None,
             };
-            let plan = match with_kpis_from(&self.api.pool, None, None).await {
-                Ok(Some(plan)) => plan,
-                Ok(None) => continue,
-                Err(e) => return Some(Err(e)),
-            };
-            for (priority, measure, i) in plan.indicators() {
-                let moved = changed.as_ref().is_none_or(|ids| ids.contains(&i.indicator_id));
-                if moved && self.filter.wants(priority, measure, &i.indicator_id) {
-                    let series = i.kpi_series();
-                    self.pending.push_back(KpiUpdate {
-                        position: Position(position),
-                        indicator_id: i.indicator_id.clone(),
-                        status: KpiSnapshot::status(&series),
-                        series,
-                    });
-                }
+            match &*updates {
+                Ok(moved) => self.pending.extend(
+                    moved
+                        .iter()
+                        .filter(|m| self.filter.wants(m.priority, &m.measure, &m.update.indicator_id))
+                        .map(|m| m.update.clone()),
+                ),
+                Err(e) => return Some(Err(e.clone())),
             }
         }
     }
@@ -214,7 +199,7 @@ impl SubscriptionRoot {
         #[graphql(desc = "An indicator, such as \"1.4.1\".")] indicator: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<KpiUpdate>>> {
         let api = api(ctx)?.clone();
-        let changes = api.projections.subscribe();
+        let updates = api.kpi_updates.subscribe(&api);
         api.reach_head(read_models::KPIS).await?;
         let plan = with_kpis_from(&api.pool, None, None)
             .await?
@@ -228,7 +213,7 @@ impl SubscriptionRoot {
             return Err(not_found("the plan has no indicator that matches"));
         }
         let feed = KpiFeed {
-            changes,
+            updates,
             api,
             filter,
             pending: VecDeque::new(),

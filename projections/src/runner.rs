@@ -113,6 +113,12 @@ impl Runner {
         *self.position.borrow()
     }
 
+    /// The position every projection has reached, to watch without holding
+    /// the runner (whose handles keep its change broadcast open).
+    pub fn position_watch(&self) -> watch::Receiver<i64> {
+        self.position.clone()
+    }
+
     /// Each projection's name and checkpoint.
     pub fn checkpoints(&self) -> Vec<(&'static str, i64)> {
         let positions = self.positions.lock().map(|p| p.clone()).unwrap_or_default();

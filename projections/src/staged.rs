@@ -54,6 +54,11 @@ impl<K: Eq + Hash + Copy, R> Staged<K, R> {
         }
     }
 
+    /// Every row, loaded or changed.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (&K, &R)> {
+        self.rows.iter()
+    }
+
     /// The rows the batch changed, to write back.
     pub(crate) fn changed(&self) -> (Vec<K>, Vec<&R>) {
         self.changed

@@ -6,7 +6,7 @@ use prasme_eventstore::EventStore;
 use prasme_projections::{rebuild, REBUILD_BATCH};
 use sqlx::PgPool;
 
-const TABLES: [&str; 41] = [
+const TABLES: [&str; 44] = [
     "rm_institution",
     "rm_training_budget",
     "rm_training_allocation",
@@ -45,6 +45,9 @@ const TABLES: [&str; 41] = [
     "rm_scorecard_completion",
     "rm_priority_participant",
     "rm_priority_participation",
+    "rm_scorecard_period",
+    "rm_scorecard_plan_year",
+    "rm_scorecard_coverage_flow",
     "rm_learning_month",
     "rm_employment_flow",
     "rm_plan_activity_year",

@@ -373,46 +373,6 @@ pub async fn coverage(
     })
 }
 
-/// The coverage of one institution in `year`, counted as [`coverage`]
-/// counts it (the same report's row for the institution, unsuppressed), read
-/// from that institution's rows only: its employment periods on the
-/// reference date, each one's approved plans, and the activities counted
-/// per year at approval (`rm_plan_activity_year`).
-pub async fn institution_coverage(
-    pool: &PgPool,
-    institution_id: Uuid,
-    year: i32,
-    today: NaiveDate,
-) -> Result<Coverage, ReadError> {
-    let r = sqlx::query(
-        "WITH bounds AS (SELECT make_date($2, 1, 1) AS first_day, make_date($2, 12, 31) AS last_day),
-              ref AS (SELECT LEAST(last_day, $3::date) AS d FROM bounds),
-              heads AS (
-                  SELECT count(*) AS headcount,
-                         count(*) FILTER (WHERE EXISTS (
-                             SELECT 1 FROM rm_development_plan p, bounds
-                              WHERE p.employee_id = e.employee_id AND p.approved_on IS NOT NULL
-                                AND p.starts_on <= bounds.last_day AND p.ends_on >= bounds.first_day)) AS with_plan
-                    FROM rm_employment_period e, ref
-                   WHERE e.institution_id = $1 AND e.from_date <= ref.d AND (e.to_date IS NULL OR e.to_date > ref.d)),
-              acts AS (
-                  SELECT COALESCE(sum(activities), 0)::bigint AS activities, COALESCE(sum(workplace), 0)::bigint AS workplace
-                    FROM rm_plan_activity_year WHERE institution_id = $1 AND year = $2)
-         SELECT heads.headcount, heads.with_plan, acts.activities, acts.workplace FROM heads, acts",
-    )
-    .bind(institution_id)
-    .bind(year)
-    .bind(today)
-    .fetch_one(pool)
-    .await?;
-    Ok(Coverage {
-        headcount: Some(r.try_get("headcount")?),
-        with_plan: Some(r.try_get("with_plan")?),
-        activities: Some(r.try_get("activities")?),
-        workplace_activities: Some(r.try_get("workplace")?),
-    })
-}
-
 impl Coverage {
     fn empty() -> Self {
         Self {

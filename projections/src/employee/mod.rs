@@ -2,7 +2,7 @@
 //! (`rm_employment_period`). Personal data is copied sealed, never opened.
 
 pub mod read;
-mod write;
+pub(crate) mod write;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;

@@ -27,11 +27,16 @@ struct EmployeeRow {
 }
 
 /// (employee, from, institution): a period's key; its value is its end.
-type PeriodKey = (Uuid, NaiveDate, Uuid);
+pub(crate) type PeriodKey = (Uuid, NaiveDate, Uuid);
+
+/// Employment periods staged for a batch. The scorecard projection keeps a
+/// copy of its own, folded by [`fold_period`] as well, so that its
+/// headcounts are the ones `rm_employment_period` gives.
+pub(crate) type Periods = Staged<PeriodKey, Option<NaiveDate>>;
 
 pub(super) struct Batch {
     employees: Staged<Uuid, EmployeeRow>,
-    periods: Staged<PeriodKey, Option<NaiveDate>>,
+    periods: Periods,
 }
 
 fn wires<T: serde::Serialize>(items: &[T]) -> Vec<String> {
@@ -115,6 +120,7 @@ impl Batch {
     pub(super) fn fold(mut self, events: Vec<EmployeeEvent>) -> Self {
         use EmployeeEvent as E;
         for event in events {
+            fold_period(&mut self.periods, &event);
             match event {
                 E::EmployeeHired {
                     employee_id,
@@ -140,7 +146,6 @@ impl Batch {
                             personal_erased: false,
                         },
                     );
-                    self.open_period(employee_id, institution_id, hired_on);
                 }
                 E::EmployeeRoleChanged {
                     employee_id,
@@ -158,15 +163,12 @@ impl Batch {
                 E::EmployeeTransferred {
                     employee_id,
                     to_institution_id,
-                    effective_on,
                     ..
                 } => {
                     if let Some(e) = self.employees.change(employee_id) {
                         e.institution_id = to_institution_id;
                         e.manager_id = None;
                     }
-                    self.close_periods(employee_id, effective_on);
-                    self.open_period(employee_id, to_institution_id, effective_on);
                 }
                 E::ManagerAssigned {
                     employee_id,
@@ -183,7 +185,6 @@ impl Batch {
                     if let Some(e) = self.employees.change(employee_id) {
                         e.left_on = Some(left_on);
                     }
-                    self.close_periods(employee_id, left_on);
                 }
                 E::EmployeePersonalDataErased { employee_id } => {
                     // The key is gone already; blank the sealed copy too, so not even
@@ -197,17 +198,6 @@ impl Batch {
             }
         }
         self
-    }
-
-    /// A period from `from`, unless that very period is already recorded.
-    fn open_period(&mut self, employee: Uuid, institution: Uuid, from: NaiveDate) {
-        self.periods.change_or((employee, from, institution), || None);
-    }
-
-    /// Ends every open period of the employee on `to`.
-    fn close_periods(&mut self, employee: Uuid, to: NaiveDate) {
-        self.periods
-            .change_each(|(e, _, _), end| *e == employee && end.is_none(), |end| *end = Some(to));
     }
 
     /// One statement per table changed.
@@ -276,6 +266,45 @@ impl Batch {
         }
         Ok(())
     }
+}
+
+/// Folds one event into the employee's periods: a hire opens one, a
+/// transfer ends every open one and opens one in the new institution, a
+/// departure ends every open one. `periods` must hold all of that
+/// employee's periods.
+pub(crate) fn fold_period(periods: &mut Periods, event: &EmployeeEvent) {
+    use EmployeeEvent as E;
+    match *event {
+        E::EmployeeHired {
+            employee_id,
+            institution_id,
+            hired_on,
+            ..
+        } => open_period(periods, employee_id, institution_id, hired_on),
+        E::EmployeeTransferred {
+            employee_id,
+            to_institution_id,
+            effective_on,
+            ..
+        } => {
+            close_periods(periods, employee_id, effective_on);
+            open_period(periods, employee_id, to_institution_id, effective_on);
+        }
+        E::EmployeeLeft {
+            employee_id, left_on, ..
+        } => close_periods(periods, employee_id, left_on),
+        _ => {}
+    }
+}
+
+/// A period from `from`, unless that very period is already recorded.
+fn open_period(periods: &mut Periods, employee: Uuid, institution: Uuid, from: NaiveDate) {
+    periods.change_or((employee, from, institution), || None);
+}
+
+/// Ends every open period of the employee on `to`.
+fn close_periods(periods: &mut Periods, employee: Uuid, to: NaiveDate) {
+    periods.change_each(|(e, _, _), end| *e == employee && end.is_none(), |end| *end = Some(to));
 }
 
 /// Adds (`sign` 1) or takes away (-1) these periods, as stored, from

@@ -230,13 +230,14 @@ pub async fn history(
         .collect()
 }
 
-/// The indicators whose whole-plan total the event at `position` changed.
-pub async fn changed_at(pool: &PgPool, position: i64) -> Result<Vec<String>, ReadError> {
-    Ok(sqlx::query_scalar(
-        "SELECT DISTINCT s.indicator_id FROM rm_kpi_history h JOIN rm_kpi_series s USING (series_key)
-         WHERE h.position = $1 AND h.year = 0 ORDER BY 1",
+/// For each of the events at `positions`, the indicators whose whole-plan
+/// total it changed, by position and indicator.
+pub async fn changed_at(pool: &PgPool, positions: &[i64]) -> Result<Vec<(i64, String)>, ReadError> {
+    Ok(sqlx::query_as(
+        "SELECT DISTINCT h.position, s.indicator_id FROM rm_kpi_history h JOIN rm_kpi_series s USING (series_key)
+         WHERE h.position = ANY($1) AND h.year = 0 ORDER BY 1, 2",
     )
-    .bind(position)
+    .bind(positions)
     .fetch_all(pool)
     .await?)
 }

@@ -10,13 +10,20 @@
 //! employee a batch touches; so a backdated transfer or a course revised
 //! into another priority re-attributes what it touches, and the read model
 //! is a function of the log alone, whatever another projection has reached.
+//!
+//! It keeps the development-plan coverage of the scorecard the same way
+//! (`coverage.rs`): its own copy of the employment periods and of the years
+//! each employee has an approved plan in, and from them flows per
+//! institution, year and date (`rm_scorecard_coverage_flow`).
 
+mod coverage;
 pub mod read;
 mod write;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use prasme_domain::course::CourseEvent;
+use prasme_domain::development_plan::DevelopmentPlanEvent;
 use prasme_domain::employee::EmployeeEvent;
 use prasme_domain::offering::OfferingEvent;
 use prasme_domain::DomainEvent;
@@ -32,7 +39,7 @@ impl ScorecardProjection {
 }
 
 /// The event types the projection reads, each one of its aggregate's.
-const TYPES: [&str; 7] = [
+const TYPES: [&str; 9] = [
     "CourseCatalogued",
     "CourseRevised",
     "OfferingScheduled",
@@ -40,6 +47,8 @@ const TYPES: [&str; 7] = [
     "CompletionRevoked",
     "EmployeeHired",
     "EmployeeTransferred",
+    "EmployeeLeft",
+    "DevelopmentPlanApproved",
 ];
 
 impl Projection for ScorecardProjection {
@@ -52,6 +61,7 @@ impl Projection for ScorecardProjection {
             .iter()
             .chain(OfferingEvent::EVENT_TYPES)
             .chain(EmployeeEvent::EVENT_TYPES)
+            .chain(DevelopmentPlanEvent::EVENT_TYPES)
             .copied()
             .filter(|t| TYPES.contains(t))
             .collect()
@@ -64,15 +74,20 @@ impl Projection for ScorecardProjection {
     ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
             let mut touched = write::Touched::default();
+            let mut coverage = Vec::new();
             for event in events {
                 if let Some(e) = crate::decode::<CourseEvent>(event)? {
                     write::course(tx, e, &mut touched).await?;
                 } else if let Some(e) = crate::decode::<OfferingEvent>(event)? {
                     write::offering(tx, e, &mut touched).await?;
                 } else if let Some(e) = crate::decode::<EmployeeEvent>(event)? {
+                    coverage.extend(coverage::Fact::employment(&e));
                     write::employee(tx, e, event.position, &mut touched).await?;
+                } else if let Some(e) = crate::decode::<DevelopmentPlanEvent>(event)? {
+                    coverage.extend(coverage::Fact::plan(e));
                 }
             }
+            coverage::apply(tx, coverage).await?;
             write::participation(tx, touched).await
         }
         .boxed()
@@ -85,6 +100,9 @@ impl Projection for ScorecardProjection {
     fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
             for table in [
+                "rm_scorecard_coverage_flow",
+                "rm_scorecard_plan_year",
+                "rm_scorecard_period",
                 "rm_priority_participation",
                 "rm_priority_participant",
                 "rm_scorecard_completion",

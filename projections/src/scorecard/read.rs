@@ -13,10 +13,11 @@ use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use crate::budget::read::{budget_rows, BudgetRow, InstitutionFilter};
-use crate::development_plan::read::{institution_coverage, Coverage};
+use crate::development_plan::read::Coverage;
 use crate::employee::read::staffing;
 use crate::offering::activity::learning_minutes;
 use crate::scope::ReadScope;
+use crate::scorecard::coverage::EVERYONE;
 use crate::ReadError;
 
 /// Learning time over the months of the year up to the reference date.
@@ -112,7 +113,7 @@ pub async fn scorecard(
         }
     };
 
-    let mut coverage = institution_coverage(pool, institution_id, year, today).await?;
+    let mut coverage = institution_coverage(pool, institution_id, year, reference).await?;
     let headcount = coverage.headcount.unwrap_or(0);
 
     let counts = sqlx::query(
@@ -161,6 +162,43 @@ pub async fn scorecard(
         workplace_target_percent: WORKPLACE_TARGET_PERCENT,
         priorities,
     }))
+}
+
+/// The coverage of one institution in `year`, as the development-plan
+/// coverage report counts it (its row for the institution, unsuppressed):
+/// the periods current on the reference date, those of them whose employee
+/// has an approved plan overlapping the year, and the activities counted
+/// per year at approval. Sums over the institution's flows (`coverage.rs`):
+/// a few hundred to a few thousand rows, however large its staff.
+async fn institution_coverage(
+    pool: &PgPool,
+    institution_id: Uuid,
+    year: i32,
+    reference: NaiveDate,
+) -> Result<Coverage, ReadError> {
+    let r = sqlx::query(
+        "WITH heads AS (
+             SELECT COALESCE(sum(started - ended) FILTER (WHERE year = $4), 0)::bigint AS headcount,
+                    COALESCE(sum(started - ended) FILTER (WHERE year = $2), 0)::bigint AS with_plan
+               FROM rm_scorecard_coverage_flow
+              WHERE institution_id = $1 AND year IN ($2, $4) AND on_date <= $3),
+              acts AS (
+                  SELECT COALESCE(sum(activities), 0)::bigint AS activities, COALESCE(sum(workplace), 0)::bigint AS workplace
+                    FROM rm_plan_activity_year WHERE institution_id = $1 AND year = $2)
+         SELECT heads.headcount, heads.with_plan, acts.activities, acts.workplace FROM heads, acts",
+    )
+    .bind(institution_id)
+    .bind(year)
+    .bind(reference)
+    .bind(EVERYONE)
+    .fetch_one(pool)
+    .await?;
+    Ok(Coverage {
+        headcount: Some(r.try_get("headcount")?),
+        with_plan: Some(r.try_get("with_plan")?),
+        activities: Some(r.try_get("activities")?),
+        workplace_activities: Some(r.try_get("workplace")?),
+    })
 }
 
 impl PriorityParticipation {
