@@ -65,7 +65,9 @@ async fn analyze_read_models(tx: &mut sqlx::PgConnection) -> Result<(), Projecti
     .fetch_all(&mut *tx)
     .await?;
     if !tables.is_empty() {
-        sqlx::query(&format!("ANALYZE {}", tables.join(", "))).execute(&mut *tx).await?;
+        sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
+            .execute(&mut *tx)
+            .await?;
     }
     Ok(())
 }
