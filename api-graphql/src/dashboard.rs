@@ -12,25 +12,20 @@
 //! mode serves.
 
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-struct Asset {
-    name: &'static str,
-    content_type: &'static str,
-    body: &'static str,
-}
+use crate::embedded::{self, Asset};
 
 const ASSETS: &[Asset] = &[
     Asset {
         name: "dashboard.js",
         content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../assets/dashboard/dashboard.js"),
+        body: include_bytes!("../assets/dashboard/dashboard.js"),
     },
     Asset {
         name: "dashboard.css",
         content_type: "text/css; charset=utf-8",
-        body: include_str!("../assets/dashboard/dashboard.css"),
+        body: include_bytes!("../assets/dashboard/dashboard.css"),
     },
 ];
 
@@ -44,33 +39,14 @@ const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; i
                       connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub(crate) async fn page() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CONTENT_SECURITY_POLICY, POLICY),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        PAGE,
-    )
-        .into_response()
+    embedded::page(PAGE, POLICY)
 }
 
 /// One embedded file. They change with the binary, and a dashboard left
 /// open across an upgrade must not mix old and new script: no-cache makes
 /// the browser revalidate.
 pub(crate) async fn asset(Path(name): Path<String>) -> Response {
-    match ASSETS.iter().find(|a| a.name == name) {
-        Some(a) => (
-            [
-                (header::CONTENT_TYPE, a.content_type),
-                (header::CACHE_CONTROL, "no-cache"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ],
-            a.body,
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such dashboard file").into_response(),
-    }
+    embedded::asset(ASSETS, &name, "no-cache", "no such dashboard file")
 }
 
 #[cfg(test)]
@@ -95,7 +71,7 @@ mod tests {
     fn the_script_names_no_other_origin() {
         // The SVG namespace is a name, not an address the browser loads.
         for asset in ASSETS {
-            let body = asset.body.replace("http://www.w3.org/2000/svg", "");
+            let body = String::from_utf8_lossy(asset.body).replace("http://www.w3.org/2000/svg", "");
             assert!(
                 !body.contains("http://") && !body.contains("https://"),
                 "{}",

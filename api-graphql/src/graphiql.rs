@@ -6,14 +6,9 @@
 //! it from loading anything but this server's own files.
 
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-struct Asset {
-    name: &'static str,
-    content_type: &'static str,
-    body: &'static [u8],
-}
+use crate::embedded::{self, Asset};
 
 macro_rules! asset {
     ($name:literal, $content_type:literal) => {
@@ -44,32 +39,13 @@ const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'u
                       base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub(crate) async fn page() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CONTENT_SECURITY_POLICY, POLICY),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        PAGE,
-    )
-        .into_response()
+    embedded::page(PAGE, POLICY)
 }
 
 /// One embedded file. They change only with the binary, so browsers may
 /// keep them for a day.
 pub(crate) async fn asset(Path(name): Path<String>) -> Response {
-    match ASSETS.iter().find(|a| a.name == name) {
-        Some(a) => (
-            [
-                (header::CONTENT_TYPE, a.content_type),
-                (header::CACHE_CONTROL, "public, max-age=86400"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ],
-            a.body,
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such GraphiQL file").into_response(),
-    }
+    embedded::asset(ASSETS, &name, "public, max-age=86400", "no such GraphiQL file")
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod context;
 mod course;
 mod dashboard;
 mod development_plan;
+mod embedded;
 mod employee;
 mod errors;
 mod execution;
