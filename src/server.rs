@@ -36,7 +36,7 @@ pub fn projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(DevelopmentPlanProjection),
         Arc::new(FeedbackCycleProjection),
         Arc::new(PlanProjection),
-        Arc::new(KpiProjection),
+        Arc::new(KpiProjection::new()),
         Arc::new(ScorecardProjection),
     ]
 }

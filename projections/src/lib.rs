@@ -140,6 +140,43 @@ pub trait Projection: Send + Sync + 'static {
 
     /// Empties the read model, inside the caller's transaction, for a rebuild.
     fn reset<'a>(&'a self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>>;
+
+    /// How a rebuild applies the log. A rebuild is one transaction, so a
+    /// projection may keep what it computed between batches and write it
+    /// when it chooses, instead of rewriting the same rows every batch.
+    /// By default each batch is applied as the runner applies it.
+    fn rebuilding(&self) -> Box<dyn Rebuilding + '_> {
+        Box::new(BatchByBatch(self))
+    }
+}
+
+/// A rebuild in progress: `apply` takes every batch in order, and `finish`
+/// writes whatever is still held, inside the rebuild's transaction.
+pub trait Rebuilding: Send {
+    fn apply<'a>(
+        &'a mut self,
+        tx: &'a mut PgConnection,
+        events: &'a [RecordedEvent],
+    ) -> BoxFuture<'a, Result<(), ProjectionError>>;
+
+    fn finish<'a>(&'a mut self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>>;
+}
+
+/// The default rebuild: each batch applied and written on its own.
+struct BatchByBatch<'p, P: ?Sized>(&'p P);
+
+impl<P: Projection + ?Sized> Rebuilding for BatchByBatch<'_, P> {
+    fn apply<'a>(
+        &'a mut self,
+        tx: &'a mut PgConnection,
+        events: &'a [RecordedEvent],
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        self.0.apply(tx, events)
+    }
+
+    fn finish<'a>(&'a mut self, _tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// The event as `E`, if it is one of `E`'s; an event of `E`'s type that does

@@ -1,7 +1,7 @@
 use prasme_eventstore::{events_of_types_after, EventStore, RecordedEvent, StoreError};
 use tokio::sync::mpsc;
 
-use crate::{apply_batch, lock_checkpoint, save_checkpoint, Projection, ProjectionError};
+use crate::{lock_checkpoint, save_checkpoint, Projection, ProjectionError};
 
 /// Events applied at once by a rebuild.
 pub const REBUILD_BATCH: i64 = 2000;
@@ -33,18 +33,23 @@ pub async fn rebuild(
     save_checkpoint(&mut tx, projection.name(), 0).await?;
     let types: Vec<String> = projection.event_types().into_iter().map(str::to_owned).collect();
     let mut batches = read_ahead(store.clone(), types, batch.max(1));
+    let mut rebuilding = projection.rebuilding();
     let mut position = 0;
     let mut applied: u64 = 0;
     while let Some(read) = batches.recv().await {
         let (events, through) = read?;
         position = through;
-        apply_batch(&mut tx, projection, &events, through).await?;
+        if !events.is_empty() {
+            rebuilding.apply(&mut tx, &events).await?;
+        }
         applied += 1;
         if ANALYZE_AFTER.contains(&applied) {
             analyze_read_models(&mut tx).await?;
         }
         progress(position, head.max(position));
     }
+    rebuilding.finish(&mut tx).await?;
+    save_checkpoint(&mut tx, projection.name(), position).await?;
     tx.commit().await?;
     Ok(position)
 }

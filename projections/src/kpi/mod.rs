@@ -9,10 +9,13 @@
 
 mod held;
 pub mod read;
+mod spilled;
 mod work;
 mod write;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
@@ -26,14 +29,38 @@ use prasme_domain::DomainEvent;
 use prasme_eventstore::RecordedEvent;
 use sqlx::PgConnection;
 
-use crate::{Change, Projection, ProjectionError};
+use crate::{Change, Projection, ProjectionError, Rebuilding};
 use work::At;
 use write::Engine;
 
-pub struct KpiProjection;
+pub struct KpiProjection {
+    fact_budget: usize,
+}
+
+/// The facts a rebuild holds before it writes them and forgets them:
+/// about 1.5 GB at its peak at full scale, with every career and subject.
+const FACT_BUDGET: usize = 250_000;
 
 impl KpiProjection {
     pub const NAME: &'static str = "kpi";
+
+    pub const fn new() -> Self {
+        KpiProjection {
+            fact_budget: FACT_BUDGET,
+        }
+    }
+
+    /// One whose rebuild writes and forgets its facts beyond `fact_budget`,
+    /// so that a small log takes the path a large one does.
+    pub const fn with_fact_budget(fact_budget: usize) -> Self {
+        KpiProjection { fact_budget }
+    }
+}
+
+impl Default for KpiProjection {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Its tables, emptied in this order by a rebuild.
@@ -78,34 +105,22 @@ impl Projection for KpiProjection {
         events: &'a [RecordedEvent],
     ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         async move {
-            let read = events
-                .iter()
-                .map(|event| Ok((read(event)?, event)))
-                .collect::<Result<Vec<_>, ProjectionError>>()?;
             let mut engine = Engine::load(tx).await?;
-            let wanted = Wanted::of(read.iter().map(|(r, _)| r));
-            engine
-                .work
-                .prefetch(tx, &wanted.employees, &wanted.offerings, &wanted.courses, &wanted.facts)
-                .await?;
-            for (read, event) in read {
-                let at = At {
-                    position: event.position,
-                    recorded_at: event.recorded_at,
-                };
-                match read {
-                    Read::Plan(e) => engine.plan(tx, e, at).await?,
-                    Read::Institution(e) => engine.institution(tx, e, at).await?,
-                    Read::Employee(e) => engine.employee(tx, e, at).await?,
-                    Read::Course(e) => engine.course(tx, e, at).await?,
-                    Read::Offering(e) => engine.offering(tx, e, at).await?,
-                    Read::Competence(e) => engine.competence(tx, e, at).await?,
-                    Read::Other => {}
-                }
-            }
+            apply_events(&mut engine, tx, events).await?;
             engine.work.flush(tx).await
         }
         .boxed()
+    }
+
+    /// One engine for the whole rebuild: what it computed stays in memory
+    /// from batch to batch and is written when its budget is spent and at
+    /// the end, so the rows every batch touches (totals, institutions,
+    /// busy employees) are written a few times instead of thousands.
+    fn rebuilding(&self) -> Box<dyn Rebuilding + '_> {
+        Box::new(KpiRebuild {
+            engine: None,
+            fact_budget: self.fact_budget,
+        })
     }
 
     /// Whether an event moved an indicator depends on what came before
@@ -119,6 +134,84 @@ impl Projection for KpiProjection {
         async move {
             for table in TABLES {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+}
+
+/// Decodes a batch, reads ahead what it will touch, and applies it.
+async fn apply_events(
+    engine: &mut Engine,
+    tx: &mut PgConnection,
+    events: &[RecordedEvent],
+) -> Result<(), ProjectionError> {
+    let read = events
+        .iter()
+        .map(|event| Ok((read(event)?, event)))
+        .collect::<Result<Vec<_>, ProjectionError>>()?;
+    let wanted = Wanted::of(read.iter().map(|(r, _)| r));
+    engine
+        .work
+        .prefetch(tx, &wanted.employees, &wanted.offerings, &wanted.courses, &wanted.facts)
+        .await?;
+    engine.work.load_employee_facts(tx, &wanted.moved).await?;
+    for (read, event) in read {
+        let at = At {
+            position: event.position,
+            recorded_at: event.recorded_at,
+        };
+        match read {
+            Read::Plan(e) => engine.plan(tx, e, at).await?,
+            Read::Institution(e) => engine.institution(tx, e, at).await?,
+            Read::Employee(e) => engine.employee(tx, e, at).await?,
+            Read::Course(e) => engine.course(tx, e, at).await?,
+            Read::Offering(e) => engine.offering(tx, e, at).await?,
+            Read::Competence(e) => engine.competence(tx, e, at).await?,
+            Read::Other => {}
+        }
+    }
+    Ok(())
+}
+
+/// A rebuild of the KPI projection; its engine starts on the emptied
+/// tables, so nothing need be read back until it first writes.
+struct KpiRebuild {
+    engine: Option<Engine>,
+    fact_budget: usize,
+}
+
+impl Rebuilding for KpiRebuild {
+    fn apply<'a>(
+        &'a mut self,
+        tx: &'a mut PgConnection,
+        events: &'a [RecordedEvent],
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        async move {
+            let engine = match &mut self.engine {
+                Some(engine) => engine,
+                None => self.engine.insert(Engine::load_cold(tx, self.fact_budget).await?),
+            };
+            apply_events(engine, tx, events).await?;
+            if engine.work.over_budget() {
+                engine.work.spill_facts(tx).await?;
+                // From now on facts are read back: the planner must know
+                // the table is no longer empty (autovacuum cannot see into
+                // this transaction), or it scans where an index would do.
+                sqlx::query("ANALYZE rm_kpi_fact").execute(&mut *tx).await?;
+            } else if engine.work.history_is_long() {
+                engine.work.flush_history(tx).await?;
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn finish<'a>(&'a mut self, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        async move {
+            if let Some(engine) = &mut self.engine {
+                engine.work.flush(tx).await?;
             }
             Ok(())
         }
@@ -163,6 +256,9 @@ struct Wanted {
     offerings: BTreeSet<uuid::Uuid>,
     courses: BTreeSet<uuid::Uuid>,
     facts: BTreeSet<String>,
+    /// Employees whose history changes from a date, so their facts from
+    /// then on may be placed again.
+    moved: BTreeMap<uuid::Uuid, NaiveDate>,
 }
 
 impl Wanted {
@@ -170,13 +266,29 @@ impl Wanted {
         let mut w = Wanted::default();
         for event in events {
             match event {
+                Read::Employee(EmployeeEvent::EmployeeHired { employee_id, .. }) => {
+                    w.employees.insert(*employee_id);
+                }
                 Read::Employee(
-                    EmployeeEvent::EmployeeHired { employee_id, .. }
-                    | EmployeeEvent::EmployeeRoleChanged { employee_id, .. }
-                    | EmployeeEvent::EmployeeTransferred { employee_id, .. }
-                    | EmployeeEvent::EmployeeLeft { employee_id, .. },
+                    EmployeeEvent::EmployeeRoleChanged {
+                        employee_id,
+                        effective_on: from,
+                        ..
+                    }
+                    | EmployeeEvent::EmployeeTransferred {
+                        employee_id,
+                        effective_on: from,
+                        ..
+                    }
+                    | EmployeeEvent::EmployeeLeft {
+                        employee_id,
+                        left_on: from,
+                        ..
+                    },
                 ) => {
                     w.employees.insert(*employee_id);
+                    let earliest = w.moved.entry(*employee_id).or_insert(*from);
+                    *earliest = (*earliest).min(*from);
                 }
                 Read::Course(
                     CourseEvent::CourseCatalogued { course_id, .. } | CourseEvent::CourseRevised { course_id, .. },

@@ -4,7 +4,14 @@
 //! (`flush`); what the prefetch did not foresee is read on first use. A
 //! row-by-row engine made a dozen round trips per event; this makes a
 //! dozen per batch, which is what a rebuild of ten million events needs.
-//! Memory holds one batch's share of the state, never the log.
+//!
+//! The runner's work lasts one batch. A rebuild's lasts from batch to
+//! batch (`super::KpiRebuild`): it starts on tables it has just emptied,
+//! so it never reads back what it holds. It keeps the careers, courses,
+//! offerings and subjects, as many as the administration has people and
+//! offerings; the facts, as many as the log has completions, it writes
+//! and forgets whenever they pass its budget (`super::FACT_BUDGET`), so
+//! memory is bounded by the population, never by the log.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -17,6 +24,7 @@ use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use super::held::{Held, InstitutionFacts, Part, SeriesHeld, Spot};
+use super::spilled::Spilled;
 use crate::ProjectionError;
 
 /// Where a change was recorded in the log.
@@ -70,8 +78,18 @@ struct ValueDelta {
     position: i64,
 }
 
+/// History rows a rebuild holds before it writes them (they are only
+/// ever inserted, so writing them early costs nothing).
+const HISTORY_BUDGET: usize = 200_000;
+
 #[derive(Default)]
 pub(super) struct Work {
+    /// The tables hold no career, course, offering or subject this work
+    /// does not hold: a rebuild's work, which never looks them up.
+    holds_all: bool,
+    /// The tables hold no fact this work does not: a rebuild's work until
+    /// it first forgets its facts.
+    holds_all_facts: bool,
     careers: HashMap<Uuid, Option<Career>>,
     careers_changed: BTreeSet<Uuid>,
     courses: HashMap<Uuid, Option<CourseRow>>,
@@ -80,8 +98,14 @@ pub(super) struct Work {
     offerings_changed: BTreeSet<Uuid>,
     facts: HashMap<String, Option<FactRow>>,
     facts_changed: BTreeSet<String>,
-    /// The keys of each employee's facts changed in this batch.
+    /// The keys of each employee's facts held here.
     facts_by_employee: HashMap<Uuid, BTreeSet<String>>,
+    /// Employees whose every fact dated on or after the date is held here.
+    complete: HashMap<Uuid, NaiveDate>,
+    /// The keys of the facts a rebuild wrote and forgot.
+    spilled: Option<Spilled>,
+    /// The facts a rebuild holds before it writes and forgets them.
+    fact_budget: usize,
     subjects: HashMap<String, Held>,
     subjects_changed: BTreeSet<String>,
     /// Every series' totals as they stand, for the history.
@@ -118,6 +142,43 @@ impl Work {
         })
     }
 
+    /// A rebuild's work, on tables that hold nothing yet.
+    pub fn cold(fact_budget: usize) -> Self {
+        Work {
+            holds_all: true,
+            holds_all_facts: true,
+            fact_budget,
+            ..Work::default()
+        }
+    }
+
+    /// Whether a rebuild should write its facts and forget them.
+    pub fn over_budget(&self) -> bool {
+        self.facts.len() > self.fact_budget
+    }
+
+    /// Whether a rebuild should write the history it holds.
+    pub fn history_is_long(&self) -> bool {
+        self.history.len() > HISTORY_BUDGET
+    }
+
+    /// Writes the facts and forgets them. The rest stays held, unwritten:
+    /// nothing reads it back before the rebuild's last flush.
+    pub async fn spill_facts(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
+        self.flush_facts(tx).await?;
+        let spilled = self.spilled.get_or_insert_with(Spilled::new);
+        for (key, row) in &self.facts {
+            if row.is_some() {
+                spilled.insert(key);
+            }
+        }
+        self.facts = HashMap::new();
+        self.facts_by_employee = HashMap::new();
+        self.complete = HashMap::new();
+        self.holds_all_facts = false;
+        Ok(())
+    }
+
     /// Reads in one statement each the careers, offerings, courses, facts
     /// and subjects a batch is about to touch.
     pub async fn prefetch(
@@ -134,7 +195,9 @@ impl Work {
             .filter(|o| !self.offerings.contains_key(o))
             .copied()
             .collect();
-        if !ids.is_empty() {
+        if self.holds_all {
+            self.offerings.extend(ids.iter().map(|id| (*id, None)));
+        } else if !ids.is_empty() {
             let rows = sqlx::query(
                 "SELECT offering_id, course_id, starts_on, cancelled FROM rm_kpi_offering WHERE offering_id = ANY ($1)",
             )
@@ -170,7 +233,8 @@ impl Work {
 
     pub async fn load_careers(&mut self, tx: &mut PgConnection, ids: &BTreeSet<Uuid>) -> Result<(), ProjectionError> {
         let ids: Vec<Uuid> = ids.iter().filter(|e| !self.careers.contains_key(e)).copied().collect();
-        if ids.is_empty() {
+        if self.holds_all || ids.is_empty() {
+            self.careers.extend(ids.into_iter().map(|id| (id, None)));
             return Ok(());
         }
         let rows: Vec<(Uuid, String)> =
@@ -189,7 +253,8 @@ impl Work {
 
     async fn load_courses(&mut self, tx: &mut PgConnection, ids: &BTreeSet<Uuid>) -> Result<(), ProjectionError> {
         let ids: Vec<Uuid> = ids.iter().filter(|c| !self.courses.contains_key(c)).copied().collect();
-        if ids.is_empty() {
+        if self.holds_all || ids.is_empty() {
+            self.courses.extend(ids.into_iter().map(|id| (id, None)));
             return Ok(());
         }
         let rows: Vec<(Uuid, String, NaiveDate)> =
@@ -218,6 +283,11 @@ impl Work {
             .filter(|k| !self.facts.contains_key(k.as_str()))
             .map(String::as_str)
             .collect();
+        // Only keys the table may hold are looked up.
+        let (keys, absent): (Vec<&str>, Vec<&str>) = keys
+            .into_iter()
+            .partition(|k| !self.holds_all_facts && self.spilled.as_ref().is_none_or(|s| s.may_contain(k)));
+        self.facts.extend(absent.into_iter().map(|k| (k.to_owned(), None)));
         if keys.is_empty() {
             return Ok(());
         }
@@ -233,6 +303,9 @@ impl Work {
         }
         for r in rows {
             let (key, row) = fact_row(&r)?;
+            if let Some(employee) = row.employee_id {
+                self.note_employee_fact(employee, &key);
+            }
             self.facts.insert(key, Some(row));
         }
         Ok(())
@@ -248,7 +321,9 @@ impl Work {
             .filter(|s| !self.subjects.contains_key(s.as_str()))
             .map(String::as_str)
             .collect();
-        if wanted.is_empty() {
+        if self.holds_all || wanted.is_empty() {
+            self.subjects
+                .extend(wanted.into_iter().map(|s| (s.to_owned(), Held::new())));
             return Ok(());
         }
         let rows: Vec<(String, String)> =
@@ -332,44 +407,65 @@ impl Work {
             .insert(key.to_owned());
     }
 
+    /// Reads the facts of each employee dated on or after the date given
+    /// for them, in one statement, before their history changes from that
+    /// date and those facts are placed again.
+    pub async fn load_employee_facts(
+        &mut self,
+        tx: &mut PgConnection,
+        employees: &BTreeMap<Uuid, NaiveDate>,
+    ) -> Result<(), ProjectionError> {
+        let (ids, dates): (Vec<Uuid>, Vec<NaiveDate>) = employees
+            .iter()
+            .filter(|(e, from)| self.complete.get(e).is_none_or(|held| held > from))
+            .map(|(e, from)| (*e, *from))
+            .unzip();
+        if self.holds_all_facts || ids.is_empty() {
+            return Ok(());
+        }
+        let rows = sqlx::query(
+            "SELECT f.fact_key, f.employee_id, f.occurred_on, f.fact::text AS fact, f.counted::text AS counted
+             FROM UNNEST($1::uuid[], $2::date[]) AS w(employee_id, from_day)
+             JOIN rm_kpi_fact f ON f.employee_id = w.employee_id AND f.occurred_on >= w.from_day",
+        )
+        .bind(&ids)
+        .bind(&dates)
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in rows {
+            let (key, row) = fact_row(&r)?;
+            // What is held here is newer than the table.
+            if !self.facts.contains_key(&key) {
+                if let Some(employee) = row.employee_id {
+                    self.note_employee_fact(employee, &key);
+                }
+                self.facts.insert(key, Some(row));
+            }
+        }
+        self.complete.extend(ids.into_iter().zip(dates));
+        Ok(())
+    }
+
     /// An employee's facts dated `from` on, as they stand: those written
-    /// before this batch, and this batch's changes over them.
+    /// before, and the changes held here over them.
     pub async fn employee_facts_from(
         &mut self,
         tx: &mut PgConnection,
         employee: Uuid,
         from: NaiveDate,
     ) -> Result<Vec<(String, NaiveDate, Fact)>, ProjectionError> {
-        let rows = sqlx::query(
-            "SELECT fact_key, employee_id, occurred_on, fact::text AS fact, counted::text AS counted
-             FROM rm_kpi_fact WHERE employee_id = $1 AND occurred_on >= $2",
-        )
-        .bind(employee)
-        .bind(from)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut found: BTreeMap<String, Option<FactRow>> = BTreeMap::new();
-        for r in rows {
-            let (key, row) = fact_row(&r)?;
-            // What this batch holds of it is newer than the table.
-            let row = match self.facts.get(&key) {
-                Some(held) => held.clone(),
-                None => {
-                    self.facts.insert(key.clone(), Some(row.clone()));
-                    Some(row)
-                }
-            };
-            found.insert(key, row);
-        }
-        for key in self.facts_by_employee.get(&employee).into_iter().flatten() {
-            found.insert(key.clone(), self.facts.get(key).cloned().flatten());
-        }
-        let mut out: Vec<(String, NaiveDate, Fact)> = found
+        self.load_employee_facts(tx, &BTreeMap::from([(employee, from)]))
+            .await?;
+        let mut out: Vec<(String, NaiveDate, Fact)> = self
+            .facts_by_employee
+            .get(&employee)
             .into_iter()
-            .filter_map(|(key, row)| {
-                let row = row?;
-                let fact = row.fact?;
-                (row.employee_id == Some(employee) && row.occurred_on >= from).then_some((key, row.occurred_on, fact))
+            .flatten()
+            .filter_map(|key| {
+                let row = self.facts.get(key)?.as_ref()?;
+                let fact = row.fact.clone()?;
+                (row.employee_id == Some(employee) && row.occurred_on >= from)
+                    .then(|| (key.clone(), row.occurred_on, fact))
             })
             .collect();
         out.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
@@ -554,7 +650,6 @@ impl Work {
                 _ => gone.push(key),
             }
         }
-        self.facts_by_employee.clear();
         if !gone.is_empty() {
             sqlx::query("DELETE FROM rm_kpi_fact WHERE fact_key = ANY ($1)")
                 .bind(&gone)
@@ -653,6 +748,11 @@ impl Work {
             .execute(&mut *tx)
             .await?;
         }
+        self.flush_history(tx).await
+    }
+
+    /// Writes the history held here.
+    pub async fn flush_history(&mut self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
         let history = std::mem::take(&mut self.history);
         if !history.is_empty() {
             let mut keys = Vec::with_capacity(history.len());

@@ -71,6 +71,13 @@ pub(super) struct Engine {
 }
 
 impl Engine {
+    /// The engine of a rebuild, on the tables it has just emptied.
+    pub(super) async fn load_cold(tx: &mut PgConnection, fact_budget: usize) -> Result<Self, ProjectionError> {
+        let mut engine = Self::load(tx).await?;
+        engine.work = Work::cold(fact_budget);
+        Ok(engine)
+    }
+
     pub(super) async fn load(tx: &mut PgConnection) -> Result<Self, ProjectionError> {
         let mut engine = Engine {
             series: Vec::new(),
