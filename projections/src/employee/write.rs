@@ -34,6 +34,34 @@ pub(crate) type PeriodKey = (Uuid, NaiveDate, Uuid);
 /// headcounts are the ones `rm_employment_period` gives.
 pub(crate) type Periods = Staged<PeriodKey, Option<NaiveDate>>;
 
+/// The periods of `employees` as `table` (`rm_employment_period`, or the
+/// scorecard's copy) stores them.
+pub(crate) async fn load_periods(
+    tx: &mut PgConnection,
+    table: &'static str,
+    employees: &[Uuid],
+) -> Result<Periods, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT employee_id, from_date, institution_id, to_date FROM {table} WHERE employee_id = ANY($1)"
+    ))
+    .bind(employees)
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            (
+                r.try_get("employee_id")?,
+                r.try_get("from_date")?,
+                r.try_get("institution_id")?,
+            ),
+            r.try_get("to_date")?,
+        ))
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Staged::loaded(rows))
+}
+
 pub(super) struct Batch {
     employees: Staged<Uuid, EmployeeRow>,
     periods: Periods,
@@ -91,28 +119,9 @@ impl Batch {
             ))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let periods = sqlx::query(
-            "SELECT employee_id, from_date, institution_id, to_date FROM rm_employment_period
-              WHERE employee_id = ANY($1)",
-        )
-        .bind(&ids)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok((
-                (
-                    r.try_get("employee_id")?,
-                    r.try_get("from_date")?,
-                    r.try_get("institution_id")?,
-                ),
-                r.try_get("to_date")?,
-            ))
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
         Ok(Self {
             employees: Staged::loaded(employees),
-            periods: Staged::loaded(periods),
+            periods: load_periods(tx, "rm_employment_period", &ids).await?,
         })
     }
 

@@ -19,8 +19,7 @@ use prasme_domain::employee::EmployeeEvent;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
-use crate::employee::write::{fold_period, Periods};
-use crate::staged::Staged;
+use crate::employee::write::{fold_period, load_periods, Periods};
 use crate::ProjectionError;
 
 /// The year whose flows hold every period, plan or not.
@@ -102,25 +101,7 @@ pub(super) async fn apply(tx: &mut PgConnection, facts: Vec<Fact>) -> Result<(),
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let loaded = sqlx::query(
-        "SELECT employee_id, from_date, institution_id, to_date FROM rm_scorecard_period WHERE employee_id = ANY($1)",
-    )
-    .bind(&ids)
-    .fetch_all(&mut *tx)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok((
-            (
-                r.try_get("employee_id")?,
-                r.try_get("from_date")?,
-                r.try_get("institution_id")?,
-            ),
-            r.try_get("to_date")?,
-        ))
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let mut periods: Periods = Staged::loaded(loaded);
+    let mut periods = load_periods(tx, "rm_scorecard_period", &ids).await?;
     let mut years: HashMap<Uuid, BTreeSet<i32>> = HashMap::new();
     for r in sqlx::query("SELECT employee_id, year FROM rm_scorecard_plan_year WHERE employee_id = ANY($1)")
         .bind(&ids)
